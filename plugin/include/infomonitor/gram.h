@@ -1,0 +1,62 @@
+/* Gram (kernel) matrices.
+ *
+ * Layout: a variable is n samples, each a vector of d floats; sample i
+ * starts at x + i*ld (row-major, ld >= d).  A Gram matrix is n*n doubles,
+ * row-major (it is symmetric, so the order never matters to a reader).
+ *
+ * Every builder returns the *unit-diagonal* kernel matrix
+ *     Khat_ij = K_ij / sqrt(K_ii K_jj),
+ * so that the normalized matrix of the paper (Def. 1) is A = Khat / n and the
+ * normalized Hadamard product of several variables (Def. 2) is
+ * (Khat1 o Khat2 o ...) / n.  The entropy functions normalize by the trace,
+ * which gives exactly these matrices.
+ *
+ * Precision: squared distances are computed in fp64 (DSYRK on the centred
+ * samples): in fp32, ||xi||^2 + ||xj||^2 - 2 xi.xj cancels badly for close
+ * samples, and the kernel exponent divides by 2 sigma^2, which for the error
+ * chain (h = 0.1) is small. */
+#ifndef INFOMONITOR_GRAM_H
+#define INFOMONITOR_GRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "context.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum im_width_rule {
+    IM_WIDTH_SILVERMAN = 0, /* sigma = h * n^(-1/(4+d)); param = h (5 forward, 0.1 error chain) */
+    IM_WIDTH_MEDIAN,        /* sigma = param * median pairwise Euclidean distance (param e.g. 0.15) */
+    IM_WIDTH_FIXED          /* sigma = param */
+} im_width_rule;
+
+typedef struct im_width {
+    im_width_rule rule;
+    double param;           /* h, the median fraction, or sigma; > 0 */
+} im_width;
+
+/* Silverman's rule, h * n^(-1/(4+d)).  (The median rule needs the data:
+ * im_gram_rbf reports the sigma it used.) */
+double im_silverman_sigma(double h, size_t n, size_t d);
+
+/* RBF Gram matrix kappa(x,y) = exp(-||x-y||^2 / (2 sigma^2)); K is n*n.
+ * *sigma_used (may be NULL) receives the sigma applied.
+ * Non-finite samples give a matrix of NaN (status IM_OK), so every entropy
+ * computed from it is NaN; *sigma_used is then the rule's sigma for the
+ * Silverman and fixed rules and NaN for the median rule. */
+im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld,
+                      im_width w, double *K, double *sigma_used);
+
+/* The Kronecker-delta kernel of integer labels: K_ij = 1 if y_i == y_j else 0. */
+im_status im_gram_labels(im_context *ctx, const int32_t *y, size_t n, double *K);
+
+/* Normalize an arbitrary PSD Gram matrix in place as in Def. 1:
+ * A_ij = K_ij / (n sqrt(K_ii K_jj)), so that tr(A) = 1.  Needs K_ii > 0. */
+im_status im_normalize(im_context *ctx, double *K, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

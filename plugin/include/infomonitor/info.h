@@ -1,0 +1,84 @@
+/* Information quantities built from the entropies of entropy.h, in bits.
+ * Every argument named like A, B, X, Y, T[c] is an n*n Gram matrix (unit
+ * diagonal from gram.h, or any matrix with positive diagonal that the trace
+ * normalization suits).  Each function batches all the entropies it needs
+ * into one call to the back end. */
+#ifndef INFOMONITOR_INFO_H
+#define INFOMONITOR_INFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "context.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* I(A;B) = S(A) + S(B) - S(A o B). */
+im_status im_mutual_information(im_context *ctx, const double *A, const double *B, size_t n,
+                                double *mi);
+
+/* Multivariate MI of Eq. 7: I(B;{T1..TC}) = S(B) + S(T1 o..o TC) - S(T1 o..o TC o B).
+ * Optional outputs (may be NULL): S_B = S(B), S_T = S(T1 o..o TC). */
+im_status im_mmi(im_context *ctx, const double *B, const double *const *T, size_t C, size_t n,
+                 double *mi, double *S_B, double *S_T);
+
+/* Conditional MI I(A;B|C) = S(A,C) + S(B,C) - S(A,B,C) - S(C), where A, B and
+ * C are sets of variables (a set's joint matrix is the Hadamard product of its
+ * members).  nC may be 0: then it is the (multivariate) MI I(A;B). */
+im_status im_cmi(im_context *ctx, const double *const *A, size_t nA, const double *const *B,
+                 size_t nB, const double *const *C, size_t nC, size_t n, double *mi);
+
+/* Pair quantities over the C(C-1)/2 pairs i<j of T (Eqs. 11 and 12):
+ *   r_ij = I(X;Ti) + I(X;Tj) - I(X;{Ti,Tj})    redundancy-synergy trade-off
+ *   w_ij = 2 I(X;{Ti,Tj}) - I(X;Ti) - I(X;Tj)  weighted non-redundant information
+ * and their means; the percentages are means of r_ij / I(X;{Ti,Tj}) and
+ * w_ij / I(X;{Ti,Tj}), as fractions. */
+typedef struct im_pid {
+    double rs;       /* mean r_ij */
+    double wnr;      /* mean w_ij */
+    double rs_pct;   /* mean r_ij / I(X;{Ti,Tj}) */
+    double wnr_pct;  /* mean w_ij / I(X;{Ti,Tj}) */
+} im_pid;
+
+/* targets[0..nt-1] are the variables playing X (the input X, and the labels
+ * Y for the modified plane); out[k] holds the quantities for targets[k].
+ * C >= 2.  The entropies S(Ti) and S(Ti,Tj) are shared between targets, so
+ * the cost is C + C(C-1)/2 + nt (1 + C + C(C-1)/2) spectra.
+ * i_single (may be NULL) receives nt*C values: I(targets[k];Ti) at [k*C+i]. */
+im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
+                       const double *const *T, size_t C, size_t n, im_pid *out,
+                       double *i_single);
+
+/* Information-bottleneck importance of each variable (Sec. IV of the paper):
+ * ib[c] = I(X;Tc) - beta I(Tc;Y); smaller means more important.
+ * ixt, ity (may be NULL) receive the two MI terms. */
+im_status im_ib_objective(im_context *ctx, const double *X, const double *Y,
+                          const double *const *T, size_t C, size_t n, double beta, double *ib,
+                          double *ixt, double *ity);
+
+/* One step of CMI-permutation (Appendix B, Alg. 1).  Ts are the selected
+ * variables (nS may be 0), Tr the remaining ones, t an index into Tr (the
+ * candidate), Y the labels' Gram matrix.  It estimates
+ *     cmi      = I({Tr - t}; Y | {Ts, t})
+ * and, for P random permutations t~ of the candidate's samples (Y is not
+ * permuted), cmi_perm = I({Tr - t}; Y | {Ts, t~}).  fraction is the share of
+ * permutations with cmi >= cmi_perm; keep = (fraction <= significance), i.e.
+ * "continue filter selection" in Alg. 1.  When Tr holds only t, {Tr - t} is
+ * empty and the CMI is 0 (nothing remains to explain).  Permutations come
+ * from `seed` (splitmix64 + Fisher-Yates), so a result is reproducible. */
+typedef struct im_cmi_perm {
+    double cmi;
+    double fraction;
+    int keep;
+} im_cmi_perm;
+
+im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, size_t nS,
+                             const double *const *Tr, size_t nR, size_t t, const double *Y,
+                             size_t n, size_t P, double significance, uint64_t seed,
+                             im_cmi_perm *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

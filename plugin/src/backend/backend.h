@@ -1,0 +1,41 @@
+/* Spectrum back ends: the batched interface that every information quantity
+ * goes through.  A back end turns B symmetric n*n matrices (or B Hadamard
+ * products of shared factor matrices) into their Renyi entropies S_alpha,
+ * each matrix normalized by its trace.  Internal to libinfomonitor. */
+#ifndef IM_BACKEND_H
+#define IM_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "infomonitor/status.h"
+
+typedef struct im_backend im_backend;
+
+struct im_backend {
+    const char *name;
+    /* S[b] = S_alpha(M_b / tr M_b), M is B*n*n row-major fp64.  eig (may be
+     * NULL) receives B*n ascending eigenvalues of the normalized matrices. */
+    im_status (*entropy_batch)(im_backend *self, const double *M, size_t B, size_t n,
+                               double alpha, double *S, double *eig, char *err, size_t errlen);
+    /* S[b] = S_alpha(P_b / tr P_b), P_b the Hadamard product of the factors
+     * idx[off[b] .. off[b+1]-1] (see im_entropy_products). */
+    im_status (*entropy_products)(im_backend *self, const double *const *factors, size_t n,
+                                  const uint32_t *off, const uint32_t *idx, size_t B,
+                                  double alpha, double *S, char *err, size_t errlen);
+    void (*destroy)(im_backend *self);
+};
+
+/* Create the back end called `name` ("cpu-ref"; "auto" or NULL for the
+ * fastest available). */
+im_status im_backend_create(const char *name, im_backend **out, char *err, size_t errlen);
+
+/* Generic entropy_products for back ends that only batch whole matrices:
+ * forms the products in chunks of scratch memory and calls entropy_batch. */
+im_status im_backend_products_via_batch(im_backend *self, const double *const *factors, size_t n,
+                                         const uint32_t *off, const uint32_t *idx, size_t B,
+                                         double alpha, double *S, char *err, size_t errlen);
+
+/* 1 when every one of the m doubles is finite. */
+int im_all_finite(const double *v, size_t m);
+
+#endif

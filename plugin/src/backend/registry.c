@@ -1,0 +1,34 @@
+/* Back-end registry: name -> constructor, and the choice of the default. */
+#include <stdio.h>
+#include <string.h>
+#include "backend.h"
+
+im_status im_backend_cpu_ref_create(im_backend **out, char *err, size_t errlen);
+
+typedef struct {
+    const char *name;
+    im_status (*create)(im_backend **out, char *err, size_t errlen);
+} entry;
+
+/* Fastest first: "auto" takes the first one that starts. */
+static const entry k_backends[] = {
+    {"cpu-ref", im_backend_cpu_ref_create},
+};
+
+im_status im_backend_create(const char *name, im_backend **out, char *err, size_t errlen)
+{
+    size_t nb = sizeof k_backends / sizeof k_backends[0];
+    *out = NULL;
+    if (name == NULL || strcmp(name, "auto") == 0) {
+        for (size_t i = 0; i < nb; i++)
+            if (k_backends[i].create(out, err, errlen) == IM_OK)
+                return IM_OK;
+        snprintf(err, errlen, "no spectrum back end could be started");
+        return IM_ERR_BACKEND;
+    }
+    for (size_t i = 0; i < nb; i++)
+        if (strcmp(name, k_backends[i].name) == 0)
+            return k_backends[i].create(out, err, errlen);
+    snprintf(err, errlen, "unknown back end '%s' (known: cpu-ref, auto)", name);
+    return IM_ERR_BACKEND;
+}

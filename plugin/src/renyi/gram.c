@@ -1,0 +1,148 @@
+/* Gram matrices: RBF with the kernel-width rules, the label delta kernel,
+ * and the Def. 1 normalization. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+double im_silverman_sigma(double h, size_t n, size_t d)
+{
+    return h * pow((double)n, -1.0 / (4.0 + (double)d));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of the n(n-1)/2 pairwise distances sqrt(D_ij), i < j. */
+static double median_distance(im_context *ctx, const double *D, size_t n, im_status *st)
+{
+    size_t m = n * (n - 1) / 2, k = 0;
+    double *v = malloc(m * sizeof(double));
+    if (v == NULL) {
+        *st = im_fail(ctx, IM_ERR_NOMEM, "out of memory for %zu pairwise distances", m);
+        return NAN;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            v[k++] = sqrt(D[i * n + j]);
+    qsort(v, m, sizeof(double), cmp_double);
+    double med = (m % 2) ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+    free(v);
+    *st = IM_OK;
+    return med;
+}
+
+im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld,
+                      im_width w, double *K, double *sigma_used)
+{
+    im_status st = im_check_n(ctx, n);
+    if (st != IM_OK)
+        return st;
+    if (x == NULL || K == NULL || d == 0 || ld < d)
+        return im_fail(ctx, IM_ERR_ARG, "im_gram_rbf: need x, K, d >= 1 and ld >= d (d = %zu, ld = %zu)",
+                       d, ld);
+    if (!(isfinite(w.param) && w.param > 0.0))
+        return im_fail(ctx, IM_ERR_ARG, "kernel width parameter must be > 0, got %g", w.param);
+    if (w.rule != IM_WIDTH_SILVERMAN && w.rule != IM_WIDTH_MEDIAN && w.rule != IM_WIDTH_FIXED)
+        return im_fail(ctx, IM_ERR_ARG, "unknown kernel width rule %d", (int)w.rule);
+
+    size_t nn = n * n;
+    int finite = 1;
+    for (size_t i = 0; i < n && finite; i++)
+        for (size_t j = 0; j < d; j++)
+            if (!isfinite(x[i * ld + j])) {
+                finite = 0;
+                break;
+            }
+    double sigma = w.rule == IM_WIDTH_SILVERMAN ? im_silverman_sigma(w.param, n, d)
+                 : w.rule == IM_WIDTH_FIXED     ? w.param
+                                                : NAN;
+    if (!finite) {
+        for (size_t e = 0; e < nn; e++)
+            K[e] = NAN;
+        if (sigma_used != NULL)
+            *sigma_used = sigma;
+        return IM_OK;
+    }
+
+    /* Xc: n*d row-major fp64, each column centred (distances are invariant
+     * to a shift, and centring shrinks the norms that cancel below). */
+    double *Xc = im_scratch(ctx, n * d);
+    if (Xc == NULL)
+        return IM_ERR_NOMEM;
+    for (size_t j = 0; j < d; j++) {
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++)
+            mean += x[i * ld + j];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++)
+            Xc[i * d + j] = (double)x[i * ld + j] - mean;
+    }
+    /* K (upper triangle) = Xc Xc^T, row-major n*n. */
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)d, 1.0, Xc, (int)d, 0.0, K,
+                (int)n);
+    /* Squared distances D_ij = G_ii + G_jj - 2 G_ij, clamped at 0, made symmetric. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            double dij = K[i * n + i] + K[j * n + j] - 2.0 * K[i * n + j];
+            dij = dij > 0.0 ? dij : 0.0;
+            K[i * n + j] = dij;
+            K[j * n + i] = dij;
+        }
+    for (size_t i = 0; i < n; i++)
+        K[i * n + i] = 0.0;
+
+    if (w.rule == IM_WIDTH_MEDIAN) {
+        sigma = w.param * median_distance(ctx, K, n, &st);
+        if (st != IM_OK)
+            return st;
+        if (!(sigma > 0.0))
+            return im_fail(ctx, IM_ERR_ARG,
+                           "median kernel width is 0: more than half of the %zu samples coincide", n);
+    }
+    double g = -1.0 / (2.0 * sigma * sigma);
+    for (size_t e = 0; e < nn; e++)
+        K[e] = exp(g * K[e]);
+    if (sigma_used != NULL)
+        *sigma_used = sigma;
+    return IM_OK;
+}
+
+im_status im_gram_labels(im_context *ctx, const int32_t *y, size_t n, double *K)
+{
+    im_status st = im_check_n(ctx, n);
+    if (st != IM_OK)
+        return st;
+    if (y == NULL || K == NULL)
+        return im_fail(ctx, IM_ERR_ARG, "im_gram_labels: y and K must not be NULL");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            K[i * n + j] = y[i] == y[j] ? 1.0 : 0.0;
+    return IM_OK;
+}
+
+im_status im_normalize(im_context *ctx, double *K, size_t n)
+{
+    im_status st = im_check_n(ctx, n);
+    if (st != IM_OK)
+        return st;
+    if (K == NULL)
+        return im_fail(ctx, IM_ERR_ARG, "im_normalize: K must not be NULL");
+    for (size_t i = 0; i < n; i++)
+        if (!(K[i * n + i] > 0.0))
+            return im_fail(ctx, IM_ERR_ARG, "im_normalize: K[%zu][%zu] = %g, need > 0", i, i,
+                           K[i * n + i]);
+    double *s = im_scratch(ctx, n);
+    if (s == NULL)
+        return IM_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        s[i] = 1.0 / sqrt(K[i * n + i]);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            K[i * n + j] *= s[i] * s[j] / (double)n;
+    return IM_OK;
+}
