@@ -1,0 +1,218 @@
+/* Gram matrices against direct formulas computed here in a different way
+ * (explicit double loops over coordinates, a brute-force median), and the
+ * Def. 1 normalization. */
+#include <string.h>
+#include "testutil.h"
+
+/* exp(-||xi-xj||^2 / (2 sigma^2)) with a direct sum over coordinates. */
+static double direct_k(const float *x, size_t d, size_t i, size_t j, double sigma)
+{
+    double s = 0.0;
+    for (size_t k = 0; k < d; k++) {
+        double t = (double)x[i * d + k] - (double)x[j * d + k];
+        s += t * t;
+    }
+    return exp(-s / (2.0 * sigma * sigma));
+}
+
+static void silverman_formula(void **state)
+{
+    (void)state;
+    tu_close(im_silverman_sigma(5.0, 128, 784), 5.0 * pow(128.0, -1.0 / 788.0), 1e-15, 0);
+    tu_close(im_silverman_sigma(0.1, 128, 4), 0.1 * pow(128.0, -1.0 / 8.0), 1e-15, 0);
+    /* d -> 0 limit: n^(-1/4). */
+    tu_close(im_silverman_sigma(1.0, 16, 0), 0.5, 1e-15, 0);
+}
+
+static void rbf_matches_direct(void **state)
+{
+    (void)state;
+    uint64_t seed = 3;
+    size_t n = 33, d = 17;
+    im_context *ctx = tu_ctx(1.01);
+    float *x = tu_randn(&seed, n, d);
+    double *K = malloc(n * n * sizeof(double)), sigma;
+    im_width rules[2] = {{IM_WIDTH_SILVERMAN, 5.0}, {IM_WIDTH_FIXED, 2.5}};
+    double want_sigma[2] = {im_silverman_sigma(5.0, n, d), 2.5};
+    for (int r = 0; r < 2; r++) {
+        assert_int_equal(im_gram_rbf(ctx, x, n, d, d, rules[r], K, &sigma), IM_OK);
+        tu_close(sigma, want_sigma[r], 1e-15, 0);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                tu_close(K[i * n + j], direct_k(x, d, i, j, sigma), 1e-12, 0);
+    }
+    free(K);
+    free(x);
+    im_context_destroy(ctx);
+}
+
+/* Samples far from the origin: fp32 ||x||^2 + ||y||^2 - 2xy would lose all
+ * digits here; the centred fp64 computation keeps them. */
+static void rbf_accurate_far_from_origin(void **state)
+{
+    (void)state;
+    uint64_t seed = 5;
+    size_t n = 20, d = 64;
+    im_context *ctx = tu_ctx(1.01);
+    float *x = tu_randn(&seed, n, d);
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = 1000.0f + 0.01f * x[i];
+    double *K = malloc(n * n * sizeof(double));
+    assert_int_equal(im_gram_rbf(ctx, x, n, d, d, (im_width){IM_WIDTH_FIXED, 0.05}, K, NULL),
+                     IM_OK);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            tu_close(K[i * n + j], direct_k(x, d, i, j, 0.05), 1e-9, 1e-7);
+    free(K);
+    free(x);
+    im_context_destroy(ctx);
+}
+
+/* A strided layout (ld > d) reads the right elements: variable c of an
+ * (n, C, d) array. */
+static void rbf_strided(void **state)
+{
+    (void)state;
+    uint64_t seed = 9;
+    size_t n = 12, C = 3, d = 5;
+    im_context *ctx = tu_ctx(1.01);
+    float *x = tu_randn(&seed, n, C * d), *xc = malloc(n * d * sizeof(float));
+    double *K = malloc(n * n * sizeof(double));
+    for (size_t c = 0; c < C; c++) {
+        for (size_t i = 0; i < n; i++)
+            memcpy(xc + i * d, x + i * C * d + c * d, d * sizeof(float));
+        assert_int_equal(
+            im_gram_rbf(ctx, x + c * d, n, d, C * d, (im_width){IM_WIDTH_FIXED, 1.7}, K, NULL),
+            IM_OK);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                tu_close(K[i * n + j], direct_k(xc, d, i, j, 1.7), 1e-12, 0);
+    }
+    free(K);
+    free(xc);
+    free(x);
+    im_context_destroy(ctx);
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void median_rule(void **state)
+{
+    (void)state;
+    uint64_t seed = 13;
+    const size_t ns[2] = {10, 11}; /* even and odd numbers of pairs: 45, 55 */
+    for (int t = 0; t < 2; t++) {
+        size_t n = ns[t], d = 4, m = n * (n - 1) / 2, k = 0;
+        im_context *ctx = tu_ctx(1.01);
+        float *x = tu_randn(&seed, n, d);
+        double *dist = malloc(m * sizeof(double)), *K = malloc(n * n * sizeof(double)), sigma;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++)
+                dist[k++] = sqrt(-log(direct_k(x, d, i, j, sqrt(0.5)))); /* 2 sigma^2 = 1 */
+        qsort(dist, m, sizeof(double), cmp);
+        double med = m % 2 ? dist[m / 2] : 0.5 * (dist[m / 2 - 1] + dist[m / 2]);
+        assert_int_equal(im_gram_rbf(ctx, x, n, d, d, (im_width){IM_WIDTH_MEDIAN, 0.15}, K, &sigma),
+                         IM_OK);
+        tu_close(sigma, 0.15 * med, 1e-12, 1e-10);
+        tu_close(K[1], direct_k(x, d, 0, 1, 0.15 * med), 1e-12, 0);
+        free(K);
+        free(dist);
+        free(x);
+        im_context_destroy(ctx);
+    }
+}
+
+static void median_rule_degenerate(void **state)
+{
+    (void)state;
+    im_context *ctx = tu_ctx(1.01);
+    float x[8] = {0};
+    double K[64];
+    assert_int_equal(im_gram_rbf(ctx, x, 8, 1, 1, (im_width){IM_WIDTH_MEDIAN, 0.15}, K, NULL),
+                     IM_ERR_ARG);
+    assert_non_null(strstr(im_context_error(ctx), "median"));
+    im_context_destroy(ctx);
+}
+
+static void labels_kernel(void **state)
+{
+    (void)state;
+    im_context *ctx = tu_ctx(1.01);
+    int32_t y[5] = {3, 1, 3, -7, 1};
+    double K[25];
+    assert_int_equal(im_gram_labels(ctx, y, 5, K), IM_OK);
+    for (size_t i = 0; i < 5; i++)
+        for (size_t j = 0; j < 5; j++)
+            assert_true(K[i * 5 + j] == (y[i] == y[j] ? 1.0 : 0.0));
+    /* Three classes of sizes 2, 2, 1: S is the Renyi entropy of (.4,.4,.2). */
+    double S;
+    assert_int_equal(im_entropy(ctx, K, 5, &S), IM_OK);
+    tu_close(S, log2(2 * pow(.4, 1.01) + pow(.2, 1.01)) / (1 - 1.01), 1e-10, 0);
+    im_context_destroy(ctx);
+}
+
+static void normalize_def1(void **state)
+{
+    (void)state;
+    im_context *ctx = tu_ctx(1.01);
+    double K[9] = {4, 1, 0.5, 1, 1, 0.2, 0.5, 0.2, 9};
+    double A[9];
+    memcpy(A, K, sizeof A);
+    assert_int_equal(im_normalize(ctx, A, 3), IM_OK);
+    for (size_t i = 0; i < 3; i++)
+        for (size_t j = 0; j < 3; j++)
+            tu_close(A[i * 3 + j], K[i * 3 + j] / (3.0 * sqrt(K[i * 4] * K[j * 4])), 1e-15, 0);
+    tu_close(A[0] + A[4] + A[8], 1.0, 1e-15, 0);
+    K[4] = 0.0;
+    assert_int_equal(im_normalize(ctx, K, 3), IM_ERR_ARG);
+    im_context_destroy(ctx);
+}
+
+static void nonfinite_and_bad_args(void **state)
+{
+    (void)state;
+    im_context *ctx = tu_ctx(1.01);
+    float x[12] = {1, 2, 3, 4, 5, NAN, 7, 8, 9, 10, 11, 12};
+    double K[16], sigma;
+    assert_int_equal(im_gram_rbf(ctx, x, 4, 3, 3, (im_width){IM_WIDTH_SILVERMAN, 5}, K, &sigma),
+                     IM_OK);
+    for (size_t e = 0; e < 16; e++)
+        assert_true(isnan(K[e]));
+    tu_close(sigma, im_silverman_sigma(5, 4, 3), 1e-15, 0);
+    x[5] = INFINITY;
+    assert_int_equal(im_gram_rbf(ctx, x, 4, 3, 3, (im_width){IM_WIDTH_MEDIAN, 0.2}, K, &sigma),
+                     IM_OK);
+    assert_true(isnan(sigma) && isnan(K[0]));
+    x[5] = 6;
+    const double bad[3] = {0.0, -1.0, NAN};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(
+            im_gram_rbf(ctx, x, 4, 3, 3, (im_width){IM_WIDTH_FIXED, bad[i]}, K, NULL), IM_ERR_ARG);
+    assert_int_equal(im_gram_rbf(ctx, x, 1, 3, 3, (im_width){IM_WIDTH_FIXED, 1}, K, NULL),
+                     IM_ERR_ARG);
+    assert_int_equal(im_gram_rbf(ctx, x, 4, 3, 2, (im_width){IM_WIDTH_FIXED, 1}, K, NULL),
+                     IM_ERR_ARG);
+    assert_int_equal(im_gram_rbf(ctx, x, 4, 3, 3, (im_width){(im_width_rule)9, 1}, K, NULL),
+                     IM_ERR_ARG);
+    im_context_destroy(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(silverman_formula),
+        cmocka_unit_test(rbf_matches_direct),
+        cmocka_unit_test(rbf_accurate_far_from_origin),
+        cmocka_unit_test(rbf_strided),
+        cmocka_unit_test(median_rule),
+        cmocka_unit_test(median_rule_degenerate),
+        cmocka_unit_test(labels_kernel),
+        cmocka_unit_test(normalize_def1),
+        cmocka_unit_test(nonfinite_and_bad_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

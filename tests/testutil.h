@@ -1,0 +1,72 @@
+/* Helpers shared by the cmocka unit tests: a context, deterministic random
+ * data, and tolerance checks. */
+#ifndef IM_TESTUTIL_H
+#define IM_TESTUTIL_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "infomonitor/infomonitor.h"
+
+static inline im_context *tu_ctx(double alpha)
+{
+    im_options o;
+    im_options_default(&o);
+    o.alpha = alpha;
+    o.backend = "cpu-ref";
+    im_context *ctx = NULL;
+    char err[256];
+    if (im_context_create(&o, &ctx, err, sizeof err) != IM_OK)
+        fail_msg("im_context_create: %s", err);
+    return ctx;
+}
+
+/* xorshift64*: reproducible uniform numbers in [0,1). */
+static inline double tu_unif(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return (double)((*s * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
+}
+
+static inline double tu_normal(uint64_t *s)
+{
+    double u = tu_unif(s) + 1e-300, v = tu_unif(s);
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+/* n*d standard normal floats. */
+static inline float *tu_randn(uint64_t *s, size_t n, size_t d)
+{
+    float *x = malloc(n * d * sizeof(float));
+    assert_non_null(x);
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = (float)tu_normal(s);
+    return x;
+}
+
+/* RBF Gram of x (n*d) with a fixed sigma. */
+static inline double *tu_gram(im_context *ctx, const float *x, size_t n, size_t d, double sigma)
+{
+    double *K = malloc(n * n * sizeof(double));
+    assert_non_null(K);
+    assert_int_equal(im_gram_rbf(ctx, x, n, d, d, (im_width){IM_WIDTH_FIXED, sigma}, K, NULL),
+                     IM_OK);
+    return K;
+}
+
+#define tu_close(got, want, atol, rtol)                                                           \
+    do {                                                                                          \
+        double g_ = (got), w_ = (want);                                                           \
+        if (!(fabs(g_ - w_) <= (atol) + (rtol) * fabs(w_)))                                       \
+            fail_msg("%s = %.12g, expected %.12g (atol %g, rtol %g)", #got, g_, w_,             \
+                     (double)(atol), (double)(rtol));                                             \
+    } while (0)
+
+#endif
