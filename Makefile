@@ -1,0 +1,104 @@
+# Infomonitor: build, test, demo.
+#   make            library (static + shared), infomonitor.pc and ./infomonitor
+#   make demo       the main job end to end (installs what is missing)
+#   make test       unit tests, an ASan/UBSan build of them, CLI tests against numpy
+#   make deps       install missing Debian packages (apt-get)
+#   make install    PREFIX=/usr/local
+# Switches: DEBUG=1 (-O0), SANITIZE=1 (ASan + UBSan), BUILD=dir (object folder).
+
+PREFIX   ?= /usr/local
+BUILD    ?= build
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+
+DEB_PKGS  = build-essential pkg-config libopenblas-dev liblapacke-dev libcmocka-dev \
+            python3-numpy python3-matplotlib dataset-fashion-mnist darknet
+
+OPT       = -O2
+ifeq ($(DEBUG),1)
+OPT       = -O0 -g3
+endif
+SANFLAGS  =
+ifeq ($(SANITIZE),1)
+SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+CPPFLAGS += -Iplugin/include -Iplugin/src -D_POSIX_C_SOURCE=200809L
+CFLAGS   ?= $(OPT) -g
+CFLAGS   += -std=c11 -Wall -Wextra -fPIC $(SANFLAGS)
+LDFLAGS  += $(SANFLAGS)
+LDLIBS    = -llapacke -lopenblas -lm
+
+LIB_SRC  := $(wildcard plugin/src/renyi/*.c plugin/src/backend/*.c)
+CLI_SRC  := $(wildcard plugin/src/cli/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+NPY_OBJ  := $(BUILD)/plugin/src/cli/npy.o
+
+TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
+
+.PHONY: all deps demo test unit-tests asan-tests cli-tests clean install
+
+all: $(BUILD)/libinfomonitor.a $(BUILD)/libinfomonitor.so $(BUILD)/infomonitor.pc infomonitor
+
+deps:
+	@scripts/install-deps.sh $(DEB_PKGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libinfomonitor.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/libinfomonitor.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libinfomonitor.so.0 $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/infomonitor.pc: plugin/infomonitor.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' $< > $@
+
+$(BUILD)/infomonitor: $(CLI_OBJ) $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+infomonitor: $(BUILD)/infomonitor
+	cp $< $@
+
+$(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
+unit-tests: $(TESTS)
+	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
+
+asan-tests:
+	$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan unit-tests $(if $(filter 1,$(SANITIZE)),,build/asan/infomonitor)
+
+cli-tests: infomonitor
+	$(PYTHON) tests/test_cli.py ./infomonitor
+	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) tests/test_cli.py build/asan/infomonitor
+
+test: deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory unit-tests
+	$(MAKE) --no-print-directory asan-tests
+	$(MAKE) --no-print-directory cli-tests
+
+demo: deps
+	$(MAKE) --no-print-directory all
+	$(PYTHON) scripts/demo_estimate.py ./infomonitor results/demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/infomonitor $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(BUILD)/libinfomonitor.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libinfomonitor.so $(DESTDIR)$(PREFIX)/lib/libinfomonitor.so.0
+	ln -sf libinfomonitor.so.0 $(DESTDIR)$(PREFIX)/lib/libinfomonitor.so
+	install -m 644 plugin/include/infomonitor/*.h $(DESTDIR)$(PREFIX)/include/infomonitor/
+	install -m 644 $(BUILD)/infomonitor.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 infomonitor $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build infomonitor
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
