@@ -1,0 +1,25 @@
+/* Small helpers shared by the CLI verbs: strict number parsing and the one
+ * place that turns an error into a message and exit status 2. */
+#ifndef IM_CLI_ARGS_H
+#define IM_CLI_ARGS_H
+
+#include <stddef.h>
+
+/* Exit status for bad input (files, flags). */
+#define IM_EXIT_USAGE 2
+
+/* Print "infomonitor <verb>: <message>" on stderr and exit(IM_EXIT_USAGE). */
+_Noreturn void im_cli_die(const char *verb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The value following flag argv[*i], advancing *i; dies if it is missing. */
+const char *im_cli_value(const char *verb, int argc, char **argv, int *i);
+
+/* Parse a finite double > 0 given to `flag`; dies naming flag and text otherwise. */
+double im_cli_positive(const char *verb, const char *flag, const char *text);
+
+/* Parse a non-negative integer given to `flag` (at most max); dies otherwise. */
+unsigned long long im_cli_count(const char *verb, const char *flag, const char *text,
+                                unsigned long long max);
+
+#endif

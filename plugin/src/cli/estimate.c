@@ -1,0 +1,304 @@
+/* `infomonitor estimate`: information quantities of arrays saved with numpy.
+ *
+ * X is (n, ...) and is one variable.  T is (n, C, ...) and is split along
+ * axis 1 into C feature maps (or, with --flat or rank <= 2, one variable).
+ * Y is (n,) integer labels.  Output: one JSON object on stdout. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "args.h"
+#include "infomonitor/infomonitor.h"
+#include "npy.h"
+#include "verbs.h"
+
+#define VERB "estimate"
+
+typedef struct {
+    const char *path[3];
+    int npath;
+    double alpha, h_x, h_t, sigma_x, sigma_t;
+    int pid, flat;
+    const char *backend;
+} est_args;
+
+static void help(void)
+{
+    printf("usage: infomonitor estimate X.npy [T.npy] [Y.npy] [options]\n"
+           "\n"
+           "Matrix-based Renyi alpha-entropy estimates (bits) of numpy arrays.\n"
+           "  X.npy   (n, ...) float: the input, one variable (each sample flattened)\n"
+           "  T.npy   (n, C, ...) float: a layer's output, split along axis 1 into C\n"
+           "          feature maps (multivariate MI, Eq. 7); rank 2 is one variable\n"
+           "  Y.npy   (n,) integer labels (Kronecker-delta kernel)\n"
+           "\n"
+           "options:\n"
+           "  --alpha A      Renyi order, > 0 (default 1.01; 1 is Shannon's limit)\n"
+           "  --h-x H        Silverman multiplier for X: sigma = H n^(-1/(4+d)) (default 5)\n"
+           "  --h-t H        Silverman multiplier for each variable of T (default 5)\n"
+           "  --sigma-x S    fixed kernel width for X instead of Silverman's rule\n"
+           "  --sigma-t S    fixed kernel width for T instead of Silverman's rule\n"
+           "  --pid          redundancy-synergy quantities over all pairs of T's maps\n"
+           "                 (Eqs. 11-12; needs C >= 2): pid_x, and pid_y with Y\n"
+           "  --flat         treat T as one variable even when it has rank >= 3\n"
+           "  --backend B    spectrum back end: cpu-ref or auto (default auto)\n"
+           "  -h, --help     this text\n"
+           "\n"
+           "Output keys: n, C, alpha, sigma_x, sigma_t, H_X, H_T, I_XT; with Y also\n"
+           "H_Y, I_TY, I_XY; with --pid, pid_x {rs, wnr, rs_pct, wnr_pct} and pid_y.\n"
+           "rs/wnr are means over pairs i<j of I(X;Ti)+I(X;Tj)-I(X;{Ti,Tj}) and\n"
+           "2I(X;{Ti,Tj})-I(X;Ti)-I(X;Tj); the _pct keys are the means of their ratios\n"
+           "to I(X;{Ti,Tj}), as fractions.  A non-finite value prints as null.\n"
+           "Exit status: 0 on success, 2 on bad input, 1 on an internal failure.\n");
+}
+
+static void parse(int argc, char **argv, est_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->alpha = 1.01;
+    a->h_x = 5.0;
+    a->h_t = 5.0;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+            help();
+            exit(0);
+        } else if (strcmp(s, "--alpha") == 0) {
+            a->alpha = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
+        } else if (strcmp(s, "--h-x") == 0) {
+            a->h_x = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
+        } else if (strcmp(s, "--h-t") == 0) {
+            a->h_t = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
+        } else if (strcmp(s, "--sigma-x") == 0) {
+            a->sigma_x = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
+        } else if (strcmp(s, "--sigma-t") == 0) {
+            a->sigma_t = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
+        } else if (strcmp(s, "--backend") == 0) {
+            a->backend = im_cli_value(VERB, argc, argv, &i);
+        } else if (strcmp(s, "--pid") == 0) {
+            a->pid = 1;
+        } else if (strcmp(s, "--flat") == 0) {
+            a->flat = 1;
+        } else if (s[0] == '-' && s[1] != '\0') {
+            im_cli_die(VERB, "unknown option '%s' (see 'infomonitor estimate --help')", s);
+        } else {
+            if (a->npath == 3)
+                im_cli_die(VERB, "too many files: '%s' (expected X.npy [T.npy] [Y.npy])", s);
+            a->path[a->npath++] = s;
+        }
+    }
+    if (a->npath == 0)
+        im_cli_die(VERB, "missing X.npy (see 'infomonitor estimate --help')");
+}
+
+/* A float variable set: n samples, C variables of d floats each, sample i
+ * of variable c at data + i*C*d + c*d (numpy C order of (n, C, d)). */
+typedef struct {
+    float *data;
+    size_t n, C, d;
+} varset;
+
+static void load_floats(const char *path, int split, varset *v)
+{
+    im_npy a;
+    char err[512];
+    if (im_npy_load(path, &a, err, sizeof err) != IM_OK)
+        im_cli_die(VERB, "%s", err);
+    if (a.ndim == 0)
+        im_cli_die(VERB, "%s: rank-0 array; need (n, ...) with one row per sample", path);
+    if (a.count == 0)
+        im_cli_die(VERB, "%s: empty array of shape %zu x ...", path, a.shape[0]);
+    v->n = a.shape[0];
+    v->C = (split && a.ndim >= 3) ? a.shape[1] : 1;
+    v->d = a.count / (v->n * v->C);
+    if (im_npy_as_float(&a, &v->data, err, sizeof err) != IM_OK)
+        im_cli_die(VERB, "%s: %s", path, err);
+    im_npy_free(&a);
+    if (v->n < 2)
+        im_cli_die(VERB, "%s: n = %zu samples; need at least 2", path, v->n);
+}
+
+static size_t count_nonfinite(const float *x, size_t m)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++)
+        k += !isfinite(x[i]);
+    return k;
+}
+
+static void warn_nonfinite(const char *path, const varset *v)
+{
+    size_t k = count_nonfinite(v->data, v->n * v->C * v->d);
+    if (k)
+        fprintf(stderr,
+                "infomonitor estimate: warning: %s has %zu non-finite values (NaN/Inf); "
+                "quantities that use it are NaN (null)\n",
+                path, k);
+}
+
+static void check(im_context *ctx, im_status st)
+{
+    if (st != IM_OK) {
+        fprintf(stderr, "infomonitor estimate: %s: %s\n", im_status_str(st), im_context_error(ctx));
+        exit(st == IM_ERR_ARG ? IM_EXIT_USAGE : 1);
+    }
+}
+
+static void *xmalloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (p == NULL) {
+        fprintf(stderr, "infomonitor estimate: out of memory (%zu bytes)\n", bytes);
+        exit(1);
+    }
+    return p;
+}
+
+/* JSON output: one key per line, null for non-finite numbers. */
+static int first_key;
+
+static void key_num(const char *k, double v)
+{
+    printf("%s\n  \"%s\": ", first_key ? "" : ",", k);
+    first_key = 0;
+    if (isfinite(v))
+        printf("%.10g", v);
+    else
+        printf("null");
+}
+
+static void key_int(const char *k, size_t v)
+{
+    printf("%s\n  \"%s\": %zu", first_key ? "" : ",", k, v);
+    first_key = 0;
+}
+
+static void key_pid(const char *k, const im_pid *p)
+{
+    printf(",\n  \"%s\": {", k);
+    const char *names[4] = {"rs", "wnr", "rs_pct", "wnr_pct"};
+    double vals[4] = {p->rs, p->wnr, p->rs_pct, p->wnr_pct};
+    for (int i = 0; i < 4; i++) {
+        printf("%s\"%s\": ", i ? ", " : "", names[i]);
+        if (isfinite(vals[i]))
+            printf("%.10g", vals[i]);
+        else
+            printf("null");
+    }
+    printf("}");
+}
+
+int im_cmd_estimate(int argc, char **argv)
+{
+    est_args a;
+    parse(argc, argv, &a);
+    const char *px = a.path[0], *pt = a.npath > 1 ? a.path[1] : NULL,
+               *py = a.npath > 2 ? a.path[2] : NULL;
+
+    varset X, T = {0};
+    int32_t *y = NULL;
+    load_floats(px, 0, &X);
+    if (pt) {
+        load_floats(pt, !a.flat, &T);
+        if (T.n != X.n)
+            im_cli_die(VERB, "%s has n = %zu samples but %s has n = %zu", pt, T.n, px, X.n);
+    }
+    if (py) {
+        im_npy ya;
+        char err[512];
+        if (im_npy_load(py, &ya, err, sizeof err) != IM_OK)
+            im_cli_die(VERB, "%s", err);
+        if (ya.ndim != 1)
+            im_cli_die(VERB, "%s: labels must have shape (n,), got rank %d", py, ya.ndim);
+        if (ya.shape[0] != X.n)
+            im_cli_die(VERB, "%s has n = %zu labels but %s has n = %zu", py, ya.shape[0], px, X.n);
+        if (im_npy_as_labels(&ya, py, &y, err, sizeof err) != IM_OK)
+            im_cli_die(VERB, "%s", err);
+        im_npy_free(&ya);
+    }
+    if (a.pid && (!pt || T.C < 2))
+        im_cli_die(VERB, "--pid needs T with C >= 2 feature maps (got C = %zu)", pt ? T.C : 0);
+    warn_nonfinite(px, &X);
+    if (pt)
+        warn_nonfinite(pt, &T);
+
+    im_options o;
+    im_options_default(&o);
+    o.alpha = a.alpha;
+    o.backend = a.backend;
+    im_context *ctx;
+    char err[512];
+    im_status st = im_context_create(&o, &ctx, err, sizeof err);
+    if (st != IM_OK)
+        im_cli_die(VERB, "%s", err);
+
+    size_t n = X.n, nn = n * n;
+    im_width wx = a.sigma_x > 0 ? (im_width){IM_WIDTH_FIXED, a.sigma_x}
+                                : (im_width){IM_WIDTH_SILVERMAN, a.h_x};
+    im_width wt = a.sigma_t > 0 ? (im_width){IM_WIDTH_FIXED, a.sigma_t}
+                                : (im_width){IM_WIDTH_SILVERMAN, a.h_t};
+    double *Kx = xmalloc(nn * sizeof(double)), sigma_x, sigma_t = NAN, H_X;
+    check(ctx, im_gram_rbf(ctx, X.data, n, X.d, X.d, wx, Kx, &sigma_x));
+    check(ctx, im_entropy(ctx, Kx, n, &H_X));
+
+    first_key = 1;
+    printf("{");
+    key_int("n", n);
+    if (pt)
+        key_int("C", T.C);
+    key_num("alpha", a.alpha);
+    key_num("sigma_x", sigma_x);
+    if (!pt) {
+        key_num("H_X", H_X);
+        printf("\n}\n");
+        im_context_destroy(ctx);
+        free(Kx);
+        free(X.data);
+        return 0;
+    }
+
+    double *Kt = xmalloc(T.C * nn * sizeof(double));
+    const double **Tm = xmalloc(T.C * sizeof *Tm);
+    for (size_t c = 0; c < T.C; c++) {
+        Tm[c] = Kt + c * nn;
+        check(ctx, im_gram_rbf(ctx, T.data + c * T.d, n, T.d, T.C * T.d, wt, Kt + c * nn,
+                               &sigma_t));
+    }
+    double I_XT, H_T;
+    check(ctx, im_mmi(ctx, Kx, Tm, T.C, n, &I_XT, NULL, &H_T));
+    key_num("sigma_t", sigma_t);
+    key_num("H_X", H_X);
+    key_num("H_T", H_T);
+    key_num("I_XT", I_XT);
+
+    double *Ky = NULL;
+    if (py) {
+        double H_Y, I_TY, I_XY;
+        Ky = xmalloc(nn * sizeof(double));
+        check(ctx, im_gram_labels(ctx, y, n, Ky));
+        check(ctx, im_mmi(ctx, Ky, Tm, T.C, n, &I_TY, &H_Y, NULL));
+        check(ctx, im_mutual_information(ctx, Kx, Ky, n, &I_XY));
+        key_num("H_Y", H_Y);
+        key_num("I_TY", I_TY);
+        key_num("I_XY", I_XY);
+    }
+    if (a.pid) {
+        const double *targets[2] = {Kx, Ky};
+        im_pid pid[2];
+        check(ctx, im_pid_pairs(ctx, targets, py ? 2 : 1, Tm, T.C, n, pid, NULL));
+        key_pid("pid_x", &pid[0]);
+        if (py)
+            key_pid("pid_y", &pid[1]);
+    }
+    printf("\n}\n");
+
+    im_context_destroy(ctx);
+    free(Ky);
+    free(Tm);
+    free(Kt);
+    free(Kx);
+    free(y);
+    free(T.data);
+    free(X.data);
+    return 0;
+}

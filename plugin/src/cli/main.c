@@ -1,0 +1,41 @@
+/* ./infomonitor: the command-line front end (the only code that exits). */
+#include <stdio.h>
+#include <string.h>
+#include "args.h"
+#include "infomonitor/infomonitor.h"
+#include "verbs.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "infomonitor %s - information flow in CNNs with matrix-based Renyi alpha-entropy\n"
+            "\n"
+            "usage: infomonitor <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  estimate   entropies, I(X;T), I(T;Y) and PID pair quantities of .npy arrays\n"
+            "\n"
+            "Run 'infomonitor <command> --help' for a command's options.\n"
+            "Environment: IM_BACKEND=cpu-ref selects the spectrum back end (default: fastest).\n",
+            IM_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return IM_EXIT_USAGE;
+    }
+    const char *verb = argv[1];
+    if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(verb, "--version") == 0) {
+        printf("infomonitor %s\n", IM_VERSION);
+        return 0;
+    }
+    if (strcmp(verb, "estimate") == 0)
+        return im_cmd_estimate(argc - 1, argv + 1);
+    im_cli_die(NULL, "unknown command '%s' (try 'infomonitor --help')", verb);
+}

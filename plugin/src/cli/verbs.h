@@ -1,0 +1,8 @@
+/* CLI verbs: each takes argv starting at the verb's name and returns the
+ * process exit status (or exits with IM_EXIT_USAGE on bad input). */
+#ifndef IM_CLI_VERBS_H
+#define IM_CLI_VERBS_H
+
+int im_cmd_estimate(int argc, char **argv);
+
+#endif
