@@ -1,0 +1,56 @@
+/* [infomonitor] sections in a Darknet .cfg.
+ *
+ * Darknet knows no [infomonitor] section (it would insert a zeroed layer and
+ * break the next one), so the cfg is rewritten before Darknet parses it: each
+ * [infomonitor] becomes `[dropout] probability=0`, a pass-through layer that
+ * shares the previous layer's output and delta buffers.  It still counts as
+ * a layer, so route/shortcut indices keep the meaning the user wrote.  The
+ * monitor's options are parsed and checked here, with file and line. */
+#ifndef IM_DN_CFG_REWRITE_H
+#define IM_DN_CFG_REWRITE_H
+
+#include <stddef.h>
+#include "infomonitor/infomonitor.h"
+
+/* Quantities a monitor can compute (the `quantities` option). */
+enum {
+    IM_Q_IXT = 1u << 0,   /* I(X;T) */
+    IM_Q_ITY = 1u << 1,   /* I(T;Y) */
+    IM_Q_MMI = 1u << 2,   /* split a conv-shaped T (and delta) into its C feature maps (Eq. 7) */
+    IM_Q_DELTA = 1u << 3, /* I(delta_K; delta_k), the error chain */
+    IM_Q_PID = 1u << 4    /* pair quantities over feature maps (Eqs. 11-12), about X and Y */
+};
+#define IM_Q_DEFAULT (IM_Q_IXT | IM_Q_ITY | IM_Q_MMI | IM_Q_DELTA)
+
+typedef struct im_monitor_spec {
+    char name[64];       /* `name`, default from the watched layer (conv1, fc2, ...) */
+    int index;           /* this section's layer index (a dropout after rewriting) */
+    int layer;           /* index of the watched layer */
+    int line;            /* line of the [infomonitor] header */
+    int every;           /* measure every N iterations (1) */
+    int samples;         /* n; 0 = the batch size */
+    double alpha;        /* 1.01 */
+    double h;            /* Silverman multiplier for X and T (5) */
+    double delta_h;      /* Silverman multiplier for the error chain (0.1) */
+    im_width_rule rule;  /* kernel_width: silverman, median or fixed */
+    double sigma;        /* fixed sigma (kernel_width=fixed) */
+    double median;       /* median fraction (kernel_width=median; 0.15) */
+    unsigned quantities; /* IM_Q_* bits */
+} im_monitor_spec;
+
+typedef struct im_cfg_rewrite {
+    char *text;                /* the rewritten cfg */
+    size_t nmon;
+    im_monitor_spec *mon;      /* in layer order */
+    int nlayers;               /* layers after [net] */
+} im_cfg_rewrite;
+
+/* Read `path` and rewrite it.  On error: IM_ERR_IO / IM_ERR_FORMAT and a
+ * one-line message "path:line: ..." naming the key and value. */
+im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, size_t errlen);
+void im_cfg_rewrite_free(im_cfg_rewrite *r);
+
+/* Write r->text to a new temporary file; *tmp_path (malloc'd) names it. */
+im_status im_cfg_write_temp(const im_cfg_rewrite *r, char **tmp_path, char *err, size_t errlen);
+
+#endif

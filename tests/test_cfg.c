@@ -1,0 +1,187 @@
+/* The [infomonitor] cfg rewrite: layer indices, option parsing, defaults,
+ * and one error per kind of bad input (each naming file and line). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "darknet/cfg_rewrite.h"
+
+static char g_path[256];
+
+static void write_cfg(const char *text)
+{
+    snprintf(g_path, sizeof g_path, "/tmp/im_test_cfg_%d.cfg", (int)getpid());
+    FILE *f = fopen(g_path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char *k_net = "[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n\n";
+
+/* Rewrite `body` after the [net] section; expect success. */
+static im_cfg_rewrite rewrite_ok(const char *body)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", k_net, body);
+    write_cfg(text);
+    im_cfg_rewrite rw;
+    char err[512] = "";
+    im_status st = im_cfg_rewrite_file(g_path, &rw, err, sizeof err);
+    if (st != IM_OK)
+        fail_msg("rewrite failed: %s", err);
+    return rw;
+}
+
+/* Rewrite; expect IM_ERR_FORMAT and a message containing path:line and `needle`. */
+static void rewrite_bad(const char *body, int line, const char *needle)
+{
+    char text[4096], err[512] = "", where[300];
+    snprintf(text, sizeof text, "%s%s", k_net, body);
+    write_cfg(text);
+    im_cfg_rewrite rw;
+    assert_int_equal(im_cfg_rewrite_file(g_path, &rw, err, sizeof err), IM_ERR_FORMAT);
+    snprintf(where, sizeof where, "%s:%d:", g_path, line);
+    if (!strstr(err, where) || !strstr(err, needle))
+        fail_msg("message '%s' lacks '%s' or '%s'", err, where, needle);
+    assert_null(rw.text);
+    assert_null(rw.mon);
+}
+
+static void indices_and_defaults(void **state)
+{
+    (void)state;
+    im_cfg_rewrite rw = rewrite_ok("[convolutional]\nfilters=2\nsize=3\n\n"
+                                   "[infomonitor]\n\n"
+                                   "[maxpool]\nsize=2\nstride=2\n\n"
+                                   "[route]\nlayers=-2\n\n"
+                                   "[connected]\noutput=3\n"
+                                   "[infomonitor]\nevery=5\nsamples=8\nalpha=2\nh=3\n"
+                                   "delta_h=0.2\nkernel_width=fixed\nsigma=1.5\n"
+                                   "quantities=ixt,pid , delta\n"
+                                   "[infomonitor]\nname=again\nkernel_width=median\nmedian=0.2\n"
+                                   "[softmax]\n");
+    assert_int_equal(rw.nlayers, 8);
+    assert_int_equal(rw.nmon, 3);
+    const im_monitor_spec *a = &rw.mon[0], *b = &rw.mon[1], *c = &rw.mon[2];
+    assert_string_equal(a->name, "conv1");
+    assert_int_equal(a->index, 1);
+    assert_int_equal(a->layer, 0);
+    assert_int_equal(a->every, 1);
+    assert_int_equal(a->samples, 0);
+    assert_true(a->alpha == 1.01 && a->h == 5.0 && a->delta_h == 0.1);
+    assert_int_equal(a->rule, IM_WIDTH_SILVERMAN);
+    assert_int_equal(a->quantities, IM_Q_IXT | IM_Q_ITY | IM_Q_MMI | IM_Q_DELTA);
+    assert_int_equal(a->line, 11);
+    assert_string_equal(b->name, "fc1");
+    assert_int_equal(b->index, 5);
+    assert_int_equal(b->layer, 4);
+    assert_int_equal(b->every, 5);
+    assert_int_equal(b->samples, 8);
+    assert_true(b->alpha == 2.0 && b->h == 3.0 && b->delta_h == 0.2 && b->sigma == 1.5);
+    assert_int_equal(b->rule, IM_WIDTH_FIXED);
+    assert_int_equal(b->quantities, IM_Q_IXT | IM_Q_PID | IM_Q_DELTA);
+    /* A monitor after a monitor watches the same layer. */
+    assert_string_equal(c->name, "again");
+    assert_int_equal(c->index, 6);
+    assert_int_equal(c->layer, 4);
+    assert_int_equal(c->rule, IM_WIDTH_MEDIAN);
+    assert_true(c->median == 0.2);
+    /* The text: monitors became p=0 dropouts, their options are gone, the
+     * route (relative index -2 -> the maxpool... counted with monitors) is
+     * untouched. */
+    const char *t = rw.text;
+    int ndrop = 0;
+    for (const char *p = t; (p = strstr(p, "[dropout]\nprobability=0\n")); p++)
+        ndrop++;
+    assert_int_equal(ndrop, 3);
+    assert_null(strstr(t, "infomonitor"));
+    assert_null(strstr(t, "kernel_width"));
+    assert_non_null(strstr(t, "[route]\nlayers=-2\n"));
+    assert_non_null(strstr(t, "[convolutional]\nfilters=2\nsize=3\n"));
+    im_cfg_rewrite_free(&rw);
+    unlink(g_path);
+}
+
+static void no_monitor_is_unchanged(void **state)
+{
+    (void)state;
+    const char *body = "# comment\n[connected]\noutput=3\n\n[softmax]\n";
+    im_cfg_rewrite rw = rewrite_ok(body);
+    char want[512];
+    snprintf(want, sizeof want, "%s%s", k_net, body);
+    assert_string_equal(rw.text, want);
+    assert_int_equal(rw.nmon, 0);
+    char *tmp;
+    char err[256];
+    assert_int_equal(im_cfg_write_temp(&rw, &tmp, err, sizeof err), IM_OK);
+    FILE *f = fopen(tmp, "r");
+    char buf[512] = "";
+    assert_non_null(f);
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    assert_int_equal(got, strlen(want));
+    unlink(tmp);
+    free(tmp);
+    im_cfg_rewrite_free(&rw);
+    unlink(g_path);
+}
+
+static void errors_name_file_and_line(void **state)
+{
+    (void)state;
+    /* Lines: [net] section is lines 1-6; body starts at line 7. */
+    rewrite_bad("[infomonitor]\n[connected]\noutput=2\n", 7, "first layer");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nbogus=1\n", 10, "unknown key 'bogus'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nevery=0\n", 10, "every = '0'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nevery=2x\n", 10, "'2x'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nsamples=1\n", 10, "samples = '1'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nalpha=-1\n", 10, "alpha = '-1'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nalpha=nan\n", 10, "alpha = 'nan'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nh=0\n", 10, "h = '0'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\ndelta_h=abc\n", 10, "delta_h = 'abc'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=gauss\n", 10, "'gauss'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,foo\n", 10, "'ixt,foo'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,ixt\n", 10, "'ixt,ixt'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,\n", 10, "'ixt,'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nmedian=2\nkernel_width=median\n", 10,
+                "median = '2'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nevery=2\nevery=3\n", 11, "given twice");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nevery\n", 10, "key=value");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=fixed\n[softmax]\n", 9,
+                "needs a sigma");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nsigma=2\n", 9, "only used with");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nmedian=0.1\n", 9, "only used with");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nname=a,b\n", 10, "name = 'a,b'");
+    /* The first section must be [net]. */
+    write_cfg("\n[connected]\noutput=2\n");
+    im_cfg_rewrite rw;
+    char err[512], where[300];
+    assert_int_equal(im_cfg_rewrite_file(g_path, &rw, err, sizeof err), IM_ERR_FORMAT);
+    snprintf(where, sizeof where, "%s:2:", g_path);
+    assert_non_null(strstr(err, where));
+    assert_non_null(strstr(err, "[net]"));
+    write_cfg("batch=3\n[net]\n");
+    assert_int_equal(im_cfg_rewrite_file(g_path, &rw, err, sizeof err), IM_ERR_FORMAT);
+    assert_non_null(strstr(err, "before the first section"));
+    write_cfg("# nothing\n");
+    assert_int_equal(im_cfg_rewrite_file(g_path, &rw, err, sizeof err), IM_ERR_FORMAT);
+    unlink(g_path);
+    assert_int_equal(im_cfg_rewrite_file("/nonexistent/x.cfg", &rw, err, sizeof err), IM_ERR_IO);
+    assert_non_null(strstr(err, "/nonexistent/x.cfg"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(indices_and_defaults),
+        cmocka_unit_test(no_monitor_is_unchanged),
+        cmocka_unit_test(errors_name_file_and_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
