@@ -1,0 +1,640 @@
+/* The Darknet adapter's data loaders. Every input is written here at test
+ * time, into a mkdtemp folder that is also the working directory (so paths
+ * are short, relative, and free of the folder's random name): IDX files plain
+ * and gzipped, PGM/PPM images, image lists, labels and .data files. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "darknet/data.h"
+
+static char tmpdir[] = "/tmp/test_data_XXXXXX";
+static char oldcwd[PATH_MAX];
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!getcwd(oldcwd, sizeof oldcwd) || !mkdtemp(tmpdir) || chdir(tmpdir) != 0)
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (chdir(oldcwd) != 0)
+        return -1;
+    return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- writers ----------------------------------------------------------- */
+
+/* Creates the directories above path. */
+static void make_parents(const char *path)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(buf, 0755);
+            *p = '/';
+        }
+}
+
+/* Writes n bytes, through zlib's gzip writer when gz. */
+static void write_bytes(const char *path, int gz, const void *data, size_t n)
+{
+    make_parents(path);
+    if (gz) {
+        gzFile f = gzopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(gzwrite(f, data, (unsigned)n), (int)n);
+        assert_int_equal(gzclose(f), Z_OK);
+    } else {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, n, f), n);
+        assert_int_equal(fclose(f), 0);
+    }
+}
+
+static void write_text(const char *path, const char *text)
+{
+    write_bytes(path, 0, text, strlen(text));
+}
+
+/* An IDX file: big-endian magic and nd dims, then n data bytes (n may differ
+ * from what the dims announce, to make broken files). */
+static void write_idx(const char *path, int gz, uint32_t magic, const uint32_t *dims, unsigned nd,
+                      const unsigned char *data, size_t n)
+{
+    unsigned char *buf = malloc(4 + 4 * nd + n + 1);
+    assert_non_null(buf);
+    uint32_t words[4] = {magic};
+    for (unsigned i = 0; i < nd; i++)
+        words[i + 1] = dims[i];
+    for (unsigned i = 0; i <= nd; i++)
+        for (unsigned b = 0; b < 4; b++)
+            buf[4 * i + b] = (unsigned char)(words[i] >> (24 - 8 * b));
+    if (n)
+        memcpy(buf + 4 + 4 * nd, data, n);
+    write_bytes(path, gz, buf, 4 + 4 * nd + n);
+    free(buf);
+}
+
+/* A binary PGM (P5, c = 1) or PPM (P6, c = 3) of w x h, pixels row-major with
+ * interleaved channels. */
+static void write_pnm(const char *path, size_t w, size_t h, size_t c, const unsigned char *pix)
+{
+    char head[64];
+    int hl = snprintf(head, sizeof head, "%s\n%zu %zu\n255\n", c == 1 ? "P5" : "P6", w, h);
+    unsigned char *buf = malloc((size_t)hl + w * h * c);
+    assert_non_null(buf);
+    memcpy(buf, head, (size_t)hl);
+    memcpy(buf + hl, pix, w * h * c);
+    write_bytes(path, 0, buf, (size_t)hl + w * h * c);
+    free(buf);
+}
+
+/* A w x h image of one colour (c values). */
+static void write_flat(const char *path, size_t w, size_t h, size_t c, const unsigned char *colour)
+{
+    unsigned char *pix = malloc(w * h * c);
+    assert_non_null(pix);
+    for (size_t i = 0; i < w * h; i++)
+        memcpy(pix + i * c, colour, c);
+    write_pnm(path, w, h, c, pix);
+    free(pix);
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+/* status is want and err contains each of the NULL-terminated strings. */
+static void expect_err(im_status got, im_status want, const char *err, ...)
+{
+    if (got != want)
+        fail_msg("status %d, expected %d; message: %s", (int)got, (int)want, err);
+    va_list ap;
+    va_start(ap, err);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        if (!strstr(err, s))
+            fail_msg("message \"%s\" lacks \"%s\"", err, s);
+    va_end(ap);
+    assert_null(strchr(err, '\n'));
+}
+
+static void expect_empty(const im_dataset *d)
+{
+    assert_int_equal(d->n, 0);
+    assert_null(d->x);
+    assert_null(d->y);
+}
+
+/* Every value of a w*h plane within tol of v. */
+static void expect_plane(const float *x, size_t wh, double v, double tol)
+{
+    for (size_t i = 0; i < wh; i++)
+        if (!(x[i] >= v - tol && x[i] <= v + tol))
+            fail_msg("pixel %zu = %.6f, expected %.6f +- %.6f", i, (double)x[i], v, tol);
+}
+
+/* ---- IDX --------------------------------------------------------------- */
+
+enum { N = 5, ROWS = 4, COLS = 3 };
+static const uint32_t img_dims[3] = {N, ROWS, COLS}, lab_dims[1] = {N};
+static const unsigned char lab_vals[N] = {2, 0, 1, 2, 0};
+
+static void fill_pixels(unsigned char *pix)
+{
+    for (size_t i = 0; i < N * ROWS * COLS; i++)
+        pix[i] = (unsigned char)(i * 37 + 11);
+}
+
+/* A valid pair: <stem>-images and <stem>-labels, gzipped when gz. */
+static void write_pair(const char *img, const char *lab, int gz)
+{
+    unsigned char pix[N * ROWS * COLS];
+    fill_pixels(pix);
+    write_idx(img, gz, 0x803, img_dims, 3, pix, sizeof pix);
+    write_idx(lab, gz, 0x801, lab_dims, 1, lab_vals, N);
+}
+
+static void idx_values(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    unsigned char pix[N * ROWS * COLS];
+    fill_pixels(pix);
+    write_pair("idx/plain-images", "idx/plain-labels", 0);
+    for (size_t classes = 0; classes <= 3; classes += 3) {
+        im_dataset d;
+        assert_int_equal(im_idx_load("idx/plain-images", "idx/plain-labels", classes, &d, err, sizeof err), IM_OK);
+        assert_int_equal(d.n, N);
+        assert_int_equal(d.w, COLS);
+        assert_int_equal(d.h, ROWS);
+        assert_int_equal(d.c, 1);
+        assert_int_equal(d.classes, 3); /* given, or max label + 1 */
+        for (size_t i = 0; i < N * ROWS * COLS; i++)
+            assert_true(d.x[i] == (float)(pix[i] / 255.0));
+        for (size_t i = 0; i < N; i++)
+            assert_int_equal(d.y[i], lab_vals[i]);
+        im_dataset_free(&d);
+        expect_empty(&d);
+    }
+    im_dataset_free(NULL);
+}
+
+static void idx_gzip_matches_plain(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    write_pair("idx/plain-images", "idx/plain-labels", 0);
+    write_pair("idx/gz-images.gz", "idx/gz-labels.gz", 1);
+    im_dataset a, b, c;
+    assert_int_equal(im_idx_load("idx/plain-images", "idx/plain-labels", 3, &a, err, sizeof err), IM_OK);
+    assert_int_equal(im_idx_load("idx/gz-images.gz", "idx/gz-labels.gz", 3, &b, err, sizeof err), IM_OK);
+    assert_int_equal(im_idx_load("idx/gz-images.gz", "idx/plain-labels", 3, &c, err, sizeof err), IM_OK);
+    assert_int_equal(a.n, b.n);
+    assert_memory_equal(a.x, b.x, N * ROWS * COLS * sizeof(float));
+    assert_memory_equal(a.y, b.y, N * sizeof(int32_t));
+    assert_memory_equal(a.x, c.x, N * ROWS * COLS * sizeof(float));
+    im_dataset_free(&a);
+    im_dataset_free(&b);
+    im_dataset_free(&c);
+}
+
+static void idx_errors(void **state)
+{
+    (void)state;
+    char err[512];
+    unsigned char pix[N * ROWS * COLS + 1];
+    fill_pixels(pix);
+    pix[N * ROWS * COLS] = 9;
+    write_pair("bad/images", "bad/labels", 0);
+    im_dataset d;
+
+    write_idx("bad/magic", 0, 0x801, img_dims, 3, pix, N * ROWS * COLS);
+    expect_err(im_idx_load("bad/magic", "bad/labels", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/magic", "0x00000801", "0x00000803", NULL);
+    expect_empty(&d);
+    /* Swapped arguments: the labels file is not an images file. */
+    expect_err(im_idx_load("bad/labels", "bad/images", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/labels", "labels file", NULL);
+
+    write_bytes("bad/short-header", 0, "\0\0\x08\x03\0\0", 6);
+    expect_err(im_idx_load("bad/short-header", "bad/labels", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/short-header", "truncated IDX header", "6 of 16", NULL);
+
+    write_idx("bad/short-data", 0, 0x803, img_dims, 3, pix, 50);
+    expect_err(im_idx_load("bad/short-data", "bad/labels", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/short-data", "truncated data", "(60 bytes)", "only 50 follow", NULL);
+    write_idx("bad/short-data.gz", 1, 0x803, img_dims, 3, pix, 50);
+    expect_err(im_idx_load("bad/short-data.gz", "bad/labels", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/short-data.gz", "truncated data", NULL);
+
+    /* A header that claims 784 MB over 10 bytes fails as truncated, without
+     * allocating what the header claims. */
+    const uint32_t huge[3] = {1000000, 28, 28};
+    write_idx("bad/huge", 0, 0x803, huge, 3, pix, 10);
+    expect_err(im_idx_load("bad/huge", "bad/labels", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/huge", "truncated data", "1000000 images", NULL);
+
+    write_idx("bad/trailing", 0, 0x803, img_dims, 3, pix, N * ROWS * COLS + 1);
+    expect_err(im_idx_load("bad/trailing", "bad/labels", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/trailing", "trailing data", NULL);
+    write_idx("bad/trailing.gz", 1, 0x803, img_dims, 3, pix, N * ROWS * COLS + 1);
+    expect_err(im_idx_load("bad/trailing.gz", "bad/labels", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/trailing.gz", "trailing data", NULL);
+    const uint32_t four[1] = {4};
+    write_idx("bad/labels-trailing", 0, 0x801, four, 1, lab_vals, 5);
+    expect_err(im_idx_load("bad/images", "bad/labels-trailing", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/labels-trailing", "trailing data", NULL);
+
+    write_idx("bad/labels4", 0, 0x801, four, 1, lab_vals, 4);
+    expect_err(im_idx_load("bad/images", "bad/labels4", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/labels4", "4 labels", "bad/images", "5 images", NULL);
+
+    expect_err(im_idx_load("bad/images", "bad/labels", 2, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/labels", "label 2 of item 0", "classes = 2", NULL);
+    expect_empty(&d);
+
+    expect_err(im_idx_load("bad/none", "bad/labels", 3, &d, err, sizeof err), IM_ERR_IO, err,
+               "bad/none", "cannot open", NULL);
+    expect_err(im_idx_load("bad/images", "bad/none", 3, &d, err, sizeof err), IM_ERR_IO, err,
+               "bad/none", NULL);
+
+    const uint32_t empty[3] = {0, ROWS, COLS};
+    write_idx("bad/empty", 0, 0x803, empty, 3, pix, 0);
+    expect_err(im_idx_load("bad/empty", "bad/labels", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/empty", "no data", NULL);
+
+    /* A gzip stream with a corrupted body. */
+    write_pair("bad/gz-images.gz", "bad/gz-labels.gz", 1);
+    FILE *f = fopen("bad/gz-images.gz", "r+b");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    for (long at = 12; at < size - 8; at++) {
+        fseek(f, at, SEEK_SET);
+        fputc(0xff, f);
+    }
+    fclose(f);
+    expect_err(im_idx_load("bad/gz-images.gz", "bad/labels", 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "bad/gz-images.gz", NULL);
+    expect_empty(&d);
+}
+
+/* ---- labels files ------------------------------------------------------ */
+
+static void labels_files(void **state)
+{
+    (void)state;
+    char err[512];
+    char **labels;
+    size_t n;
+    write_text("lab/ok.txt", "  cat \r\n\n dog\t\r\n \nApple Braeburn\n");
+    assert_int_equal(im_labels_load("lab/ok.txt", &labels, &n, err, sizeof err), IM_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(labels[0], "cat");
+    assert_string_equal(labels[1], "dog");
+    assert_string_equal(labels[2], "Apple Braeburn");
+    im_labels_free(labels, n);
+
+    expect_err(im_labels_load("lab/none.txt", &labels, &n, err, sizeof err), IM_ERR_IO, err,
+               "lab/none.txt", "cannot open", NULL);
+    assert_null(labels);
+    write_text("lab/blank.txt", "\n  \r\n\t\n");
+    expect_err(im_labels_load("lab/blank.txt", &labels, &n, err, sizeof err), IM_ERR_FORMAT, err,
+               "lab/blank.txt", "no labels", NULL);
+    write_text("lab/dup.txt", "cat\ndog\n\ncat \n");
+    expect_err(im_labels_load("lab/dup.txt", &labels, &n, err, sizeof err), IM_ERR_FORMAT, err,
+               "lab/dup.txt:4:", "\"cat\"", "line 1", NULL);
+    assert_null(labels);
+    assert_int_equal(n, 0);
+}
+
+/* ---- image lists ------------------------------------------------------- */
+
+static char *weather[] = {"rain", "sun", "snow"};
+
+static void imagelist_labels_and_gray(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    write_flat("train/sun/a.pgm", 7, 5, 1, (const unsigned char[]){128});
+    write_flat("train/rain/b.pgm", 7, 5, 1, (const unsigned char[]){64});
+    write_flat("train/snow_1.pgm", 7, 5, 1, (const unsigned char[]){200});
+    /* "rain" occurs in "train" on every line: the whole directory "sun" and
+     * the file name prefix "snow" win over it. */
+    write_text("train.list", "train/sun/a.pgm\r\n\n   \ntrain/rain/b.pgm  \t\ntrain/snow_1.pgm");
+    im_dataset d;
+    assert_int_equal(im_imagelist_load("train.list", weather, 3, 4, 3, 1, &d, err, sizeof err), IM_OK);
+    assert_int_equal(d.n, 3);
+    assert_int_equal(d.w, 4);
+    assert_int_equal(d.h, 3);
+    assert_int_equal(d.c, 1);
+    assert_int_equal(d.classes, 3);
+    assert_int_equal(d.y[0], 1);
+    assert_int_equal(d.y[1], 0);
+    assert_int_equal(d.y[2], 2);
+    const double v[3] = {128, 64, 200};
+    for (size_t i = 0; i < 3; i++)
+        expect_plane(d.x + i * 12, 12, v[i] / 255.0, 1.0 / 255.0);
+    im_dataset_free(&d);
+
+    /* Gray to 3 channels: the value in each plane. */
+    assert_int_equal(im_imagelist_load("train.list", weather, 3, 5, 6, 3, &d, err, sizeof err), IM_OK);
+    assert_int_equal(d.c, 3);
+    for (size_t i = 0; i < 3; i++)
+        expect_plane(d.x + i * 90, 90, v[i] / 255.0, 1.0 / 255.0);
+    im_dataset_free(&d);
+}
+
+static void imagelist_color(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    write_flat("color/sun/flat.ppm", 5, 4, 3, (const unsigned char[]){200, 100, 50});
+    write_text("color.list", "color/sun/flat.ppm\n");
+    im_dataset d;
+    assert_int_equal(im_imagelist_load("color.list", weather, 3, 6, 6, 3, &d, err, sizeof err), IM_OK);
+    /* Planes in RGB order. */
+    expect_plane(d.x, 36, 200 / 255.0, 1.0 / 255.0);
+    expect_plane(d.x + 36, 36, 100 / 255.0, 1.0 / 255.0);
+    expect_plane(d.x + 72, 36, 50 / 255.0, 1.0 / 255.0);
+    im_dataset_free(&d);
+    /* To gray: 0.299 R + 0.587 G + 0.114 B = 124.2. */
+    assert_int_equal(im_imagelist_load("color.list", weather, 3, 6, 6, 1, &d, err, sizeof err), IM_OK);
+    expect_plane(d.x, 36, 124.2 / 255.0, 1e-6);
+    im_dataset_free(&d);
+}
+
+/* Without a resize the values are exact and the layout is CHW, row-major. */
+static void imagelist_layout(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    const unsigned char gray[6] = {0, 50, 100, 150, 200, 250};
+    unsigned char rgb[2 * 3 * 3];
+    for (size_t i = 0; i < sizeof rgb; i++)
+        rgb[i] = (unsigned char)(i * 13 + 7);
+    write_pnm("layout/sun_gray.pgm", 3, 2, 1, gray);
+    write_pnm("layout/snow-rgb.ppm", 3, 2, 3, rgb);
+    write_text("gray.list", "layout/sun_gray.pgm\n");
+    write_text("rgb.list", "layout/snow-rgb.ppm\n");
+    im_dataset d;
+    assert_int_equal(im_imagelist_load("gray.list", weather, 3, 3, 2, 1, &d, err, sizeof err), IM_OK);
+    assert_int_equal(d.y[0], 1);
+    /* Gray goes through RGB and back: exact up to float rounding. */
+    for (size_t i = 0; i < 6; i++)
+        assert_float_equal(d.x[i], gray[i] / 255.0, 1e-6);
+    im_dataset_free(&d);
+    assert_int_equal(im_imagelist_load("rgb.list", weather, 3, 3, 2, 3, &d, err, sizeof err), IM_OK);
+    assert_int_equal(d.y[0], 2);
+    for (size_t k = 0; k < 3; k++)
+        for (size_t y = 0; y < 2; y++)
+            for (size_t x = 0; x < 3; x++)
+                assert_true(d.x[k * 6 + y * 3 + x] == (float)(rgb[(y * 3 + x) * 3 + k] / 255.0));
+    im_dataset_free(&d);
+}
+
+static void imagelist_errors(void **state)
+{
+    (void)state;
+    char err[1024];
+    im_dataset d;
+    write_flat("errs/sun/a.pgm", 4, 4, 1, (const unsigned char[]){1});
+
+    /* Both "rain" and "snow" are whole directory names. */
+    write_text("amb.list", "errs/sun/a.pgm\nrain/snow/x.pgm\n");
+    expect_err(im_imagelist_load("amb.list", weather, 3, 4, 4, 1, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "amb.list:2:", "rain/snow/x.pgm", "ambiguous", "\"rain\"", "\"snow\"", NULL);
+    expect_empty(&d);
+
+    /* "rain" only inside "train", "cloud" not a whole word of "cloudy". */
+    char *sky[] = {"rain", "cloud"};
+    write_text("weak.list", "train/cloudy.pgm\n");
+    expect_err(im_imagelist_load("weak.list", sky, 2, 4, 4, 1, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "weak.list:1:", "train/cloudy.pgm", "\"rain\"", "\"cloud\"", "directory name \"train\"",
+               "\"/train/\"", NULL);
+
+    write_text("nomatch.list", "\nother/x.pgm\n");
+    expect_err(im_imagelist_load("nomatch.list", weather, 3, 4, 4, 1, &d, err, sizeof err), IM_ERR_FORMAT,
+               err, "nomatch.list:2:", "other/x.pgm", "no label", "\"rain\", \"sun\", \"snow\"", NULL);
+
+    write_text("missing.list", "errs/sun/a.pgm\nerrs/sun/missing.pgm\n");
+    expect_err(im_imagelist_load("missing.list", weather, 3, 4, 4, 1, &d, err, sizeof err), IM_ERR_IO, err,
+               "missing.list:2:", "errs/sun/missing.pgm", NULL);
+    expect_empty(&d);
+
+    write_text("errs/sun/notes.txt", "not an image\n");
+    write_text("errs/sun/empty.png", "");
+    write_text("text.list", "errs/sun/notes.txt\n");
+    expect_err(im_imagelist_load("text.list", weather, 3, 4, 4, 1, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "text.list:1:", "errs/sun/notes.txt", "not an image", NULL);
+    write_text("empty.list", "errs/sun/empty.png\n");
+    expect_err(im_imagelist_load("empty.list", weather, 3, 4, 4, 1, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "empty.list:1:", "empty file", NULL);
+
+    write_text("blank.list", "\n \n");
+    expect_err(im_imagelist_load("blank.list", weather, 3, 4, 4, 1, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "blank.list", "no image paths", NULL);
+    expect_err(im_imagelist_load("nolist.list", weather, 3, 4, 4, 1, &d, err, sizeof err), IM_ERR_IO, err,
+               "nolist.list", "cannot open", NULL);
+    expect_err(im_imagelist_load("amb.list", weather, 3, 4, 4, 2, &d, err, sizeof err), IM_ERR_ARG, err,
+               "channels = 2", NULL);
+    expect_err(im_imagelist_load("amb.list", weather, 3, 4, 1, 1, &d, err, sizeof err), IM_ERR_ARG, err,
+               "4x1", NULL);
+}
+
+/* ---- .data files ------------------------------------------------------- */
+
+static void datacfg_forms(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    im_datacfg c;
+    write_text("idx.data", "# Fashion-MNIST\n\nclasses = 10\ntrain = a.gz\ntrain_labels=b.gz\n"
+                           " valid = c.gz \nvalid_labels = d.gz\n; Darknet comment\ntop=5\n");
+    assert_int_equal(im_datacfg_load("idx.data", &c, err, sizeof err), IM_OK);
+    assert_string_equal(c.path, "idx.data");
+    assert_int_equal(c.classes, 10);
+    assert_int_equal(c.top, 5);
+    assert_string_equal(c.train, "a.gz");
+    assert_string_equal(c.train_labels, "b.gz");
+    assert_string_equal(c.valid, "c.gz");
+    assert_string_equal(c.valid_labels, "d.gz");
+    assert_string_equal(c.backup, "backup");
+    assert_null(c.labels);
+    assert_int_equal(c.line_classes, 3);
+    assert_int_equal(c.line_train, 4);
+    assert_int_equal(c.line_valid, 6);
+    assert_int_equal(c.line_labels, 0);
+    im_datacfg_free(&c);
+    assert_null(c.path);
+
+    write_text("list.data", "classes=3\ntrain = my data/train.list\nnames = labels.txt\nbackup = out/\n");
+    assert_int_equal(im_datacfg_load("list.data", &c, err, sizeof err), IM_OK);
+    assert_int_equal(c.top, 1);
+    assert_string_equal(c.train, "my data/train.list");
+    assert_string_equal(c.labels, "labels.txt");
+    assert_int_equal(c.line_labels, 3);
+    assert_string_equal(c.backup, "out/");
+    assert_null(c.valid);
+    assert_null(c.train_labels);
+    im_datacfg_free(&c);
+    im_datacfg_free(NULL);
+}
+
+static void datacfg_errors(void **state)
+{
+    (void)state;
+    static const struct { const char *file, *text, *where, *what; } cases[] = {
+        {"unknown.data", "classes=3\neval = coco\n", "unknown.data:2:", "unknown key \"eval\""},
+        {"dup.data", "classes=3\ntrain=a\n\ntrain = b\n", "dup.data:4:", "line 2"},
+        {"synonym.data", "classes=3\nlabels=a\nnames=b\ntrain=t\n", "synonym.data:3:", "labels from line 2"},
+        {"noeq.data", "classes=3\ntrain a.list\n", "noeq.data:2:", "train a.list"},
+        {"novalue.data", "classes=3\ntrain =  \n", "novalue.data:2:", "empty value for train"},
+        {"nokey.data", "classes=3\n = x\n", "nokey.data:2:", "unknown key \"\""},
+        {"word.data", "# n\nclasses = ten\n", "word.data:2:", "\"ten\""},
+        {"zero.data", "classes=0\n", "zero.data:1:", "\"0\""},
+        {"neg.data", "classes=-3\n", "neg.data:1:", "\"-3\""},
+        {"suffix.data", "classes=10x\n", "suffix.data:1:", "\"10x\""},
+        {"big.data", "classes=99999999999\n", "big.data:1:", "\"99999999999\""},
+        {"top0.data", "classes=3\ntop=0\n", "top0.data:2:", "top"},
+        {"top9.data", "classes=3\ntop=9\ntrain=t\nlabels=l\n", "top9.data:2:", "exceeds classes = 3"},
+        {"noclasses.data", "train=t\nlabels=l\n", "noclasses.data", "no classes key"},
+        {"nosplit.data", "classes=3\nlabels=l\n", "nosplit.data", "neither train nor valid"},
+        {"nolabels.data", "classes=3\ntrain=t\n", "nolabels.data", "no labels key"},
+        {"halfidx.data", "classes=3\ntrain=t\ntrain_labels=tl\n\nvalid=v\n", "halfidx.data:5:",
+         "valid without valid_labels"},
+        {"halfidx2.data", "classes=3\ntrain=t\ntrain_labels=tl\nvalid_labels=v\n", "halfidx2.data:4:",
+         "valid_labels without valid"},
+    };
+    char err[512];
+    im_datacfg c;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_text(cases[i].file, cases[i].text);
+        expect_err(im_datacfg_load(cases[i].file, &c, err, sizeof err), IM_ERR_FORMAT, err, cases[i].where,
+                   cases[i].what, NULL);
+        assert_null(c.path);
+        assert_null(c.train);
+    }
+    expect_err(im_datacfg_load("absent.data", &c, err, sizeof err), IM_ERR_IO, err, "absent.data",
+               "cannot open", NULL);
+}
+
+/* ---- splits ------------------------------------------------------------ */
+
+static void split_idx(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    write_pair("split/images.gz", "split/labels.gz", 1);
+    write_text("split.data", "classes = 3\ntrain = split/images.gz\ntrain_labels = split/labels.gz\n");
+    im_datacfg c;
+    im_dataset d;
+    assert_int_equal(im_datacfg_load("split.data", &c, err, sizeof err), IM_OK);
+    assert_int_equal(im_datacfg_split(&c, 0, COLS, ROWS, 1, &d, err, sizeof err), IM_OK);
+    assert_int_equal(d.n, N);
+    assert_int_equal(d.classes, 3);
+    assert_int_equal(d.y[0], lab_vals[0]);
+    im_dataset_free(&d);
+    expect_err(im_datacfg_split(&c, 0, 28, 28, 1, &d, err, sizeof err), IM_ERR_FORMAT, err, "split.data:2:",
+               "split/images.gz", "3x4x1", "28x28x1", NULL);
+    expect_empty(&d);
+    expect_err(im_datacfg_split(&c, 0, COLS, ROWS, 3, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "3x4x3", NULL);
+    expect_err(im_datacfg_split(&c, 1, COLS, ROWS, 1, &d, err, sizeof err), IM_ERR_ARG, err, "split.data",
+               "no valid key", NULL);
+    expect_err(im_datacfg_split(&c, 2, COLS, ROWS, 1, &d, err, sizeof err), IM_ERR_ARG, err, "which", NULL);
+    im_datacfg_free(&c);
+
+    /* classes below the largest label. */
+    write_text("split2.data", "classes = 2\ntrain = split/images.gz\ntrain_labels = split/labels.gz\n");
+    assert_int_equal(im_datacfg_load("split2.data", &c, err, sizeof err), IM_OK);
+    expect_err(im_datacfg_split(&c, 0, COLS, ROWS, 1, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "split/labels.gz", "classes = 2", NULL);
+    im_datacfg_free(&c);
+
+    /* Optional class names in the IDX form must number classes. */
+    write_text("split/names.txt", "a\nb\n");
+    write_text("split3.data", "classes = 3\nnames = split/names.txt\nvalid = split/images.gz\n"
+                              "valid_labels = split/labels.gz\n");
+    assert_int_equal(im_datacfg_load("split3.data", &c, err, sizeof err), IM_OK);
+    expect_err(im_datacfg_split(&c, 1, COLS, ROWS, 1, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "split3.data:1:", "classes = 3", "split/names.txt", "2 labels", NULL);
+    expect_err(im_datacfg_split(&c, 0, COLS, ROWS, 1, &d, err, sizeof err), IM_ERR_ARG, err, "no train key",
+               NULL);
+    im_datacfg_free(&c);
+}
+
+static void split_list(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    write_flat("sl/train/sun/a.pgm", 6, 6, 1, (const unsigned char[]){10});
+    write_flat("sl/train/snow/b.pgm", 6, 6, 1, (const unsigned char[]){20});
+    write_text("sl/train.list", "sl/train/sun/a.pgm\nsl/train/snow/b.pgm\n");
+    write_text("sl/labels.txt", "rain\nsun\nsnow\n");
+    write_text("sl.data", "classes = 3\ntrain = sl/train.list\nlabels = sl/labels.txt\n");
+    im_datacfg c;
+    im_dataset d;
+    assert_int_equal(im_datacfg_load("sl.data", &c, err, sizeof err), IM_OK);
+    assert_int_equal(im_datacfg_split(&c, 0, 6, 6, 1, &d, err, sizeof err), IM_OK);
+    assert_int_equal(d.n, 2);
+    assert_int_equal(d.classes, 3);
+    assert_int_equal(d.y[0], 1);
+    assert_int_equal(d.y[1], 2);
+    expect_plane(d.x + 36, 36, 20 / 255.0, 1e-6);
+    im_dataset_free(&d);
+    im_datacfg_free(&c);
+
+    write_text("sl2.data", "classes = 2\ntrain = sl/train.list\nlabels = sl/labels.txt\n");
+    assert_int_equal(im_datacfg_load("sl2.data", &c, err, sizeof err), IM_OK);
+    expect_err(im_datacfg_split(&c, 0, 6, 6, 1, &d, err, sizeof err), IM_ERR_FORMAT, err, "sl2.data:1:",
+               "classes = 2", "sl/labels.txt (line 3)", "3 labels", NULL);
+    expect_empty(&d);
+    im_datacfg_free(&c);
+
+    write_text("sl3.data", "classes = 3\ntrain = sl/train.list\nlabels = sl/nolabels.txt\n");
+    assert_int_equal(im_datacfg_load("sl3.data", &c, err, sizeof err), IM_OK);
+    expect_err(im_datacfg_split(&c, 0, 6, 6, 1, &d, err, sizeof err), IM_ERR_IO, err, "sl/nolabels.txt", NULL);
+    im_datacfg_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(idx_values),
+        cmocka_unit_test(idx_gzip_matches_plain),
+        cmocka_unit_test(idx_errors),
+        cmocka_unit_test(labels_files),
+        cmocka_unit_test(imagelist_labels_and_gray),
+        cmocka_unit_test(imagelist_color),
+        cmocka_unit_test(imagelist_layout),
+        cmocka_unit_test(imagelist_errors),
+        cmocka_unit_test(datacfg_forms),
+        cmocka_unit_test(datacfg_errors),
+        cmocka_unit_test(split_idx),
+        cmocka_unit_test(split_list),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
