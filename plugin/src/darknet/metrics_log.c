@@ -1,0 +1,84 @@
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "metrics_log.h"
+
+const char *const im_metrics_columns =
+    "iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,sigma_t,sigma_delta,"
+    "H_X,H_T,H_Y,I_XT,I_TY,I_delta,rs,wnr,rs_pct,wnr_pct,wnr_y";
+
+im_status im_metrics_open(const char *path, FILE **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "a+");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot open the metrics log: %s", path, strerror(errno));
+        return IM_ERR_IO;
+    }
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0) {
+        char head[512] = "";
+        rewind(f);
+        if (fgets(head, sizeof head, f) == NULL ||
+            strncmp(head, im_metrics_columns, strlen(im_metrics_columns)) != 0) {
+            fclose(f);
+            snprintf(err, errlen,
+                     "%s: exists but is not an infomonitor metrics log (first line differs); "
+                     "choose another -log file",
+                     path);
+            return IM_ERR_FORMAT;
+        }
+        fseek(f, 0, SEEK_END);
+    } else if (fprintf(f, "%s\n", im_metrics_columns) < 0 || fflush(f) != 0) {
+        fclose(f);
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        return IM_ERR_IO;
+    }
+    *out = f;
+    return IM_OK;
+}
+
+static void cell(FILE *f, int have, double v)
+{
+    fputc(',', f);
+    if (!have)
+        return;
+    if (isfinite(v))
+        fprintf(f, "%.7g", v);
+    else
+        fputs("nan", f);
+}
+
+im_status im_metrics_write(FILE *f, const char *path, const im_train_point *p,
+                           const im_metrics *r, char *err, size_t errlen)
+{
+    unsigned h = r->have;
+    fprintf(f, "%zu", p->iteration);
+    cell(f, 1, p->epoch);
+    cell(f, 1, p->loss);
+    cell(f, 1, p->avg_loss);
+    cell(f, 1, p->rate);
+    cell(f, 1, p->seconds);
+    fprintf(f, ",%s,%d,%zu,%zu", r->monitor, r->layer, r->n, r->C);
+    cell(f, h & (IM_HAVE_X | IM_HAVE_PID), r->sigma_x);
+    cell(f, h & (IM_HAVE_T | IM_HAVE_PID), r->sigma_t);
+    cell(f, h & IM_HAVE_DELTA, r->sigma_delta);
+    cell(f, h & IM_HAVE_X, r->H_X);
+    cell(f, h & IM_HAVE_T, r->H_T);
+    cell(f, h & IM_HAVE_Y, r->H_Y);
+    cell(f, h & IM_HAVE_IXT, r->I_XT);
+    cell(f, h & IM_HAVE_ITY, r->I_TY);
+    cell(f, h & IM_HAVE_DELTA, r->I_delta);
+    cell(f, h & IM_HAVE_PID, r->rs);
+    cell(f, h & IM_HAVE_PID, r->wnr);
+    cell(f, h & IM_HAVE_PID, r->rs_pct);
+    cell(f, h & IM_HAVE_PID, r->wnr_pct);
+    cell(f, h & IM_HAVE_PID, r->wnr_y);
+    fputc('\n', f);
+    if (fflush(f) != 0 || ferror(f)) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+        return IM_ERR_IO;
+    }
+    return IM_OK;
+}

@@ -1,0 +1,470 @@
+/* Monitor taps and the measurement of their captures. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "monitor.h"
+
+/* A cached Gram matrix of a shared variable (X, Y or delta_K) for one
+ * iteration and kernel width: monitors with the same options share it. */
+typedef struct {
+    size_t iter, n;
+    int valid;
+    im_width w;
+    double *K;
+    double sigma;
+} gram_cache;
+
+typedef struct {
+    im_monitor_spec spec;
+    im_context *ctx;
+    size_t n;           /* samples per measurement */
+    size_t outputs;     /* values per sample of the watched layer */
+    size_t C, d;        /* variables of T (and delta_k) and values per variable */
+    float *t, *dk;      /* n*outputs captures, Darknet row layout */
+    size_t fwd_iter, bwd_iter, done_iter;
+    double *Kt, *Kd;    /* C*n*n Gram matrices */
+    const double **Tm, **Dm;
+} monitor;
+
+struct im_registry {
+    network *net;
+    layer *layers;      /* lookup key: the taps receive a copy of the network */
+    size_t nmon;
+    monitor *mon;
+    monitor **by_index; /* layer index -> monitor (NULL elsewhere) */
+    int softmax;        /* index of the last softmax layer, -1 if none */
+    size_t nmax;        /* largest n of any monitor */
+    size_t x_iter, y_iter, dK_iter;
+    float *x, *dK;      /* nmax rows of inputs / outputs of the softmax */
+    int32_t *y;
+    gram_cache gx, gy, gd;
+};
+
+/* Registries in use.  The taps are plain function pointers called with a
+ * copy of the network, so they find their registry through the layers
+ * array, which the copy shares.  Only the Darknet adapter has this state. */
+#define IM_MAX_NETS 64
+static im_registry *g_active[IM_MAX_NETS];
+
+static im_registry *lookup(const layer *layers)
+{
+    for (int i = 0; i < IM_MAX_NETS; i++)
+        if (g_active[i] && g_active[i]->layers == layers)
+            return g_active[i];
+    return NULL;
+}
+
+/* Iteration that the current training step belongs to, 1-based: *seen was
+ * already advanced by this step's batch (first subdivision counts). */
+static size_t current_iter(const network *net)
+{
+    size_t per = (size_t)net->batch * (size_t)net->subdivisions;
+    return (*net->seen + per - 1) / per;
+}
+
+static void copy_rows(float *dst, const float *src, size_t n, size_t cols)
+{
+    memcpy(dst, src, n * cols * sizeof(float));
+}
+
+static void tap_forward(layer l, network net)
+{
+    im_registry *reg = lookup(net.layers);
+    if (reg == NULL || !net.train)
+        return;
+    monitor *m = reg->by_index[net.index];
+    size_t it = current_iter(&net);
+    if (m == NULL || it == 0 || (it - 1) % (size_t)m->spec.every || m->fwd_iter == it)
+        return;
+    copy_rows(m->t, l.output, m->n, m->outputs);
+    if (reg->x_iter != it) {
+        copy_rows(reg->x, reg->net->input, reg->nmax, (size_t)reg->net->inputs);
+        reg->x_iter = it;
+    }
+    if (reg->y_iter != it && net.truth) {
+        size_t k = (size_t)reg->net->truths;
+        for (size_t i = 0; i < reg->nmax; i++) {
+            const float *row = net.truth + i * k;
+            int32_t best = -1;
+            float bv = 0.0f;
+            for (size_t j = 0; j < k; j++)
+                if (row[j] > bv) {
+                    bv = row[j];
+                    best = (int32_t)j;
+                }
+            reg->y[i] = best;
+        }
+        reg->y_iter = it;
+    }
+    m->fwd_iter = it;
+}
+
+static void tap_backward(layer l, network net)
+{
+    im_registry *reg = lookup(net.layers);
+    if (reg == NULL || !net.train)
+        return;
+    monitor *m = reg->by_index[net.index];
+    size_t it = current_iter(&net);
+    if (m == NULL || m->fwd_iter != it || m->bwd_iter == it)
+        return;
+    /* A monitor after a loss layer has no delta of its own (see attach);
+     * net.delta is then the loss layer's. */
+    const float *d = l.delta ? l.delta : net.delta;
+    if (d && (m->spec.quantities & IM_Q_DELTA)) {
+        copy_rows(m->dk, d, m->n, m->outputs);
+        if (reg->dK_iter != it && reg->softmax >= 0) {
+            const layer *s = &reg->net->layers[reg->softmax];
+            copy_rows(reg->dK, s->delta, reg->nmax, (size_t)s->outputs);
+            reg->dK_iter = it;
+        }
+    }
+    m->bwd_iter = it;
+}
+
+static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+static void *xcalloc(size_t n, size_t size, int *bad)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (p == NULL)
+        *bad = 1;
+    return p;
+}
+
+void im_registry_free(im_registry *reg)
+{
+    if (reg == NULL)
+        return;
+    for (int i = 0; i < IM_MAX_NETS; i++)
+        if (g_active[i] == reg)
+            g_active[i] = NULL;
+    for (size_t i = 0; i < reg->nmon; i++) {
+        monitor *m = &reg->mon[i];
+        im_context_destroy(m->ctx);
+        free(m->t);
+        free(m->dk);
+        free(m->Kt);
+        free(m->Kd);
+        free(m->Tm);
+        free(m->Dm);
+    }
+    free(reg->mon);
+    free(reg->by_index);
+    free(reg->x);
+    free(reg->dK);
+    free(reg->y);
+    free(reg->gx.K);
+    free(reg->gy.K);
+    free(reg->gd.K);
+    free(reg);
+}
+
+im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char *cfg_path,
+                             im_registry **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (net->n != rw->nlayers)
+        return fail(err, errlen, IM_ERR_FORMAT, "%s: Darknet parsed %d layers, the cfg has %d",
+                    cfg_path, net->n, rw->nlayers);
+    im_registry *reg = calloc(1, sizeof *reg);
+    int bad = 0;
+    if (reg == NULL)
+        return fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+    reg->net = net;
+    reg->layers = net->layers;
+    reg->softmax = -1;
+    for (int i = 0; i < net->n; i++)
+        if (net->layers[i].type == SOFTMAX)
+            reg->softmax = i;
+    reg->nmon = rw->nmon;
+    reg->mon = xcalloc(rw->nmon, sizeof *reg->mon, &bad);
+    reg->by_index = xcalloc((size_t)net->n, sizeof *reg->by_index, &bad);
+    im_status st = IM_OK;
+    if (bad) {
+        st = fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < rw->nmon; i++) {
+        monitor *m = &reg->mon[i];
+        const im_monitor_spec *s = &rw->mon[i];
+        m->spec = *s;
+        layer *self = &net->layers[s->index], *w = &net->layers[s->layer];
+        if (self->type != DROPOUT) {
+            st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: internal: layer %d is not the monitor's "
+                      "pass-through", cfg_path, s->line, s->index);
+            goto fail;
+        }
+        if (w->output == NULL || w->outputs <= 0) {
+            st = fail(err, errlen, IM_ERR_FORMAT,
+                      "%s:%d: [infomonitor] watches layer %d, which has no output", cfg_path,
+                      s->line, s->layer);
+            goto fail;
+        }
+        int loss = w->type == SOFTMAX || w->type == COST;
+        if (loss && s->index != net->n - 1 && net->layers[s->index + 1].type != DROPOUT) {
+            st = fail(err, errlen, IM_ERR_FORMAT,
+                      "%s:%d: [infomonitor] after a loss layer must come last in the cfg",
+                      cfg_path, s->line);
+            goto fail;
+        }
+        if ((s->quantities & IM_Q_DELTA) && (reg->softmax < 0 || s->layer > reg->softmax)) {
+            st = fail(err, errlen, IM_ERR_FORMAT,
+                      "%s:%d: [infomonitor] quantities include delta, which needs a [softmax] "
+                      "output layer after the watched layer",
+                      cfg_path, s->line);
+            goto fail;
+        }
+        m->n = s->samples ? (size_t)s->samples : (size_t)net->batch;
+        if (m->n > (size_t)net->batch || m->n < 2) {
+            st = fail(err, errlen, IM_ERR_FORMAT,
+                      "%s:%d: [infomonitor] samples = %zu, must be in 2..%d (the batch size)",
+                      cfg_path, s->line, m->n, net->batch);
+            goto fail;
+        }
+        m->outputs = (size_t)w->outputs;
+        int conv = w->out_c > 1 && w->out_h * w->out_w > 1 &&
+                   (size_t)w->out_c * (size_t)(w->out_h * w->out_w) == m->outputs;
+        m->C = (conv && (s->quantities & IM_Q_MMI)) ? (size_t)w->out_c : 1;
+        m->d = m->outputs / m->C;
+        if ((s->quantities & IM_Q_PID) && m->C < 2) {
+            st = fail(err, errlen, IM_ERR_FORMAT,
+                      "%s:%d: [infomonitor] pid needs a conv-shaped layer with >= 2 feature maps "
+                      "and mmi on; layer %d has %zu variable(s)",
+                      cfg_path, s->line, s->layer, m->C);
+            goto fail;
+        }
+        im_options o;
+        im_options_default(&o);
+        o.alpha = s->alpha;
+        char cerr[256];
+        if ((st = im_context_create(&o, &m->ctx, cerr, sizeof cerr)) != IM_OK) {
+            st = fail(err, errlen, st, "%s:%d: [infomonitor] %s", cfg_path, s->line, cerr);
+            goto fail;
+        }
+        size_t nn = m->n * m->n;
+        m->t = xcalloc(m->n * m->outputs, sizeof(float), &bad);
+        m->dk = xcalloc(m->n * m->outputs, sizeof(float), &bad);
+        m->Kt = xcalloc(m->C * nn, sizeof(double), &bad);
+        m->Kd = xcalloc(m->C * nn, sizeof(double), &bad);
+        m->Tm = xcalloc(m->C, sizeof *m->Tm, &bad);
+        m->Dm = xcalloc(m->C, sizeof *m->Dm, &bad);
+        if (bad) {
+            st = fail(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
+            goto fail;
+        }
+        for (size_t c = 0; c < m->C; c++) {
+            m->Tm[c] = m->Kt + c * nn;
+            m->Dm[c] = m->Kd + c * nn;
+        }
+        if (m->n > reg->nmax)
+            reg->nmax = m->n;
+        reg->by_index[s->index] = m;
+    }
+    reg->x = xcalloc(reg->nmax * (size_t)net->inputs, sizeof(float), &bad);
+    reg->y = xcalloc(reg->nmax, sizeof(int32_t), &bad);
+    if (reg->softmax >= 0)
+        reg->dK = xcalloc(reg->nmax * (size_t)net->layers[reg->softmax].outputs, sizeof(float), &bad);
+    if (bad) {
+        st = fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    int slot = -1;
+    for (int i = 0; i < IM_MAX_NETS && slot < 0; i++)
+        if (g_active[i] == NULL)
+            slot = i;
+    if (slot < 0) {
+        st = fail(err, errlen, IM_ERR_ARG, "more than %d monitored networks at once", IM_MAX_NETS);
+        goto fail;
+    }
+    for (size_t i = 0; i < reg->nmon; i++) {
+        layer *self = &net->layers[reg->mon[i].spec.index];
+        const layer *w = &net->layers[reg->mon[i].spec.layer];
+        self->forward = tap_forward;
+        self->backward = tap_backward;
+        /* Darknet zeroes a layer's delta before its forward; a loss layer
+         * computes its delta in its own forward, so a pass-through after it
+         * must not share (and wipe) that delta. */
+        if (w->type == SOFTMAX || w->type == COST)
+            self->delta = NULL;
+    }
+    g_active[slot] = reg;
+    *out = reg;
+    return IM_OK;
+fail:
+    im_registry_free(reg);
+    return st;
+}
+
+size_t im_registry_count(const im_registry *reg)
+{
+    return reg->nmon;
+}
+
+const im_monitor_spec *im_registry_spec(const im_registry *reg, size_t i)
+{
+    return &reg->mon[i].spec;
+}
+
+const float *im_registry_last_t(const im_registry *reg, size_t i, size_t *n)
+{
+    *n = reg->mon[i].n;
+    return reg->mon[i].t;
+}
+
+const float *im_registry_last_delta(const im_registry *reg, size_t i, size_t *n)
+{
+    *n = reg->mon[i].n;
+    return reg->mon[i].dk;
+}
+
+/* Gram matrix of n rows of x (each `cols` floats) with width w, cached for
+ * this iteration. */
+static im_status cached_rbf(im_context *ctx, gram_cache *g, size_t iter, const float *x,
+                            size_t n, size_t cols, im_width w)
+{
+    if (g->valid && g->iter == iter && g->n == n && g->w.rule == w.rule && g->w.param == w.param)
+        return IM_OK;
+    double *K = realloc(g->K, n * n * sizeof(double));
+    if (K == NULL)
+        return IM_ERR_NOMEM;
+    g->K = K;
+    g->valid = 0;
+    im_status st = im_gram_rbf(ctx, x, n, cols, cols, w, g->K, &g->sigma);
+    if (st != IM_OK)
+        return st;
+    g->valid = 1;
+    g->iter = iter;
+    g->n = n;
+    g->w = w;
+    return IM_OK;
+}
+
+static im_width width_for(const im_monitor_spec *s, int error_chain)
+{
+    if (s->rule == IM_WIDTH_MEDIAN)
+        return (im_width){IM_WIDTH_MEDIAN, s->median};
+    if (s->rule == IM_WIDTH_FIXED && !error_chain)
+        return (im_width){IM_WIDTH_FIXED, s->sigma};
+    return (im_width){IM_WIDTH_SILVERMAN, error_chain ? s->delta_h : s->h};
+}
+
+static int finite_row(const im_metrics *r)
+{
+    const double v[] = {r->H_X, r->H_T, r->H_Y, r->I_XT, r->I_TY, r->I_delta,
+                        r->rs, r->wnr, r->rs_pct, r->wnr_pct, r->wnr_y};
+    const unsigned bit[] = {IM_HAVE_X, IM_HAVE_T, IM_HAVE_Y, IM_HAVE_IXT, IM_HAVE_ITY,
+                            IM_HAVE_DELTA, IM_HAVE_PID, IM_HAVE_PID, IM_HAVE_PID, IM_HAVE_PID,
+                            IM_HAVE_PID};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if ((r->have & bit[i]) && !isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+static im_status measure_one(im_registry *reg, monitor *m, im_metrics *r)
+{
+    const im_monitor_spec *s = &m->spec;
+    im_context *ctx = m->ctx;
+    size_t n = m->n, nn = n * n, it = m->fwd_iter;
+    unsigned q = s->quantities;
+    im_status st;
+    memset(r, 0, sizeof *r);
+    r->monitor = s->name;
+    r->layer = s->layer;
+    r->n = n;
+    r->C = m->C;
+    int need_x = (q & (IM_Q_IXT | IM_Q_PID)) != 0, need_y = (q & (IM_Q_ITY | IM_Q_PID)) != 0;
+    int need_t = (q & (IM_Q_IXT | IM_Q_ITY | IM_Q_PID)) != 0;
+    if (need_t)
+        for (size_t c = 0; c < m->C; c++)
+            if ((st = im_gram_rbf(ctx, m->t + c * m->d, n, m->d, m->outputs, width_for(s, 0),
+                                  m->Kt + c * nn, &r->sigma_t)) != IM_OK)
+                return st;
+    if (need_x) {
+        if ((st = cached_rbf(ctx, &reg->gx, it, reg->x, n, (size_t)reg->net->inputs,
+                             width_for(s, 0))) != IM_OK)
+            return st;
+        r->sigma_x = reg->gx.sigma;
+    }
+    if (need_y && (reg->gy.iter != it || reg->gy.n != n || !reg->gy.valid)) {
+        double *K = realloc(reg->gy.K, nn * sizeof(double));
+        if (K == NULL)
+            return IM_ERR_NOMEM;
+        reg->gy.K = K;
+        if ((st = im_gram_labels(ctx, reg->y, n, K)) != IM_OK)
+            return st;
+        reg->gy.valid = 1;
+        reg->gy.iter = it;
+        reg->gy.n = n;
+    }
+    if (q & IM_Q_IXT) {
+        if ((st = im_mmi(ctx, reg->gx.K, m->Tm, m->C, n, &r->I_XT, &r->H_X, &r->H_T)) != IM_OK)
+            return st;
+        r->have |= IM_HAVE_X | IM_HAVE_T | IM_HAVE_IXT;
+    }
+    if (q & IM_Q_ITY) {
+        if ((st = im_mmi(ctx, reg->gy.K, m->Tm, m->C, n, &r->I_TY, &r->H_Y, &r->H_T)) != IM_OK)
+            return st;
+        r->have |= IM_HAVE_T | IM_HAVE_Y | IM_HAVE_ITY;
+    }
+    if ((q & IM_Q_DELTA) && m->bwd_iter == it && reg->dK_iter == it) {
+        im_width wd = width_for(s, 1);
+        for (size_t c = 0; c < m->C; c++)
+            if ((st = im_gram_rbf(ctx, m->dk + c * m->d, n, m->d, m->outputs, wd, m->Kd + c * nn,
+                                  &r->sigma_delta)) != IM_OK)
+                return st;
+        if ((st = cached_rbf(ctx, &reg->gd, it, reg->dK, n,
+                             (size_t)reg->net->layers[reg->softmax].outputs, wd)) != IM_OK)
+            return st;
+        if ((st = im_mmi(ctx, reg->gd.K, m->Dm, m->C, n, &r->I_delta, NULL, NULL)) != IM_OK)
+            return st;
+        r->have |= IM_HAVE_DELTA;
+    }
+    if (q & IM_Q_PID) {
+        const double *targets[2] = {reg->gx.K, reg->gy.K};
+        im_pid pid[2];
+        if ((st = im_pid_pairs(ctx, targets, 2, m->Tm, m->C, n, pid, NULL)) != IM_OK)
+            return st;
+        r->rs = pid[0].rs;
+        r->wnr = pid[0].wnr;
+        r->rs_pct = pid[0].rs_pct;
+        r->wnr_pct = pid[0].wnr_pct;
+        r->wnr_y = pid[1].wnr;
+        r->have |= IM_HAVE_PID;
+    }
+    return IM_OK;
+}
+
+im_status im_registry_measure(im_registry *reg, im_metrics *rows, size_t *nrows,
+                              int *nonfinite, char *err, size_t errlen)
+{
+    *nrows = 0;
+    *nonfinite = 0;
+    for (size_t i = 0; i < reg->nmon; i++) {
+        monitor *m = &reg->mon[i];
+        if (m->fwd_iter == 0 || m->done_iter == m->fwd_iter)
+            continue;
+        im_metrics *r = &rows[(*nrows)++];
+        im_status st = measure_one(reg, m, r);
+        if (st != IM_OK)
+            return fail(err, errlen, st, "monitor %s at iteration %zu: %s", m->spec.name,
+                        m->fwd_iter, im_context_error(m->ctx));
+        m->done_iter = m->fwd_iter;
+        if (!finite_row(r))
+            *nonfinite = 1;
+    }
+    return IM_OK;
+}

@@ -1,0 +1,75 @@
+/* Monitors attached to a parsed Darknet network.
+ *
+ * Each monitor is a pass-through [dropout] layer (see cfg_rewrite.h) whose
+ * forward/backward functions are replaced by taps.  On a measured iteration
+ * the forward tap copies the first n rows of the watched layer's output
+ * (T), of the network input (X) and of the one-hot truth (Y); the backward
+ * tap copies the error at the watched layer's output (delta_k, which the
+ * pass-through shares) and the output error delta_K (the softmax's delta,
+ * truth - prediction, which is what the layer feeding the softmax receives).
+ * The taps only read Darknet's buffers and draw no random numbers, so the
+ * training is unchanged.  im_registry_measure() then turns the copies into
+ * the information quantities, through the estimator core.
+ *
+ * Shapes: Darknet stores a batch as output[b*outputs + c*h*w + i]; a monitor
+ * on a conv-shaped layer (out_c > 1, out_h*out_w > 1) with `mmi` on treats T
+ * as its C feature maps of h*w values each (Eq. 7); otherwise T is one
+ * variable of `outputs` values.  delta_k is split the same way. */
+#ifndef IM_DN_MONITOR_H
+#define IM_DN_MONITOR_H
+
+#include <stddef.h>
+#include "cfg_rewrite.h"
+#include "darknet.h"
+
+/* One monitor's results for one measured iteration.  `have` has a bit for
+ * each field that was computed (IM_HAVE_*); the others stay unset. */
+enum {
+    IM_HAVE_X = 1u << 0,     /* sigma_x, H_X */
+    IM_HAVE_T = 1u << 1,     /* sigma_t, H_T */
+    IM_HAVE_Y = 1u << 2,     /* H_Y */
+    IM_HAVE_IXT = 1u << 3,   /* I_XT */
+    IM_HAVE_ITY = 1u << 4,   /* I_TY */
+    IM_HAVE_DELTA = 1u << 5, /* sigma_delta, I_delta */
+    IM_HAVE_PID = 1u << 6    /* rs, wnr, rs_pct, wnr_pct, wnr_y */
+};
+
+typedef struct im_metrics {
+    const char *monitor;
+    int layer;
+    size_t n, C;
+    unsigned have;
+    double sigma_x, sigma_t, sigma_delta;
+    double H_X, H_T, H_Y, I_XT, I_TY, I_delta;
+    double rs, wnr, rs_pct, wnr_pct, wnr_y;
+} im_metrics;
+
+typedef struct im_registry im_registry;
+
+/* Attach the monitors of `rw` to `net` (parsed from rw's text): checks each
+ * watched layer (it must have an output; `delta` needs a softmax layer;
+ * samples <= batch), creates one estimator context per monitor and installs
+ * the taps.  Errors name cfg_path and the section's line. */
+im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char *cfg_path,
+                             im_registry **out, char *err, size_t errlen);
+
+/* Detach the taps' lookup entry and free everything (the network keeps the
+ * pass-through layers). */
+void im_registry_free(im_registry *reg);
+
+size_t im_registry_count(const im_registry *reg);
+const im_monitor_spec *im_registry_spec(const im_registry *reg, size_t i);
+
+/* Compute the quantities of every monitor that captured data in the last
+ * training step.  rows must hold im_registry_count() entries; *nrows is set
+ * to the number filled.  *nonfinite is set when any value is NaN or Inf
+ * (non-finite activations); the rows then hold NaN there. */
+im_status im_registry_measure(im_registry *reg, im_metrics *rows, size_t *nrows,
+                              int *nonfinite, char *err, size_t errlen);
+
+/* The last captured T and delta_k of monitor i (n rows of `outputs` floats),
+ * and the number of rows; for tests. */
+const float *im_registry_last_t(const im_registry *reg, size_t i, size_t *n);
+const float *im_registry_last_delta(const im_registry *reg, size_t i, size_t *n);
+
+#endif
