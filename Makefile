@@ -11,8 +11,14 @@ BUILD    ?= build
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 
-DEB_PKGS  = build-essential pkg-config libopenblas-dev liblapacke-dev libcmocka-dev \
+DEB_PKGS  = build-essential pkg-config libopenblas-dev liblapacke-dev libcmocka-dev zlib1g-dev \
             python3-numpy python3-matplotlib dataset-fashion-mnist darknet
+
+# Darknet: Debian's package by default, or DARKNET=/path/to/a/darknet/tree
+# (its include/darknet.h and libdarknet.so).  See darknet/README.md.
+DARKNET  ?= /usr/lib/darknet
+DN_INC    = $(DARKNET)/include
+DN_LIBS   = -L$(DARKNET) -ldarknet -Wl,-rpath,$(abspath $(DARKNET)) -lz
 
 OPT       = -O2
 ifeq ($(DEBUG),1)
@@ -31,8 +37,10 @@ LDLIBS    = -llapacke -lopenblas -lm
 
 LIB_SRC  := $(wildcard plugin/src/renyi/*.c plugin/src/backend/*.c)
 CLI_SRC  := $(wildcard plugin/src/cli/*.c)
+DN_SRC   := $(wildcard plugin/src/darknet/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+DN_OBJ   := $(DN_SRC:%.c=$(BUILD)/%.o)
 NPY_OBJ  := $(BUILD)/plugin/src/cli/npy.o
 
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
@@ -48,6 +56,8 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+$(DN_OBJ) $(BUILD)/tests/test_data.o $(BUILD)/tests/test_monitor.o: CPPFLAGS += -I$(DN_INC)
+
 $(BUILD)/libinfomonitor.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
@@ -57,8 +67,8 @@ $(BUILD)/libinfomonitor.so: $(LIB_OBJ)
 $(BUILD)/infomonitor.pc: plugin/infomonitor.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' $< > $@
 
-$(BUILD)/infomonitor: $(CLI_OBJ) $(BUILD)/libinfomonitor.a
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/infomonitor: $(CLI_OBJ) $(DN_OBJ) $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(DN_LIBS)
 
 infomonitor: $(BUILD)/infomonitor
 	cp $< $@
@@ -66,18 +76,30 @@ infomonitor: $(BUILD)/infomonitor
 $(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka
 
+$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(BUILD)/plugin/src/darknet/cfg_rewrite.o
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka
+
+$(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o $(BUILD)/plugin/src/darknet/data.o
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(DN_LIBS) -lm
+
+$(BUILD)/tests/test_monitor: $(BUILD)/tests/test_monitor.o $(DN_OBJ) $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 unit-tests: $(TESTS)
-	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(TESTS); do echo "== $$t"; LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $$t; done
 
 asan-tests:
 	$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan unit-tests $(if $(filter 1,$(SANITIZE)),,build/asan/infomonitor)
 
 cli-tests: infomonitor
 	$(PYTHON) tests/test_cli.py ./infomonitor
-	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) tests/test_cli.py build/asan/infomonitor
+	$(PYTHON) tests/test_cli.py build/asan/infomonitor
+	$(PYTHON) tests/test_train.py ./infomonitor
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_train.py build/asan/infomonitor
+	$(PYTHON) tests/test_plot_ip.py
 
 test: deps
 	$(MAKE) --no-print-directory all

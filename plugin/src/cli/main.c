@@ -13,6 +13,8 @@ static void usage(FILE *f)
             "usage: infomonitor <command> [options]\n"
             "\n"
             "commands:\n"
+            "  train      train a Darknet network, logging the [infomonitor] quantities\n"
+            "  valid      top-1/top-k accuracy of Darknet weights on a .data file's valid split\n"
             "  estimate   entropies, I(X;T), I(T;Y) and PID pair quantities of .npy arrays\n"
             "\n"
             "Run 'infomonitor <command> --help' for a command's options.\n"
@@ -37,5 +39,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "estimate") == 0)
         return im_cmd_estimate(argc - 1, argv + 1);
+    if (strcmp(verb, "train") == 0)
+        return im_cmd_train(argc - 1, argv + 1);
+    if (strcmp(verb, "valid") == 0)
+        return im_cmd_valid(argc - 1, argv + 1);
     im_cli_die(NULL, "unknown command '%s' (try 'infomonitor --help')", verb);
 }

@@ -4,5 +4,7 @@
 #define IM_CLI_VERBS_H
 
 int im_cmd_estimate(int argc, char **argv);
+int im_cmd_train(int argc, char **argv);
+int im_cmd_valid(int argc, char **argv);
 
 #endif

@@ -1,0 +1,404 @@
+/* Training and validation loops over Darknet's library API.
+ *
+ * Batches are built here (Darknet's `data` rows point into one array of
+ * samples, CHW floats), shuffled each epoch with our own generator, and
+ * passed to train_network(), which walks them in order and draws no random
+ * numbers.  With srand(seed) before parsing (weight initialisation), a run
+ * is reproducible. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cfg_rewrite.h"
+#include "darknet.h"
+#include "data.h"
+#include "driver.h"
+#include "metrics_log.h"
+#include "monitor.h"
+
+static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+im_status im_dn_check_abi(char *err, size_t errlen)
+{
+    int lib_gpu = dlsym(RTLD_DEFAULT, "cuda_pull_array") != NULL;
+#ifdef GPU
+    int plugin_gpu = 1;
+#else
+    int plugin_gpu = 0;
+#endif
+    if (lib_gpu != plugin_gpu)
+        return fail(err, errlen, IM_ERR_BACKEND,
+                    "libdarknet is a %s build but infomonitor was compiled %s -DGPU: struct layer "
+                    "and struct network differ between the two (CPU 1184/272 bytes, GPU 1672/304), "
+                    "so using it would corrupt memory; rebuild infomonitor against this Darknet "
+                    "(see darknet/README.md)",
+                    lib_gpu ? "GPU" : "CPU", plugin_gpu ? "with" : "without");
+    return IM_OK;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void shuffle(size_t *v, size_t n, uint64_t *rng)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(splitmix64(rng) % i), t = v[i - 1];
+        v[i - 1] = v[j];
+        v[j] = t;
+    }
+}
+
+/* Darknet's basecfg(): the file name up to its first '.'. */
+static void base_name(const char *cfg, char *out, size_t len)
+{
+    const char *b = strrchr(cfg, '/');
+    b = b ? b + 1 : cfg;
+    snprintf(out, len, "%s", b);
+    char *dot = strchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+static im_status mkdirs(const char *path, char *err, size_t errlen)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return fail(err, errlen, IM_ERR_ARG, "%s: path too long", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return fail(err, errlen, IM_ERR_IO, "%s: cannot create folder: %s", buf,
+                            strerror(errno));
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return IM_OK;
+}
+
+/* Rewrite, parse (after srand) and optionally load weights. */
+static im_status load_net(const char *cfg, const char *weights, int clear, uint64_t seed,
+                          im_cfg_rewrite *rw, network **out, char *err, size_t errlen)
+{
+    im_status st = im_dn_check_abi(err, errlen);
+    if (st != IM_OK)
+        return st;
+    if ((st = im_cfg_rewrite_file(cfg, rw, err, errlen)) != IM_OK)
+        return st;
+    if (weights) {
+        FILE *f = fopen(weights, "rb");
+        if (f == NULL)
+            return fail(err, errlen, IM_ERR_IO, "%s: cannot open weights: %s", weights,
+                        strerror(errno));
+        fclose(f);
+    }
+    char *tmp;
+    if ((st = im_cfg_write_temp(rw, &tmp, err, errlen)) != IM_OK)
+        return st;
+    srand((unsigned)seed);
+    network *net = parse_network_cfg(tmp);
+    unlink(tmp);
+    free(tmp);
+    if (weights)
+        load_weights(net, (char *)weights);
+    if (clear)
+        *net->seen = 0;
+    *out = net;
+    return IM_OK;
+}
+
+/* Top-1 and top-k over d, predicting net->batch rows at a time. */
+static im_status accuracy(network *net, const im_dataset *d, int topk, double *top1,
+                          double *topn, char *err, size_t errlen)
+{
+    size_t B = (size_t)net->batch, cols = (size_t)net->inputs, K = d->classes;
+    float *buf = calloc(B * cols, sizeof(float));
+    int *idx = malloc((size_t)topk * sizeof(int));
+    if (buf == NULL || idx == NULL) {
+        free(buf);
+        free(idx);
+        return fail(err, errlen, IM_ERR_NOMEM, "out of memory for validation");
+    }
+    size_t hit1 = 0, hitk = 0;
+    for (size_t s = 0; s < d->n; s += B) {
+        size_t m = d->n - s < B ? d->n - s : B;
+        memcpy(buf, d->x + s * cols, m * cols * sizeof(float));
+        memset(buf + m * cols, 0, (B - m) * cols * sizeof(float));
+        const float *out = network_predict(net, buf);
+        for (size_t i = 0; i < m; i++) {
+            top_k((float *)out + i * (size_t)net->outputs, (int)K, topk, idx);
+            int y = d->y[s + i];
+            hit1 += idx[0] == y;
+            for (int j = 0; j < topk; j++)
+                if (idx[j] == y) {
+                    hitk++;
+                    break;
+                }
+        }
+    }
+    free(buf);
+    free(idx);
+    *top1 = (double)hit1 / (double)d->n;
+    *topn = (double)hitk / (double)d->n;
+    return IM_OK;
+}
+
+static im_status check_data_vs_net(const im_datacfg *dc, const network *net, char *err,
+                                   size_t errlen)
+{
+    if (dc->classes != net->outputs)
+        return fail(err, errlen, IM_ERR_FORMAT,
+                    "%s:%d: classes = %d, but the network's output layer has %d outputs",
+                    dc->path, dc->line_classes, dc->classes, net->outputs);
+    if (dc->top < 1 || dc->top > dc->classes)
+        return fail(err, errlen, IM_ERR_FORMAT, "%s: top = %d must be in 1..%d (classes)",
+                    dc->path, dc->top, dc->classes);
+    return IM_OK;
+}
+
+im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
+{
+    im_datacfg dc = {0};
+    im_cfg_rewrite rw = {0};
+    im_dataset train = {0}, valid = {0};
+    im_registry *reg = NULL;
+    network *net = NULL;
+    FILE *log = NULL, *acc = NULL;
+    size_t *order = NULL;
+    float **xrows = NULL, **yrows = NULL, *onehot = NULL;
+    im_metrics *rows = NULL;
+    char base[256], path[4096], logpath[4096];
+    int warned_nan = 0;
+
+    im_status st = im_datacfg_load(o->datacfg, &dc, err, errlen);
+    if (st != IM_OK)
+        goto out;
+    if (dc.train == NULL) {
+        st = fail(err, errlen, IM_ERR_FORMAT, "%s: no 'train' key", o->datacfg);
+        goto out;
+    }
+    if ((st = load_net(o->cfg, o->weights, o->clear, o->seed, &rw, &net, err, errlen)) != IM_OK)
+        goto out;
+    if ((st = check_data_vs_net(&dc, net, err, errlen)) != IM_OK)
+        goto out;
+    if (o->monitors && rw.nmon > 0 &&
+        (st = im_registry_attach(net, &rw, o->cfg, &reg, err, errlen)) != IM_OK)
+        goto out;
+    fprintf(stderr, "infomonitor: loading %s\n", dc.train);
+    if ((st = im_datacfg_split(&dc, 0, (size_t)net->w, (size_t)net->h, (size_t)net->c, &train,
+                               err, errlen)) != IM_OK)
+        goto out;
+    if (dc.valid) {
+        fprintf(stderr, "infomonitor: loading %s\n", dc.valid);
+        if ((st = im_datacfg_split(&dc, 1, (size_t)net->w, (size_t)net->h, (size_t)net->c, &valid,
+                                   err, errlen)) != IM_OK)
+            goto out;
+    }
+    size_t N = train.n, K = (size_t)dc.classes, cols = (size_t)net->inputs;
+    size_t imgs = (size_t)net->batch * (size_t)net->subdivisions;
+    if (train.w * train.h * train.c != cols) {
+        st = fail(err, errlen, IM_ERR_FORMAT, "%s: samples have %zu values, the network takes %zu",
+                  dc.train, train.w * train.h * train.c, cols);
+        goto out;
+    }
+    if (N < imgs) {
+        st = fail(err, errlen, IM_ERR_FORMAT, "%s: %zu samples, fewer than one batch (%zu)",
+                  dc.train, N, imgs);
+        goto out;
+    }
+    base_name(o->cfg, base, sizeof base);
+    if ((st = mkdirs(dc.backup, err, errlen)) != IM_OK)
+        goto out;
+    if (o->log)
+        snprintf(logpath, sizeof logpath, "%s", o->log);
+    else
+        snprintf(logpath, sizeof logpath, "%s/%s.metrics.csv", dc.backup, base);
+    if (reg && (st = im_metrics_open(logpath, &log, err, errlen)) != IM_OK)
+        goto out;
+    if (valid.n) {
+        snprintf(path, sizeof path, "%s/%s.accuracy.csv", dc.backup, base);
+        acc = fopen(path, "a");
+        if (acc == NULL) {
+            st = fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+            goto out;
+        }
+        if (ftell(acc) == 0)
+            fprintf(acc, "epoch,iteration,images,top1,top%d\n", dc.top);
+    }
+
+    order = malloc(N * sizeof *order);
+    xrows = malloc(imgs * sizeof *xrows);
+    yrows = malloc(imgs * sizeof *yrows);
+    onehot = calloc(N * K, sizeof(float));
+    rows = calloc(reg ? im_registry_count(reg) : 1, sizeof *rows);
+    if (!order || !xrows || !yrows || !onehot || !rows) {
+        st = fail(err, errlen, IM_ERR_NOMEM, "out of memory for %zu samples", N);
+        goto out;
+    }
+    for (size_t i = 0; i < N; i++) {
+        order[i] = i;
+        onehot[i * K + (size_t)train.y[i]] = 1.0f;
+    }
+    uint64_t rng = o->seed ^ 0x5DEECE66Dull;
+    shuffle(order, N, &rng);
+    data d = {0};
+    d.X = (matrix){(int)imgs, (int)cols, xrows};
+    d.y = (matrix){(int)imgs, (int)K, yrows};
+    d.shallow = 1;
+
+    fprintf(stderr, "infomonitor: %zu training samples, batch %d, learning rate %g, momentum %g, "
+                    "%zu monitor(s), seed %llu\n",
+            N, net->batch, net->learning_rate, net->momentum, reg ? im_registry_count(reg) : 0,
+            (unsigned long long)o->seed);
+    if (log)
+        fprintf(stderr, "infomonitor: metrics -> %s\n", logpath);
+    size_t pos = 0, epoch_done = (size_t)(*net->seen / N), start_epoch = epoch_done;
+    double avg = -1.0;
+    for (;;) {
+        size_t cur = get_current_batch(net);
+        if (o->epochs > 0 ? epoch_done - start_epoch >= (size_t)o->epochs
+                          : (net->max_batches > 0 && cur >= (size_t)net->max_batches))
+            break;
+        if (pos + imgs > N) {
+            shuffle(order, N, &rng);
+            pos = 0;
+        }
+        for (size_t j = 0; j < imgs; j++) {
+            xrows[j] = train.x + order[pos + j] * cols;
+            yrows[j] = onehot + order[pos + j] * K;
+        }
+        pos += imgs;
+        double t0 = now();
+        float loss = train_network(net, d);
+        double dt = now() - t0;
+        avg = avg < 0 ? loss : avg * .9 + loss * .1;
+        size_t it = get_current_batch(net);
+        printf("%ld, %.3f: %f, %f avg, %f rate, %lf seconds, %ld images\n", (long)it,
+               (float)*net->seen / (float)N, loss, avg, get_current_rate(net), dt,
+               (long)*net->seen);
+        fflush(stdout);
+        if (reg) {
+            size_t nr;
+            int nonfinite;
+            if ((st = im_registry_measure(reg, rows, &nr, &nonfinite, err, errlen)) != IM_OK)
+                goto out;
+            im_train_point p = {it, (double)*net->seen / (double)N, loss, avg,
+                                get_current_rate(net), dt};
+            for (size_t r = 0; r < nr; r++)
+                if ((st = im_metrics_write(log, logpath, &p, &rows[r], err, errlen)) != IM_OK)
+                    goto out;
+            if (nonfinite && !warned_nan) {
+                fprintf(stderr,
+                        "infomonitor: warning: iteration %zu: non-finite activations or errors "
+                        "(loss %f); metrics are logged as nan and training goes on\n",
+                        it, loss);
+                warned_nan = 1;
+            }
+        }
+        if (*net->seen / N > epoch_done) {
+            epoch_done = *net->seen / N;
+            snprintf(path, sizeof path, "%s/%s_%zu.weights", dc.backup, base, epoch_done);
+            save_weights(net, path);
+            if (valid.n) {
+                double a1, ak;
+                if ((st = accuracy(net, &valid, dc.top, &a1, &ak, err, errlen)) != IM_OK)
+                    goto out;
+                printf("epoch %zu: valid top-1 %.4f, top-%d %.4f (%zu images)\n", epoch_done, a1,
+                       dc.top, ak, valid.n);
+                fflush(stdout);
+                fprintf(acc, "%zu,%zu,%zu,%.6f,%.6f\n", epoch_done, it, valid.n, a1, ak);
+                fflush(acc);
+            }
+        }
+        if (it % 1000 == 0) {
+            snprintf(path, sizeof path, "%s/%s.backup", dc.backup, base);
+            save_weights(net, path);
+        }
+    }
+    snprintf(path, sizeof path, "%s/%s.weights", dc.backup, base);
+    save_weights(net, path);
+out:
+    if (log)
+        fclose(log);
+    if (acc)
+        fclose(acc);
+    im_registry_free(reg);
+    if (net)
+        free_network(net);
+    free(order);
+    free(xrows);
+    free(yrows);
+    free(onehot);
+    free(rows);
+    im_dataset_free(&train);
+    im_dataset_free(&valid);
+    im_cfg_rewrite_free(&rw);
+    im_datacfg_free(&dc);
+    return st;
+}
+
+im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights, char *err,
+                      size_t errlen)
+{
+    im_datacfg dc = {0};
+    im_cfg_rewrite rw = {0};
+    im_dataset valid = {0};
+    network *net = NULL;
+    im_status st = im_datacfg_load(datacfg, &dc, err, errlen);
+    if (st != IM_OK)
+        goto out;
+    if (dc.valid == NULL) {
+        st = fail(err, errlen, IM_ERR_FORMAT, "%s: no 'valid' key", datacfg);
+        goto out;
+    }
+    if ((st = load_net(cfg, weights, 0, 0, &rw, &net, err, errlen)) != IM_OK)
+        goto out;
+    if ((st = check_data_vs_net(&dc, net, err, errlen)) != IM_OK)
+        goto out;
+    if ((st = im_datacfg_split(&dc, 1, (size_t)net->w, (size_t)net->h, (size_t)net->c, &valid,
+                               err, errlen)) != IM_OK)
+        goto out;
+    double a1, ak;
+    if ((st = accuracy(net, &valid, dc.top, &a1, &ak, err, errlen)) != IM_OK)
+        goto out;
+    printf("top-1: %.4f, top-%d: %.4f (%zu images)\n", a1, dc.top, ak, valid.n);
+out:
+    if (net)
+        free_network(net);
+    im_dataset_free(&valid);
+    im_cfg_rewrite_free(&rw);
+    im_datacfg_free(&dc);
+    return st;
+}
