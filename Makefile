@@ -2,6 +2,7 @@
 #   make            library (static + shared), infomonitor.pc and ./infomonitor
 #   make demo       the main job end to end (installs what is missing)
 #   make test       unit tests, an ASan/UBSan build of them, CLI tests against numpy
+#   make bench      benchmarks (ratios against a baseline in the same run)
 #   make deps       install missing Debian packages (apt-get)
 #   make install    PREFIX=/usr/local
 # Switches: DEBUG=1 (-O0), SANITIZE=1 (ASan + UBSan), BUILD=dir (object folder).
@@ -32,7 +33,7 @@ endif
 CPPFLAGS += -Iplugin/include -Iplugin/src -D_POSIX_C_SOURCE=200809L
 CFLAGS   ?= $(OPT) -g
 CFLAGS   += -std=c11 -Wall -Wextra -fPIC $(SANFLAGS)
-LDFLAGS  += $(SANFLAGS)
+LDFLAGS  += $(SANFLAGS) -pthread
 LDLIBS    = -llapacke -lopenblas -lm
 
 LIB_SRC  := $(wildcard plugin/src/renyi/*.c plugin/src/backend/*.c)
@@ -45,7 +46,7 @@ NPY_OBJ  := $(BUILD)/plugin/src/cli/npy.o
 
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all deps demo test unit-tests asan-tests cli-tests clean install
+.PHONY: all deps demo test unit-tests asan-tests cli-tests bench clean install
 
 all: $(BUILD)/libinfomonitor.a $(BUILD)/libinfomonitor.so $(BUILD)/infomonitor.pc infomonitor
 
@@ -109,7 +110,11 @@ test: deps
 
 demo: deps
 	$(MAKE) --no-print-directory all
-	$(PYTHON) scripts/demo_estimate.py ./infomonitor results/demo
+	scripts/demo.sh results/demo
+
+bench: deps
+	$(MAKE) --no-print-directory all
+	$(PYTHON) bench/bench_monitor.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/infomonitor $(DESTDIR)$(PREFIX)/bin

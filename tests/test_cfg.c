@@ -85,7 +85,7 @@ static void indices_and_defaults(void **state)
     assert_int_equal(b->samples, 8);
     assert_true(b->alpha == 2.0 && b->h == 3.0 && b->delta_h == 0.2 && b->sigma == 1.5);
     assert_int_equal(b->rule, IM_WIDTH_FIXED);
-    assert_int_equal(b->quantities, IM_Q_IXT | IM_Q_PID | IM_Q_DELTA);
+    assert_int_equal(b->quantities, IM_Q_IXT | IM_Q_PID | IM_Q_MMI | IM_Q_DELTA); /* pid implies mmi */
     /* A monitor after a monitor watches the same layer. */
     assert_string_equal(c->name, "again");
     assert_int_equal(c->index, 6);

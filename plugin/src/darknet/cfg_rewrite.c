@@ -118,6 +118,9 @@ static int parse_quantities(const char *v, unsigned *out)
     }
     if (!bits)
         return -1;
+    /* Pairs of feature maps exist only with T split into its maps. */
+    if (bits & IM_Q_PID)
+        bits |= IM_Q_MMI;
     *out = bits;
     return 0;
 }

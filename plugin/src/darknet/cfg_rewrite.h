@@ -18,7 +18,8 @@ enum {
     IM_Q_ITY = 1u << 1,   /* I(T;Y) */
     IM_Q_MMI = 1u << 2,   /* split a conv-shaped T (and delta) into its C feature maps (Eq. 7) */
     IM_Q_DELTA = 1u << 3, /* I(delta_K; delta_k), the error chain */
-    IM_Q_PID = 1u << 4    /* pair quantities over feature maps (Eqs. 11-12), about X and Y */
+    IM_Q_PID = 1u << 4    /* pair quantities over feature maps (Eqs. 11-12), about X and Y;
+                             implies IM_Q_MMI */
 };
 #define IM_Q_DEFAULT (IM_Q_IXT | IM_Q_ITY | IM_Q_MMI | IM_Q_DELTA)
 

@@ -175,6 +175,26 @@ static im_status accuracy(network *net, const im_dataset *d, int topk, double *t
     return IM_OK;
 }
 
+/* Rows of one measured iteration into the CSV; warn once about NaN. */
+static im_status write_rows(FILE *log, const char *logpath, const im_train_point *p,
+                            const im_metrics *rows, size_t nr, int nonfinite, int *warned,
+                            char *err, size_t errlen)
+{
+    for (size_t r = 0; r < nr; r++) {
+        im_status st = im_metrics_write(log, logpath, p, &rows[r], err, errlen);
+        if (st != IM_OK)
+            return st;
+    }
+    if (nonfinite && !*warned) {
+        fprintf(stderr,
+                "infomonitor: warning: iteration %zu: non-finite activations or errors (loss %f); "
+                "metrics are logged as nan and training goes on\n",
+                p->iteration, p->loss);
+        *warned = 1;
+    }
+    return IM_OK;
+}
+
 static im_status check_data_vs_net(const im_datacfg *dc, const network *net, char *err,
                                    size_t errlen)
 {
@@ -310,22 +330,15 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
                (long)*net->seen);
         fflush(stdout);
         if (reg) {
+            im_train_point p = {it, (double)*net->seen / (double)N, loss, avg,
+                                get_current_rate(net), dt}, done;
             size_t nr;
             int nonfinite;
-            if ((st = im_registry_measure(reg, rows, &nr, &nonfinite, err, errlen)) != IM_OK)
+            if ((st = im_registry_submit(reg, &p, rows, &nr, &done, &nonfinite, err, errlen)) !=
+                    IM_OK ||
+                (st = write_rows(log, logpath, &done, rows, nr, nonfinite, &warned_nan, err,
+                                 errlen)) != IM_OK)
                 goto out;
-            im_train_point p = {it, (double)*net->seen / (double)N, loss, avg,
-                                get_current_rate(net), dt};
-            for (size_t r = 0; r < nr; r++)
-                if ((st = im_metrics_write(log, logpath, &p, &rows[r], err, errlen)) != IM_OK)
-                    goto out;
-            if (nonfinite && !warned_nan) {
-                fprintf(stderr,
-                        "infomonitor: warning: iteration %zu: non-finite activations or errors "
-                        "(loss %f); metrics are logged as nan and training goes on\n",
-                        it, loss);
-                warned_nan = 1;
-            }
         }
         if (*net->seen / N > epoch_done) {
             epoch_done = *net->seen / N;
@@ -346,6 +359,15 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
             snprintf(path, sizeof path, "%s/%s.backup", dc.backup, base);
             save_weights(net, path);
         }
+    }
+    if (reg) {
+        im_train_point done;
+        size_t nr;
+        int nonfinite;
+        if ((st = im_registry_drain(reg, rows, &nr, &done, &nonfinite, err, errlen)) != IM_OK ||
+            (st = write_rows(log, logpath, &done, rows, nr, nonfinite, &warned_nan, err, errlen)) !=
+                IM_OK)
+            goto out;
     }
     snprintf(path, sizeof path, "%s/%s.weights", dc.backup, base);
     save_weights(net, path);

@@ -13,11 +13,6 @@
 
 extern const char *const im_metrics_columns;
 
-typedef struct im_train_point {
-    size_t iteration;
-    double epoch, loss, avg_loss, rate, seconds;
-} im_train_point;
-
 /* Open `path` for appending (creating it and writing the header when it is
  * new or empty); an existing non-empty file must start with the header. */
 im_status im_metrics_open(const char *path, FILE **out, char *err, size_t errlen);

@@ -1,5 +1,6 @@
 /* Monitor taps and the measurement of their captures. */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,28 @@ typedef struct {
     im_width w;
     double *K;
     double sigma;
+    double S, S_alpha; /* its entropy at S_alpha (NaN alpha: not computed) */
 } gram_cache;
+
+/* A batch of at most 8 product terms over the factors of one measurement;
+ * idx holds 8 (C + 1) entries. */
+typedef struct {
+    uint32_t off[9], *idx;
+    size_t nterm;
+} term_list;
+
+/* What the taps of one training step copy.  There are two of each: the
+ * taps fill the front one while the worker thread measures the back one. */
+typedef struct {
+    float *t, *dk;      /* n*outputs captures, Darknet row layout */
+    size_t fwd_iter, bwd_iter;
+} mon_capture;
+
+typedef struct {
+    float *x, *dK;      /* nmax rows of inputs / outputs of the softmax */
+    int32_t *y;
+    size_t x_iter, y_iter, dK_iter;
+} shared_capture;
 
 typedef struct {
     im_monitor_spec spec;
@@ -22,10 +44,13 @@ typedef struct {
     size_t n;           /* samples per measurement */
     size_t outputs;     /* values per sample of the watched layer */
     size_t C, d;        /* variables of T (and delta_k) and values per variable */
-    float *t, *dk;      /* n*outputs captures, Darknet row layout */
-    size_t fwd_iter, bwd_iter, done_iter;
+    mon_capture cap[2];
+    size_t done_iter;   /* last iteration measured */
     double *Kt, *Kd;    /* C*n*n Gram matrices */
     const double **Tm, **Dm;
+    const double **factors; /* 3 + 2C factor pointers of one measurement */
+    uint32_t *it;       /* 3, 4, ..., 3 + 2C - 1: factor indices of T and delta_k maps */
+    term_list terms;
 } monitor;
 
 struct im_registry {
@@ -36,10 +61,21 @@ struct im_registry {
     monitor **by_index; /* layer index -> monitor (NULL elsewhere) */
     int softmax;        /* index of the last softmax layer, -1 if none */
     size_t nmax;        /* largest n of any monitor */
-    size_t x_iter, y_iter, dK_iter;
-    float *x, *dK;      /* nmax rows of inputs / outputs of the softmax */
-    int32_t *y;
+    shared_capture cap[2];
+    int front;          /* the taps write cap[front]; the worker reads cap[!front] */
     gram_cache gx, gy, gd;
+    /* The worker thread and its job: measure the back captures. */
+    pthread_t thread;
+    int has_thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int posted, done, quit;
+    im_train_point job_point;
+    im_metrics *job_rows;
+    size_t job_nrows;
+    int job_nonfinite;
+    im_status job_st;
+    char job_err[512];
 };
 
 /* Registries in use.  The taps are plain function pointers called with a
@@ -76,14 +112,18 @@ static void tap_forward(layer l, network net)
         return;
     monitor *m = reg->by_index[net.index];
     size_t it = current_iter(&net);
-    if (m == NULL || it == 0 || (it - 1) % (size_t)m->spec.every || m->fwd_iter == it)
+    if (m == NULL)
         return;
-    copy_rows(m->t, l.output, m->n, m->outputs);
-    if (reg->x_iter != it) {
-        copy_rows(reg->x, reg->net->input, reg->nmax, (size_t)reg->net->inputs);
-        reg->x_iter = it;
+    mon_capture *c = &m->cap[reg->front];
+    shared_capture *g = &reg->cap[reg->front];
+    if (it == 0 || (it - 1) % (size_t)m->spec.every || c->fwd_iter == it)
+        return;
+    copy_rows(c->t, l.output, m->n, m->outputs);
+    if (g->x_iter != it) {
+        copy_rows(g->x, reg->net->input, reg->nmax, (size_t)reg->net->inputs);
+        g->x_iter = it;
     }
-    if (reg->y_iter != it && net.truth) {
+    if (g->y_iter != it && net.truth) {
         size_t k = (size_t)reg->net->truths;
         for (size_t i = 0; i < reg->nmax; i++) {
             const float *row = net.truth + i * k;
@@ -94,11 +134,11 @@ static void tap_forward(layer l, network net)
                     bv = row[j];
                     best = (int32_t)j;
                 }
-            reg->y[i] = best;
+            g->y[i] = best;
         }
-        reg->y_iter = it;
+        g->y_iter = it;
     }
-    m->fwd_iter = it;
+    c->fwd_iter = it;
 }
 
 static void tap_backward(layer l, network net)
@@ -108,21 +148,27 @@ static void tap_backward(layer l, network net)
         return;
     monitor *m = reg->by_index[net.index];
     size_t it = current_iter(&net);
-    if (m == NULL || m->fwd_iter != it || m->bwd_iter == it)
+    if (m == NULL)
+        return;
+    mon_capture *c = &m->cap[reg->front];
+    shared_capture *g = &reg->cap[reg->front];
+    if (c->fwd_iter != it || c->bwd_iter == it)
         return;
     /* A monitor after a loss layer has no delta of its own (see attach);
      * net.delta is then the loss layer's. */
     const float *d = l.delta ? l.delta : net.delta;
     if (d && (m->spec.quantities & IM_Q_DELTA)) {
-        copy_rows(m->dk, d, m->n, m->outputs);
-        if (reg->dK_iter != it && reg->softmax >= 0) {
+        copy_rows(c->dk, d, m->n, m->outputs);
+        if (g->dK_iter != it && reg->softmax >= 0) {
             const layer *s = &reg->net->layers[reg->softmax];
-            copy_rows(reg->dK, s->delta, reg->nmax, (size_t)s->outputs);
-            reg->dK_iter = it;
+            copy_rows(g->dK, s->delta, reg->nmax, (size_t)s->outputs);
+            g->dK_iter = it;
         }
     }
-    m->bwd_iter = it;
+    c->bwd_iter = it;
 }
+
+static void *worker(void *arg);
 
 static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -148,24 +194,41 @@ void im_registry_free(im_registry *reg)
 {
     if (reg == NULL)
         return;
+    if (reg->has_thread) {
+        pthread_mutex_lock(&reg->mu);
+        reg->quit = 1;
+        pthread_cond_broadcast(&reg->cv);
+        pthread_mutex_unlock(&reg->mu);
+        pthread_join(reg->thread, NULL);
+        pthread_mutex_destroy(&reg->mu);
+        pthread_cond_destroy(&reg->cv);
+    }
     for (int i = 0; i < IM_MAX_NETS; i++)
         if (g_active[i] == reg)
             g_active[i] = NULL;
     for (size_t i = 0; i < reg->nmon; i++) {
         monitor *m = &reg->mon[i];
         im_context_destroy(m->ctx);
-        free(m->t);
-        free(m->dk);
+        for (int b = 0; b < 2; b++) {
+            free(m->cap[b].t);
+            free(m->cap[b].dk);
+        }
         free(m->Kt);
         free(m->Kd);
         free(m->Tm);
         free(m->Dm);
+        free(m->factors);
+        free(m->it);
+        free(m->terms.idx);
     }
     free(reg->mon);
     free(reg->by_index);
-    free(reg->x);
-    free(reg->dK);
-    free(reg->y);
+    for (int b = 0; b < 2; b++) {
+        free(reg->cap[b].x);
+        free(reg->cap[b].dK);
+        free(reg->cap[b].y);
+    }
+    free(reg->job_rows);
     free(reg->gx.K);
     free(reg->gy.K);
     free(reg->gd.K);
@@ -255,12 +318,17 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
             goto fail;
         }
         size_t nn = m->n * m->n;
-        m->t = xcalloc(m->n * m->outputs, sizeof(float), &bad);
-        m->dk = xcalloc(m->n * m->outputs, sizeof(float), &bad);
+        for (int b = 0; b < 2; b++) {
+            m->cap[b].t = xcalloc(m->n * m->outputs, sizeof(float), &bad);
+            m->cap[b].dk = xcalloc(m->n * m->outputs, sizeof(float), &bad);
+        }
         m->Kt = xcalloc(m->C * nn, sizeof(double), &bad);
         m->Kd = xcalloc(m->C * nn, sizeof(double), &bad);
         m->Tm = xcalloc(m->C, sizeof *m->Tm, &bad);
         m->Dm = xcalloc(m->C, sizeof *m->Dm, &bad);
+        m->factors = xcalloc(3 + 2 * m->C, sizeof *m->factors, &bad);
+        m->it = xcalloc(2 * m->C, sizeof *m->it, &bad);
+        m->terms.idx = xcalloc(8 * (m->C + 1), sizeof(uint32_t), &bad);
         if (bad) {
             st = fail(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
             goto fail;
@@ -269,14 +337,20 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
             m->Tm[c] = m->Kt + c * nn;
             m->Dm[c] = m->Kd + c * nn;
         }
+        for (size_t k = 0; k < 2 * m->C; k++)
+            m->it[k] = (uint32_t)(3 + k);
         if (m->n > reg->nmax)
             reg->nmax = m->n;
         reg->by_index[s->index] = m;
     }
-    reg->x = xcalloc(reg->nmax * (size_t)net->inputs, sizeof(float), &bad);
-    reg->y = xcalloc(reg->nmax, sizeof(int32_t), &bad);
-    if (reg->softmax >= 0)
-        reg->dK = xcalloc(reg->nmax * (size_t)net->layers[reg->softmax].outputs, sizeof(float), &bad);
+    for (int b = 0; b < 2; b++) {
+        reg->cap[b].x = xcalloc(reg->nmax * (size_t)net->inputs, sizeof(float), &bad);
+        reg->cap[b].y = xcalloc(reg->nmax, sizeof(int32_t), &bad);
+        if (reg->softmax >= 0)
+            reg->cap[b].dK = xcalloc(reg->nmax * (size_t)net->layers[reg->softmax].outputs,
+                                     sizeof(float), &bad);
+    }
+    reg->job_rows = xcalloc(reg->nmon, sizeof *reg->job_rows, &bad);
     if (bad) {
         st = fail(err, errlen, IM_ERR_NOMEM, "out of memory");
         goto fail;
@@ -289,6 +363,12 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         st = fail(err, errlen, IM_ERR_ARG, "more than %d monitored networks at once", IM_MAX_NETS);
         goto fail;
     }
+    if (pthread_mutex_init(&reg->mu, NULL) || pthread_cond_init(&reg->cv, NULL) ||
+        pthread_create(&reg->thread, NULL, worker, reg)) {
+        st = fail(err, errlen, IM_ERR_NOMEM, "cannot start the measurement thread");
+        goto fail;
+    }
+    reg->has_thread = 1;
     for (size_t i = 0; i < reg->nmon; i++) {
         layer *self = &net->layers[reg->mon[i].spec.index];
         const layer *w = &net->layers[reg->mon[i].spec.layer];
@@ -321,13 +401,13 @@ const im_monitor_spec *im_registry_spec(const im_registry *reg, size_t i)
 const float *im_registry_last_t(const im_registry *reg, size_t i, size_t *n)
 {
     *n = reg->mon[i].n;
-    return reg->mon[i].t;
+    return reg->mon[i].cap[reg->front].t;
 }
 
 const float *im_registry_last_delta(const im_registry *reg, size_t i, size_t *n)
 {
     *n = reg->mon[i].n;
-    return reg->mon[i].dk;
+    return reg->mon[i].cap[reg->front].dk;
 }
 
 /* Gram matrix of n rows of x (each `cols` floats) with width w, cached for
@@ -349,7 +429,19 @@ static im_status cached_rbf(im_context *ctx, gram_cache *g, size_t iter, const f
     g->iter = iter;
     g->n = n;
     g->w = w;
+    g->S_alpha = NAN;
     return IM_OK;
+}
+
+static size_t term(term_list *t, const uint32_t *a, size_t na, uint32_t extra)
+{
+    uint32_t k = t->off[t->nterm];
+    memcpy(t->idx + k, a, na * sizeof(uint32_t));
+    k += (uint32_t)na;
+    if (extra != UINT32_MAX)
+        t->idx[k++] = extra;
+    t->off[++t->nterm] = k;
+    return t->nterm - 1;
 }
 
 static im_width width_for(const im_monitor_spec *s, int error_chain)
@@ -374,11 +466,12 @@ static int finite_row(const im_metrics *r)
     return 1;
 }
 
-static im_status measure_one(im_registry *reg, monitor *m, im_metrics *r)
+static im_status measure_one(im_registry *reg, monitor *m, const mon_capture *cap,
+                             const shared_capture *g, im_metrics *r)
 {
     const im_monitor_spec *s = &m->spec;
     im_context *ctx = m->ctx;
-    size_t n = m->n, nn = n * n, it = m->fwd_iter;
+    size_t n = m->n, nn = n * n, it = cap->fwd_iter;
     unsigned q = s->quantities;
     im_status st;
     memset(r, 0, sizeof *r);
@@ -390,11 +483,11 @@ static im_status measure_one(im_registry *reg, monitor *m, im_metrics *r)
     int need_t = (q & (IM_Q_IXT | IM_Q_ITY | IM_Q_PID)) != 0;
     if (need_t)
         for (size_t c = 0; c < m->C; c++)
-            if ((st = im_gram_rbf(ctx, m->t + c * m->d, n, m->d, m->outputs, width_for(s, 0),
+            if ((st = im_gram_rbf(ctx, cap->t + c * m->d, n, m->d, m->outputs, width_for(s, 0),
                                   m->Kt + c * nn, &r->sigma_t)) != IM_OK)
                 return st;
     if (need_x) {
-        if ((st = cached_rbf(ctx, &reg->gx, it, reg->x, n, (size_t)reg->net->inputs,
+        if ((st = cached_rbf(ctx, &reg->gx, it, g->x, n, (size_t)reg->net->inputs,
                              width_for(s, 0))) != IM_OK)
             return st;
         r->sigma_x = reg->gx.sigma;
@@ -404,33 +497,79 @@ static im_status measure_one(im_registry *reg, monitor *m, im_metrics *r)
         if (K == NULL)
             return IM_ERR_NOMEM;
         reg->gy.K = K;
-        if ((st = im_gram_labels(ctx, reg->y, n, K)) != IM_OK)
+        if ((st = im_gram_labels(ctx, g->y, n, K)) != IM_OK)
             return st;
         reg->gy.valid = 1;
         reg->gy.iter = it;
         reg->gy.n = n;
+        reg->gy.S_alpha = NAN;
     }
-    if (q & IM_Q_IXT) {
-        if ((st = im_mmi(ctx, reg->gx.K, m->Tm, m->C, n, &r->I_XT, &r->H_X, &r->H_T)) != IM_OK)
+    int want_d = (q & IM_Q_DELTA) && cap->bwd_iter == it && g->dK_iter == it;
+    if (want_d) {
+        im_width wd = width_for(s, 1);
+        for (size_t c = 0; c < m->C; c++)
+            if ((st = im_gram_rbf(ctx, cap->dk + c * m->d, n, m->d, m->outputs, wd, m->Kd + c * nn,
+                                  &r->sigma_delta)) != IM_OK)
+                return st;
+        if ((st = cached_rbf(ctx, &reg->gd, it, g->dK, n,
+                             (size_t)reg->net->layers[reg->softmax].outputs, wd)) != IM_OK)
             return st;
+    }
+    /* All entropies of this monitor in one batch.  Factors: X, Y, delta_K,
+     * T_1..T_C, delta_k maps 1..C.  S(X), S(Y), S(delta_K) are shared by
+     * the monitors of an iteration and computed once. */
+    double alpha = im_context_alpha(ctx);
+    gram_cache *shared[3] = {(q & IM_Q_IXT) ? &reg->gx : NULL, (q & IM_Q_ITY) ? &reg->gy : NULL,
+                             want_d ? &reg->gd : NULL};
+    const double **f = m->factors;
+    f[0] = reg->gx.K;
+    f[1] = reg->gy.K;
+    f[2] = reg->gd.K;
+    for (size_t c = 0; c < m->C; c++) {
+        f[3 + c] = m->Tm[c];
+        f[3 + m->C + c] = m->Dm[c];
+    }
+    term_list *tl = &m->terms;
+    tl->nterm = 0;
+    tl->off[0] = 0;
+    size_t t_shared[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}, tT = SIZE_MAX, tTX = SIZE_MAX,
+           tTY = SIZE_MAX, tD = SIZE_MAX, tDK = SIZE_MAX;
+    for (uint32_t v = 0; v < 3; v++)
+        if (shared[v] && !(shared[v]->S_alpha == alpha))
+            t_shared[v] = term(tl, &v, 1, UINT32_MAX);
+    if (q & (IM_Q_IXT | IM_Q_ITY))
+        tT = term(tl, m->it, m->C, UINT32_MAX);
+    if (q & IM_Q_IXT)
+        tTX = term(tl, m->it, m->C, 0);
+    if (q & IM_Q_ITY)
+        tTY = term(tl, m->it, m->C, 1);
+    if (want_d) {
+        tD = term(tl, m->it + m->C, m->C, UINT32_MAX);
+        tDK = term(tl, m->it + m->C, m->C, 2);
+    }
+    double S[8];
+    if (tl->nterm &&
+        (st = im_entropy_products(ctx, f, 3 + 2 * m->C, n, tl->off, tl->idx, tl->nterm, S)) != IM_OK)
+        return st;
+    for (int v = 0; v < 3; v++)
+        if (t_shared[v] != SIZE_MAX) {
+            shared[v]->S = S[t_shared[v]];
+            shared[v]->S_alpha = alpha;
+        }
+    if (q & IM_Q_IXT) {
+        r->H_X = reg->gx.S;
+        r->H_T = S[tT];
+        r->I_XT = r->H_X + S[tT] - S[tTX];
         r->have |= IM_HAVE_X | IM_HAVE_T | IM_HAVE_IXT;
     }
     if (q & IM_Q_ITY) {
-        if ((st = im_mmi(ctx, reg->gy.K, m->Tm, m->C, n, &r->I_TY, &r->H_Y, &r->H_T)) != IM_OK)
-            return st;
+        r->H_Y = reg->gy.S;
+        r->H_T = S[tT];
+        r->I_TY = r->H_Y + S[tT] - S[tTY];
         r->have |= IM_HAVE_T | IM_HAVE_Y | IM_HAVE_ITY;
     }
-    if ((q & IM_Q_DELTA) && m->bwd_iter == it && reg->dK_iter == it) {
-        im_width wd = width_for(s, 1);
-        for (size_t c = 0; c < m->C; c++)
-            if ((st = im_gram_rbf(ctx, m->dk + c * m->d, n, m->d, m->outputs, wd, m->Kd + c * nn,
-                                  &r->sigma_delta)) != IM_OK)
-                return st;
-        if ((st = cached_rbf(ctx, &reg->gd, it, reg->dK, n,
-                             (size_t)reg->net->layers[reg->softmax].outputs, wd)) != IM_OK)
-            return st;
-        if ((st = im_mmi(ctx, reg->gd.K, m->Dm, m->C, n, &r->I_delta, NULL, NULL)) != IM_OK)
-            return st;
+    if (want_d) {
+        r->I_delta = reg->gd.S + S[tD] - S[tDK];
         r->have |= IM_HAVE_DELTA;
     }
     if (q & IM_Q_PID) {
@@ -448,23 +587,105 @@ static im_status measure_one(im_registry *reg, monitor *m, im_metrics *r)
     return IM_OK;
 }
 
-im_status im_registry_measure(im_registry *reg, im_metrics *rows, size_t *nrows,
-                              int *nonfinite, char *err, size_t errlen)
+/* Measure the back captures into the job's rows (worker thread). */
+static void run_job(im_registry *reg)
+{
+    const shared_capture *g = &reg->cap[!reg->front];
+    reg->job_nrows = 0;
+    reg->job_nonfinite = 0;
+    reg->job_st = IM_OK;
+    for (size_t i = 0; i < reg->nmon; i++) {
+        monitor *m = &reg->mon[i];
+        const mon_capture *c = &m->cap[!reg->front];
+        if (c->fwd_iter == 0 || c->fwd_iter <= m->done_iter) /* stale: measured before */
+            continue;
+        im_metrics *r = &reg->job_rows[reg->job_nrows++];
+        im_status st = measure_one(reg, m, c, g, r);
+        if (st != IM_OK) {
+            reg->job_st = st;
+            snprintf(reg->job_err, sizeof reg->job_err, "monitor %s at iteration %zu: %s",
+                     m->spec.name, c->fwd_iter, im_context_error(m->ctx));
+            return;
+        }
+        m->done_iter = c->fwd_iter;
+        if (!finite_row(r))
+            reg->job_nonfinite = 1;
+    }
+}
+
+static void *worker(void *arg)
+{
+    im_registry *reg = arg;
+    pthread_mutex_lock(&reg->mu);
+    for (;;) {
+        while (!reg->posted && !reg->quit)
+            pthread_cond_wait(&reg->cv, &reg->mu);
+        if (reg->quit)
+            break;
+        pthread_mutex_unlock(&reg->mu);
+        run_job(reg);
+        pthread_mutex_lock(&reg->mu);
+        reg->posted = 0;
+        reg->done = 1;
+        pthread_cond_broadcast(&reg->cv);
+    }
+    pthread_mutex_unlock(&reg->mu);
+    return NULL;
+}
+
+im_status im_registry_drain(im_registry *reg, im_metrics *rows, size_t *nrows,
+                            im_train_point *point, int *nonfinite, char *err, size_t errlen)
 {
     *nrows = 0;
     *nonfinite = 0;
-    for (size_t i = 0; i < reg->nmon; i++) {
-        monitor *m = &reg->mon[i];
-        if (m->fwd_iter == 0 || m->done_iter == m->fwd_iter)
-            continue;
-        im_metrics *r = &rows[(*nrows)++];
-        im_status st = measure_one(reg, m, r);
-        if (st != IM_OK)
-            return fail(err, errlen, st, "monitor %s at iteration %zu: %s", m->spec.name,
-                        m->fwd_iter, im_context_error(m->ctx));
-        m->done_iter = m->fwd_iter;
-        if (!finite_row(r))
-            *nonfinite = 1;
-    }
+    pthread_mutex_lock(&reg->mu);
+    while (reg->posted)
+        pthread_cond_wait(&reg->cv, &reg->mu);
+    int done = reg->done;
+    reg->done = 0;
+    pthread_mutex_unlock(&reg->mu);
+    if (!done)
+        return IM_OK;
+    if (reg->job_st != IM_OK)
+        return fail(err, errlen, reg->job_st, "%s", reg->job_err);
+    memcpy(rows, reg->job_rows, reg->job_nrows * sizeof *rows);
+    *nrows = reg->job_nrows;
+    *nonfinite = reg->job_nonfinite;
+    if (point)
+        *point = reg->job_point;
     return IM_OK;
+}
+
+im_status im_registry_submit(im_registry *reg, const im_train_point *p, im_metrics *rows,
+                             size_t *nrows, im_train_point *point, int *nonfinite, char *err,
+                             size_t errlen)
+{
+    im_status st = im_registry_drain(reg, rows, nrows, point, nonfinite, err, errlen);
+    if (st != IM_OK)
+        return st;
+    int fresh = 0;
+    for (size_t i = 0; i < reg->nmon; i++) {
+        const mon_capture *c = &reg->mon[i].cap[reg->front];
+        fresh |= c->fwd_iter > reg->mon[i].done_iter;
+    }
+    if (!fresh)
+        return IM_OK;
+    /* The worker is idle (drained): hand it the front captures. */
+    pthread_mutex_lock(&reg->mu);
+    reg->front = !reg->front;
+    if (p)
+        reg->job_point = *p;
+    reg->posted = 1;
+    pthread_cond_broadcast(&reg->cv);
+    pthread_mutex_unlock(&reg->mu);
+    return IM_OK;
+}
+
+im_status im_registry_measure(im_registry *reg, im_metrics *rows, size_t *nrows,
+                              int *nonfinite, char *err, size_t errlen)
+{
+    im_status st = im_registry_submit(reg, NULL, rows, nrows, NULL, nonfinite, err, errlen);
+    if (st != IM_OK || *nrows)
+        return st;
+    return im_registry_drain(reg, rows, nrows, NULL, nonfinite, err, errlen);
 }

@@ -8,8 +8,9 @@
  * pass-through shares) and the output error delta_K (the softmax's delta,
  * truth - prediction, which is what the layer feeding the softmax receives).
  * The taps only read Darknet's buffers and draw no random numbers, so the
- * training is unchanged.  im_registry_measure() then turns the copies into
- * the information quantities, through the estimator core.
+ * training is unchanged.  A worker thread turns the copies into the
+ * information quantities, through the estimator core, while Darknet trains
+ * the next iteration (the captures are double-buffered).
  *
  * Shapes: Darknet stores a batch as output[b*outputs + c*h*w + i]; a monitor
  * on a conv-shaped layer (out_c > 1, out_h*out_w > 1) with `mmi` on treats T
@@ -44,6 +45,12 @@ typedef struct im_metrics {
     double rs, wnr, rs_pct, wnr_pct, wnr_y;
 } im_metrics;
 
+/* The training state that a row of the metrics log carries. */
+typedef struct im_train_point {
+    size_t iteration;
+    double epoch, loss, avg_loss, rate, seconds;
+} im_train_point;
+
 typedef struct im_registry im_registry;
 
 /* Attach the monitors of `rw` to `net` (parsed from rw's text): checks each
@@ -60,10 +67,23 @@ void im_registry_free(im_registry *reg);
 size_t im_registry_count(const im_registry *reg);
 const im_monitor_spec *im_registry_spec(const im_registry *reg, size_t i);
 
-/* Compute the quantities of every monitor that captured data in the last
- * training step.  rows must hold im_registry_count() entries; *nrows is set
- * to the number filled.  *nonfinite is set when any value is NaN or Inf
+/* Asynchronous measurement, for a training loop: after each training step,
+ * submit() first waits for the measurement submitted before (if any) and
+ * returns its rows and the point given with it, then hands this step's
+ * captures (if any monitor captured) to the worker with point p.  drain()
+ * waits for the last submission and returns its rows.  rows must hold
+ * im_registry_count() entries; *nrows is set to the number filled (0 when
+ * nothing was pending).  *nonfinite is set when any value is NaN or Inf
  * (non-finite activations); the rows then hold NaN there. */
+im_status im_registry_submit(im_registry *reg, const im_train_point *p, im_metrics *rows,
+                             size_t *nrows, im_train_point *point, int *nonfinite, char *err,
+                             size_t errlen);
+im_status im_registry_drain(im_registry *reg, im_metrics *rows, size_t *nrows,
+                            im_train_point *point, int *nonfinite, char *err, size_t errlen);
+
+/* Synchronous: measure the captures of the last training step and return
+ * their rows (for callers that do not overlap measuring with training;
+ * nothing may be pending from submit()). */
 im_status im_registry_measure(im_registry *reg, im_metrics *rows, size_t *nrows,
                               int *nonfinite, char *err, size_t errlen);
 
