@@ -158,6 +158,17 @@ static void errors_name_file_and_line(void **state)
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nsigma=2\n", 9, "only used with");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nmedian=0.1\n", 9, "only used with");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nname=a,b\n", 10, "name = 'a,b'");
+    rewrite_bad("[connected]\noutput=2\n[conection]\n", 9, "unknown section [conection]");
+    rewrite_bad("[connected]\noutput=2\n[net]\n", 9, "second [net]");
+    /* [net] values Darknet divides by. */
+    write_cfg("[net]\nbatch=8\nsubdivisions=0\n[softmax]\n");
+    im_cfg_rewrite bad;
+    char msg[512];
+    assert_int_equal(im_cfg_rewrite_file(g_path, &bad, msg, sizeof msg), IM_ERR_FORMAT);
+    assert_non_null(strstr(msg, ":3: [net] subdivisions = '0'"));
+    write_cfg("[net]\nbatch=2\nsubdivisions=4\n[softmax]\n");
+    assert_int_equal(im_cfg_rewrite_file(g_path, &bad, msg, sizeof msg), IM_ERR_FORMAT);
+    assert_non_null(strstr(msg, "mini-batches of 0"));
     /* The first section must be [net]. */
     write_cfg("\n[connected]\noutput=2\n");
     im_cfg_rewrite rw;
@@ -176,12 +187,31 @@ static void errors_name_file_and_line(void **state)
     assert_non_null(strstr(err, "/nonexistent/x.cfg"));
 }
 
+/* Windows line ends: Darknet's parser would keep the '\r' ("[net]\r"
+ * aborts it), so the rewrite drops them. */
+static void crlf_lines(void **state)
+{
+    (void)state;
+    write_cfg("[net]\r\nbatch=4\r\n\r\n[connected]\r\noutput=2\r\n[infomonitor]\r\nevery=2\r\n"
+              "[softmax]\r\n");
+    im_cfg_rewrite rw;
+    char err[512];
+    assert_int_equal(im_cfg_rewrite_file(g_path, &rw, err, sizeof err), IM_OK);
+    assert_null(strchr(rw.text, '\r'));
+    assert_string_equal(rw.text, "[net]\nbatch=4\n\n[connected]\noutput=2\n"
+                                 "[dropout]\nprobability=0\n[softmax]\n");
+    assert_int_equal(rw.mon[0].every, 2);
+    im_cfg_rewrite_free(&rw);
+    unlink(g_path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(indices_and_defaults),
         cmocka_unit_test(no_monitor_is_unchanged),
         cmocka_unit_test(errors_name_file_and_line),
+        cmocka_unit_test(crlf_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

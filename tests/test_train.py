@@ -172,6 +172,17 @@ def main():
         r3 = run("train", data, cfg, "-seed", "8", "-log", f"{d}/other.csv")
         check("another seed gives another loss sequence", loss(r3.stdout) != loss(r.stdout))
 
+        # A monitor after the softmax must not wipe its gradient, with or
+        # without measuring.
+        tail = f"{d}/tail.cfg"
+        with open(tail, "w") as f:
+            f.write(open(plain).read() + "\n[infomonitor]\nname=prob\nquantities=ixt,ity\n")
+        for flag in ([], ["-no-monitors"]):
+            rt = run("train", data_file(d, "tail.data", backup=f"{d}/b3"), tail, "-seed", "7",
+                     "-log", f"{d}/tail.csv", *flag)
+            check(f"monitor after softmax keeps training identical {flag}",
+                  loss(rt.stdout) == loss(r2.stdout), rt.stderr[-300:])
+
         # valid
         rv = run("valid", data, cfg, f"{d}/backup/net.weights")
         m = re.search(r"top-1: ([0-9.]+), top-2: ([0-9.]+) \(48 images\)", rv.stdout)
@@ -233,6 +244,12 @@ def main():
         bad("IDX label count mismatch", ["train", data_file(d, "lc.data", train=f"{d}/short-images.gz"),
                                          cfg], ["label"])
         bad("unknown flag", ["train", data, cfg, "-bogus"], ["-bogus"])
+        ro = f"{d}/readonly"
+        os.makedirs(ro, exist_ok=True)
+        os.chmod(ro, 0o500)
+        if os.geteuid() != 0:
+            bad("backup folder not writable", ["train", data_file(d, "ro.data", backup=ro), cfg],
+                [ro, "not writable"])
         bad("bad seed", ["train", data, cfg, "-seed", "x1"], ["-seed", "x1"])
         bad("missing weights", ["train", data, cfg, f"{d}/none.weights"], [f"{d}/none.weights"])
 

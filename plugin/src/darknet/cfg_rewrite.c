@@ -30,11 +30,13 @@ static int sb_put(sbuf *b, const char *s, size_t n)
     return 0;
 }
 
-/* Append a line read by getline, making sure it ends in a newline. */
+/* Append a line read by getline without its '\r's (Darknet's strip()
+ * keeps them, and "[net]\r" makes its parser abort), ending in a newline. */
 static int sb_line(sbuf *b, const char *line, size_t len)
 {
-    if (sb_put(b, line, len))
-        return -1;
+    for (size_t i = 0; i < len; i++)
+        if (line[i] != '\r' && sb_put(b, line + i, 1))
+            return -1;
     return (len == 0 || line[len - 1] != '\n') ? sb_put(b, "\n", 1) : 0;
 }
 
@@ -58,6 +60,23 @@ static void squeeze(const char *in, size_t n, char *out)
         if (!isspace((unsigned char)in[i]))
             out[k++] = in[i];
     out[k] = '\0';
+}
+
+/* Section names Darknet's parser knows (string_to_layer_type, parser.c);
+ * any other becomes a zeroed layer that crashes the next one. */
+static int known_section(const char *s)
+{
+    static const char *const k[] = {
+        "[shortcut]", "[crop]", "[cost]", "[detection]", "[region]", "[yolo]", "[iseg]",
+        "[local]", "[conv]", "[convolutional]", "[deconv]", "[deconvolutional]", "[activation]",
+        "[logistic]", "[crnn]", "[gru]", "[lstm]", "[rnn]", "[conn]", "[connected]", "[max]",
+        "[maxpool]", "[reorg]", "[avg]", "[avgpool]", "[dropout]", "[lrn]", "[normalization]",
+        "[batchnorm]", "[soft]", "[softmax]", "[route]", "[upsample]", "[net]", "[network]",
+        "[infomonitor]"};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (!strcmp(s, k[i]))
+            return 1;
+    return 0;
 }
 
 static const char *short_type(const char *section)
@@ -202,6 +221,20 @@ static im_status monitor_option(im_monitor_spec *m, const char *path, int line, 
     return IM_OK;
 }
 
+/* [net] keys that Darknet would divide by: batch and subdivisions >= 1. */
+static im_status net_option(const char *sq, const char *path, int line, int *batch, int *subdiv,
+                            char *err, size_t errlen)
+{
+    int *dst = !strncmp(sq, "batch=", 6) ? batch : !strncmp(sq, "subdivisions=", 13) ? subdiv : NULL;
+    if (dst == NULL)
+        return IM_OK;
+    const char *v = strchr(sq, '=') + 1;
+    if (parse_int(v, 1, dst))
+        return fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [net] %.*s = '%s': expected a whole number >= 1",
+                    path, line, (int)(v - sq - 1), sq, v);
+    return IM_OK;
+}
+
 static void spec_default(im_monitor_spec *m)
 {
     memset(m, 0, sizeof *m);
@@ -243,7 +276,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
     char *line = NULL, *sq = NULL, **types = NULL;
     size_t cap = 0, ntypes = 0, capmon = 0;
     ssize_t len;
-    int lineno = 0, in_mon = 0, nsections = 0;
+    int lineno = 0, in_mon = 0, nsections = 0, batch = 1, subdiv = 1;
     unsigned seen = 0;
     im_status st = IM_OK;
     while ((len = getline(&line, &cap, f)) >= 0) {
@@ -257,6 +290,17 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
             if (in_mon && (st = monitor_finish(&out->mon[out->nmon - 1], path, seen, err, errlen)))
                 goto done;
             in_mon = 0;
+            if (!known_section(sq)) {
+                st = fail(err, errlen, IM_ERR_FORMAT,
+                          "%s:%d: unknown section %s (Darknet would insert a broken layer)", path,
+                          lineno, sq);
+                goto done;
+            }
+            if (nsections > 0 && (!strcmp(sq, "[net]") || !strcmp(sq, "[network]"))) {
+                st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: a second %s section", path, lineno,
+                          sq);
+                goto done;
+            }
             if (nsections++ == 0) {
                 if (strcmp(sq, "[net]") && strcmp(sq, "[network]")) {
                     st = fail(err, errlen, IM_ERR_FORMAT,
@@ -318,6 +362,9 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
             goto done;
         }
         if (!in_mon) {
+            if (nsections == 1 && (st = net_option(sq, path, lineno, &batch, &subdiv, err,
+                                                   errlen)) != IM_OK)
+                goto done;
             if (sb_line(&sb, line, (size_t)len))
                 goto nomem;
             continue;
@@ -343,6 +390,12 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
     }
     if (in_mon && (st = monitor_finish(&out->mon[out->nmon - 1], path, seen, err, errlen)))
         goto done;
+    if (batch / subdiv < 1) {
+        st = fail(err, errlen, IM_ERR_FORMAT,
+                  "%s: [net] batch = %d and subdivisions = %d give mini-batches of 0 images",
+                  path, batch, subdiv);
+        goto done;
+    }
     out->nlayers = nsections - 1;
     /* Default names: short type of the watched layer and its ordinal among
      * layers of that type (conv1, fc2, ...). */

@@ -77,15 +77,13 @@ static void shuffle(size_t *v, size_t n, uint64_t *rng)
     }
 }
 
-/* Darknet's basecfg(): the file name up to its first '.'. */
-static void base_name(const char *cfg, char *out, size_t len)
+/* Darknet's basecfg(): the file name up to its first '.' (malloc'd). */
+static char *base_name(const char *cfg)
 {
     const char *b = strrchr(cfg, '/');
     b = b ? b + 1 : cfg;
-    snprintf(out, len, "%s", b);
-    char *dot = strchr(out, '.');
-    if (dot && dot != out)
-        *dot = '\0';
+    size_t n = strcspn(b + 1, ".") + 1;
+    return strndup(b, n);
 }
 
 static im_status mkdirs(const char *path, char *err, size_t errlen)
@@ -106,6 +104,13 @@ static im_status mkdirs(const char *path, char *err, size_t errlen)
         }
     }
     return IM_OK;
+}
+
+/* out = dir/base + suffix; the caller checked that it fits in 4096.
+ * Returns snprintf's count. */
+static int backup_path(char *out, const char *dir, const char *base, const char *suffix)
+{
+    return snprintf(out, 4096, "%s/%s%s", dir, base, suffix);
 }
 
 /* Rewrite, parse (after srand) and optionally load weights. */
@@ -131,6 +136,7 @@ static im_status load_net(const char *cfg, const char *weights, int clear, uint6
     network *net = parse_network_cfg(tmp);
     unlink(tmp);
     free(tmp);
+    im_monitor_detach_loss_deltas(net, rw);
     if (weights)
         load_weights(net, (char *)weights);
     if (clear)
@@ -219,7 +225,7 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
     size_t *order = NULL;
     float **xrows = NULL, **yrows = NULL, *onehot = NULL;
     im_metrics *rows = NULL;
-    char base[256], path[4096], logpath[4096];
+    char *base = NULL, path[4096], logpath[4096];
     int warned_nan = 0;
 
     im_status st = im_datacfg_load(o->datacfg, &dc, err, errlen);
@@ -258,17 +264,32 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
                   dc.train, N, imgs);
         goto out;
     }
-    base_name(o->cfg, base, sizeof base);
+    if ((base = base_name(o->cfg)) == NULL) {
+        st = fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     if ((st = mkdirs(dc.backup, err, errlen)) != IM_OK)
         goto out;
-    if (o->log)
-        snprintf(logpath, sizeof logpath, "%s", o->log);
-    else
-        snprintf(logpath, sizeof logpath, "%s/%s.metrics.csv", dc.backup, base);
+    /* Darknet's save_weights exit(0)s on a file it cannot open: check first. */
+    if (access(dc.backup, W_OK) != 0) {
+        st = fail(err, errlen, IM_ERR_IO, "%s: backup folder is not writable: %s", dc.backup,
+                  strerror(errno));
+        goto out;
+    }
+    if (strlen(dc.backup) + strlen(base) + 32 > sizeof path) {
+        st = fail(err, errlen, IM_ERR_ARG, "%s: backup path too long", dc.backup);
+        goto out;
+    }
+    if (o->log == NULL)
+        backup_path(logpath, dc.backup, base, ".metrics.csv");
+    else if (snprintf(logpath, sizeof logpath, "%s", o->log) >= (int)sizeof logpath) {
+        st = fail(err, errlen, IM_ERR_ARG, "-log path too long");
+        goto out;
+    }
     if (reg && (st = im_metrics_open(logpath, &log, err, errlen)) != IM_OK)
         goto out;
     if (valid.n) {
-        snprintf(path, sizeof path, "%s/%s.accuracy.csv", dc.backup, base);
+        backup_path(path, dc.backup, base, ".accuracy.csv");
         acc = fopen(path, "a");
         if (acc == NULL) {
             st = fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -342,7 +363,9 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
         }
         if (*net->seen / N > epoch_done) {
             epoch_done = *net->seen / N;
-            snprintf(path, sizeof path, "%s/%s_%zu.weights", dc.backup, base, epoch_done);
+            char suffix[48];
+            snprintf(suffix, sizeof suffix, "_%zu.weights", epoch_done);
+            backup_path(path, dc.backup, base, suffix);
             save_weights(net, path);
             if (valid.n) {
                 double a1, ak;
@@ -356,7 +379,7 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
             }
         }
         if (it % 1000 == 0) {
-            snprintf(path, sizeof path, "%s/%s.backup", dc.backup, base);
+            backup_path(path, dc.backup, base, ".backup");
             save_weights(net, path);
         }
     }
@@ -369,7 +392,7 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
                 IM_OK)
             goto out;
     }
-    snprintf(path, sizeof path, "%s/%s.weights", dc.backup, base);
+    backup_path(path, dc.backup, base, ".weights");
     save_weights(net, path);
 out:
     if (log)
@@ -379,6 +402,7 @@ out:
     im_registry_free(reg);
     if (net)
         free_network(net);
+    free(base);
     free(order);
     free(xrows);
     free(yrows);

@@ -29,7 +29,7 @@ typedef struct {
  * taps fill the front one while the worker thread measures the back one. */
 typedef struct {
     float *t, *dk;      /* n*outputs captures, Darknet row layout */
-    size_t fwd_iter, bwd_iter;
+    size_t fwd_iter, bwd_iter, dk_iter;
 } mon_capture;
 
 typedef struct {
@@ -60,6 +60,8 @@ struct im_registry {
     monitor *mon;
     monitor **by_index; /* layer index -> monitor (NULL elsewhere) */
     int softmax;        /* index of the last softmax layer, -1 if none */
+    size_t x_cols, dK_cols; /* net->inputs and the softmax's outputs, read once: the
+                               worker never touches the network */
     size_t nmax;        /* largest n of any monitor */
     shared_capture cap[2];
     int front;          /* the taps write cap[front]; the worker reads cap[!front] */
@@ -159,6 +161,7 @@ static void tap_backward(layer l, network net)
     const float *d = l.delta ? l.delta : net.delta;
     if (d && (m->spec.quantities & IM_Q_DELTA)) {
         copy_rows(c->dk, d, m->n, m->outputs);
+        c->dk_iter = it;
         if (g->dK_iter != it && reg->softmax >= 0) {
             const layer *s = &reg->net->layers[reg->softmax];
             copy_rows(g->dK, s->delta, reg->nmax, (size_t)s->outputs);
@@ -169,6 +172,26 @@ static void tap_backward(layer l, network net)
 }
 
 static void *worker(void *arg);
+
+/* Layers that compute their delta in their own forward pass. */
+static int loss_layer(LAYER_TYPE t)
+{
+    return t == SOFTMAX || t == COST || t == LOGXENT || t == REGION || t == DETECTION ||
+           t == YOLO || t == ISEG;
+}
+
+void im_monitor_detach_loss_deltas(network *net, const im_cfg_rewrite *rw)
+{
+    /* Darknet zeroes a layer's delta before its forward, so a pass-through
+     * sharing a loss layer's delta would wipe the gradient. */
+    for (size_t i = 0; i < rw->nmon; i++)
+        if (loss_layer(net->layers[rw->mon[i].layer].type)) {
+            net->layers[rw->mon[i].index].delta = NULL;
+#ifdef GPU
+            net->layers[rw->mon[i].index].delta_gpu = NULL;
+#endif
+        }
+}
 
 static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -242,6 +265,13 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
     if (net->n != rw->nlayers)
         return fail(err, errlen, IM_ERR_FORMAT, "%s: Darknet parsed %d layers, the cfg has %d",
                     cfg_path, net->n, rw->nlayers);
+#ifdef GPU
+    if (net->gpu_index >= 0)
+        return fail(err, errlen, IM_ERR_BACKEND,
+                    "%s: monitors read CPU buffers; on Darknet's GPU path they would see stale "
+                    "data, and GPU taps are not implemented yet",
+                    cfg_path);
+#endif
     im_registry *reg = calloc(1, sizeof *reg);
     int bad = 0;
     if (reg == NULL)
@@ -252,8 +282,9 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
     for (int i = 0; i < net->n; i++)
         if (net->layers[i].type == SOFTMAX)
             reg->softmax = i;
-    reg->nmon = rw->nmon;
     reg->mon = xcalloc(rw->nmon, sizeof *reg->mon, &bad);
+    if (!bad)
+        reg->nmon = rw->nmon;
     reg->by_index = xcalloc((size_t)net->n, sizeof *reg->by_index, &bad);
     im_status st = IM_OK;
     if (bad) {
@@ -276,8 +307,8 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
                       s->line, s->layer);
             goto fail;
         }
-        int loss = w->type == SOFTMAX || w->type == COST;
-        if (loss && s->index != net->n - 1 && net->layers[s->index + 1].type != DROPOUT) {
+        if (loss_layer(w->type) && s->index != net->n - 1 &&
+            net->layers[s->index + 1].type != DROPOUT) {
             st = fail(err, errlen, IM_ERR_FORMAT,
                       "%s:%d: [infomonitor] after a loss layer must come last in the cfg",
                       cfg_path, s->line);
@@ -351,6 +382,8 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
                                      sizeof(float), &bad);
     }
     reg->job_rows = xcalloc(reg->nmon, sizeof *reg->job_rows, &bad);
+    reg->x_cols = (size_t)net->inputs;
+    reg->dK_cols = reg->softmax >= 0 ? (size_t)net->layers[reg->softmax].outputs : 0;
     if (bad) {
         st = fail(err, errlen, IM_ERR_NOMEM, "out of memory");
         goto fail;
@@ -363,22 +396,24 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         st = fail(err, errlen, IM_ERR_ARG, "more than %d monitored networks at once", IM_MAX_NETS);
         goto fail;
     }
-    if (pthread_mutex_init(&reg->mu, NULL) || pthread_cond_init(&reg->cv, NULL) ||
-        pthread_create(&reg->thread, NULL, worker, reg)) {
+    if (pthread_mutex_init(&reg->mu, NULL) == 0) {
+        if (pthread_cond_init(&reg->cv, NULL) == 0) {
+            if (pthread_create(&reg->thread, NULL, worker, reg) == 0)
+                reg->has_thread = 1;
+            else
+                pthread_cond_destroy(&reg->cv);
+        }
+        if (!reg->has_thread)
+            pthread_mutex_destroy(&reg->mu);
+    }
+    if (!reg->has_thread) {
         st = fail(err, errlen, IM_ERR_NOMEM, "cannot start the measurement thread");
         goto fail;
     }
-    reg->has_thread = 1;
     for (size_t i = 0; i < reg->nmon; i++) {
         layer *self = &net->layers[reg->mon[i].spec.index];
-        const layer *w = &net->layers[reg->mon[i].spec.layer];
         self->forward = tap_forward;
         self->backward = tap_backward;
-        /* Darknet zeroes a layer's delta before its forward; a loss layer
-         * computes its delta in its own forward, so a pass-through after it
-         * must not share (and wipe) that delta. */
-        if (w->type == SOFTMAX || w->type == COST)
-            self->delta = NULL;
     }
     g_active[slot] = reg;
     *out = reg;
@@ -487,7 +522,7 @@ static im_status measure_one(im_registry *reg, monitor *m, const mon_capture *ca
                                   m->Kt + c * nn, &r->sigma_t)) != IM_OK)
                 return st;
     if (need_x) {
-        if ((st = cached_rbf(ctx, &reg->gx, it, g->x, n, (size_t)reg->net->inputs,
+        if ((st = cached_rbf(ctx, &reg->gx, it, g->x, n, reg->x_cols,
                              width_for(s, 0))) != IM_OK)
             return st;
         r->sigma_x = reg->gx.sigma;
@@ -504,15 +539,14 @@ static im_status measure_one(im_registry *reg, monitor *m, const mon_capture *ca
         reg->gy.n = n;
         reg->gy.S_alpha = NAN;
     }
-    int want_d = (q & IM_Q_DELTA) && cap->bwd_iter == it && g->dK_iter == it;
+    int want_d = (q & IM_Q_DELTA) && cap->dk_iter == it && g->dK_iter == it;
     if (want_d) {
         im_width wd = width_for(s, 1);
         for (size_t c = 0; c < m->C; c++)
             if ((st = im_gram_rbf(ctx, cap->dk + c * m->d, n, m->d, m->outputs, wd, m->Kd + c * nn,
                                   &r->sigma_delta)) != IM_OK)
                 return st;
-        if ((st = cached_rbf(ctx, &reg->gd, it, g->dK, n,
-                             (size_t)reg->net->layers[reg->softmax].outputs, wd)) != IM_OK)
+        if ((st = cached_rbf(ctx, &reg->gd, it, g->dK, n, reg->dK_cols, wd)) != IM_OK)
             return st;
     }
     /* All entropies of this monitor in one batch.  Factors: X, Y, delta_K,
@@ -598,6 +632,9 @@ static void run_job(im_registry *reg)
         monitor *m = &reg->mon[i];
         const mon_capture *c = &m->cap[!reg->front];
         if (c->fwd_iter == 0 || c->fwd_iter <= m->done_iter) /* stale: measured before */
+            continue;
+        /* X and Y are copied once per step: they must be this step's. */
+        if (g->x_iter != c->fwd_iter || g->y_iter != c->fwd_iter)
             continue;
         im_metrics *r = &reg->job_rows[reg->job_nrows++];
         im_status st = measure_one(reg, m, c, g, r);

@@ -60,6 +60,12 @@ typedef struct im_registry im_registry;
 im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char *cfg_path,
                              im_registry **out, char *err, size_t errlen);
 
+/* Give every pass-through after a loss layer (softmax, cost, ...) its own
+ * NULL delta: Darknet zeroes a layer's delta before its forward, and a loss
+ * layer computes its delta in its own forward, so a shared delta would be
+ * wiped.  Call right after parsing, with or without attaching monitors. */
+void im_monitor_detach_loss_deltas(network *net, const im_cfg_rewrite *rw);
+
 /* Detach the taps' lookup entry and free everything (the network keeps the
  * pass-through layers). */
 void im_registry_free(im_registry *reg);
