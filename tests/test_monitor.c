@@ -64,6 +64,7 @@ static im_status setup(fixture *f, const char *lr, const char *fc_extra, const c
     f->net = parse_network_cfg(tmp);
     unlink(tmp);
     free(tmp);
+    im_monitor_detach_loss_deltas(f->net, &f->rw);
     st = im_registry_attach(f->net, &f->rw, path, &f->reg, err, errlen);
     unlink(path);
     for (int i = 0; i < B; i++) {
