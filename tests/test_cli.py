@@ -37,28 +37,7 @@ ABS_TOL = 1e-4
 REL_TOL = 1e-3
 TIMEOUT_S = 30
 
-PASSED = 0
-FAILED = 0
-
-
-def ok(name):
-    global PASSED
-    PASSED += 1
-    print("ok - %s" % name)
-
-
-def fail(name, detail):
-    global FAILED
-    FAILED += 1
-    print("FAIL - %s: %s" % (name, detail))
-
-
-def check(name, cond, detail=""):
-    if cond:
-        ok(name)
-    else:
-        fail(name, detail)
-    return cond
+from tap import check, fail, ok, summary  # noqa: E402
 
 
 def close(got, ref, abs_tol=ABS_TOL, rel_tol=REL_TOL):
@@ -512,8 +491,7 @@ def main():
             nonfinite_cases(cli, d, X, T, Y)
     finally:
         shutil.rmtree(d, ignore_errors=True)
-    print("%d passed, %d failed" % (PASSED, FAILED))
-    return 1 if FAILED else 0
+    return summary()
 
 
 if __name__ == "__main__":

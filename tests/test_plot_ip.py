@@ -37,27 +37,7 @@ HEADER = ("iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,
           "sigma_t,sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,rs,wnr,rs_pct,wnr_pct,wnr_y")
 COLS = HEADER.split(",")
 
-PASSED = 0
-FAILED = 0
-
-
-def ok(name):
-    global PASSED
-    PASSED += 1
-    print("ok - %s" % name)
-
-
-def fail(name, detail):
-    global FAILED
-    FAILED += 1
-    print("FAIL - %s: %s" % (name, detail))
-
-
-def check(name, cond, detail=""):
-    if cond:
-        ok(name)
-    else:
-        fail(name, detail)
+from tap import check, fail, summary  # noqa: E402
 
 
 def fmt(v):
@@ -171,8 +151,7 @@ def check_bad(name, args, needle):
 def main():
     if not os.path.isfile(SCRIPT):
         fail("script exists", SCRIPT)
-        print("%d passed, %d failed" % (PASSED, FAILED))
-        return 1
+        return summary()
     tmp = tempfile.mkdtemp(prefix="test_plot_ip.")
     try:
         mons = [("conv1", 1, 6), ("conv2", 4, 12), ("fc1", 7, 1)]
@@ -263,8 +242,7 @@ def main():
             print("# kept %s" % tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (PASSED, FAILED))
-    return 1 if FAILED else 0
+    return summary()
 
 
 if __name__ == "__main__":

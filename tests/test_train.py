@@ -24,22 +24,12 @@ import tempfile
 
 import numpy as np
 
+from tap import check, summary
+
 EXE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./infomonitor")
 COLUMNS = ("iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,sigma_t,"
            "sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,rs,wnr,rs_pct,wnr_pct,wnr_y").split(",")
 LOG_RE = re.compile(r"^(\d+), (\d+\.\d{3}): (\S+), (\S+) avg, (\S+) rate, (\S+) seconds, (\d+) images$")
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok - {name}")
-    else:
-        failed += 1
-        print(f"FAIL - {name}: {detail}")
-
 
 def write_idx(path, arr, magic):
     with gzip.open(path, "wb") as f:
@@ -266,8 +256,7 @@ def main():
             bad("GPU libdarknet refused", ["train", data, cfg], ["GPU", "-DGPU"], env=env)
         else:
             check("compile fake GPU symbol", False, cc.stderr)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(summary())
 
 
 if __name__ == "__main__":

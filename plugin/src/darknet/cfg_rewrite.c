@@ -2,12 +2,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cfg_rewrite.h"
+#include "errmsg.h"
 
 typedef struct {
     char *buf;
@@ -38,18 +38,6 @@ static int sb_line(sbuf *b, const char *line, size_t len)
         if (line[i] != '\r' && sb_put(b, line + i, 1))
             return -1;
     return (len == 0 || line[len - 1] != '\n') ? sb_put(b, "\n", 1) : 0;
-}
-
-static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return st;
 }
 
 /* Darknet's reading of a line: every space, tab and CR/LF removed. */
@@ -154,12 +142,12 @@ static im_status monitor_option(im_monitor_spec *m, const char *path, int line, 
     while (k < nk && strcmp(keys[k], key))
         k++;
     if (k == nk)
-        return fail(err, errlen, IM_ERR_FORMAT,
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
                     "%s:%d: [infomonitor] unknown key '%s' (known: name, every, samples, alpha, h, "
                     "delta_h, kernel_width, sigma, median, quantities)",
                     path, line, key);
     if (*seen & (1u << k))
-        return fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] key '%s' given twice", path,
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] key '%s' given twice", path,
                     line, key);
     *seen |= 1u << k;
     int bad = 0;
@@ -216,7 +204,7 @@ static im_status monitor_option(im_monitor_spec *m, const char *path, int line, 
         break;
     }
     if (bad)
-        return fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] %s = '%s': expected %s", path,
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] %s = '%s': expected %s", path,
                     line, key, val, want);
     return IM_OK;
 }
@@ -230,7 +218,7 @@ static im_status net_option(const char *sq, const char *path, int line, int *bat
         return IM_OK;
     const char *v = strchr(sq, '=') + 1;
     if (parse_int(v, 1, dst))
-        return fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [net] %.*s = '%s': expected a whole number >= 1",
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [net] %.*s = '%s': expected a whole number >= 1",
                     path, line, (int)(v - sq - 1), sq, v);
     return IM_OK;
 }
@@ -253,14 +241,14 @@ static im_status monitor_finish(const im_monitor_spec *m, const char *path, unsi
 {
     int has_sigma = (seen >> 7) & 1, has_median = (seen >> 8) & 1;
     if (m->rule == IM_WIDTH_FIXED && !has_sigma)
-        return fail(err, errlen, IM_ERR_FORMAT,
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
                     "%s:%d: [infomonitor] kernel_width = fixed needs a sigma", path, m->line);
     if (m->rule != IM_WIDTH_FIXED && has_sigma)
-        return fail(err, errlen, IM_ERR_FORMAT,
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
                     "%s:%d: [infomonitor] sigma is only used with kernel_width = fixed", path,
                     m->line);
     if (m->rule != IM_WIDTH_MEDIAN && has_median)
-        return fail(err, errlen, IM_ERR_FORMAT,
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
                     "%s:%d: [infomonitor] median is only used with kernel_width = median", path,
                     m->line);
     return IM_OK;
@@ -271,7 +259,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        return fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     sbuf sb = {0};
     char *line = NULL, *sq = NULL, **types = NULL;
     size_t cap = 0, ntypes = 0, capmon = 0;
@@ -291,19 +279,19 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
                 goto done;
             in_mon = 0;
             if (!known_section(sq)) {
-                st = fail(err, errlen, IM_ERR_FORMAT,
+                st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                           "%s:%d: unknown section %s (Darknet would insert a broken layer)", path,
                           lineno, sq);
                 goto done;
             }
             if (nsections > 0 && (!strcmp(sq, "[net]") || !strcmp(sq, "[network]"))) {
-                st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: a second %s section", path, lineno,
+                st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: a second %s section", path, lineno,
                           sq);
                 goto done;
             }
             if (nsections++ == 0) {
                 if (strcmp(sq, "[net]") && strcmp(sq, "[network]")) {
-                    st = fail(err, errlen, IM_ERR_FORMAT,
+                    st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                               "%s:%d: the first section must be [net], found %s", path, lineno, sq);
                     goto done;
                 }
@@ -324,7 +312,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
                 continue;
             }
             if (index == 0) {
-                st = fail(err, errlen, IM_ERR_FORMAT,
+                st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                           "%s:%d: [infomonitor] cannot be the first layer: it watches the layer "
                           "before it",
                           path, lineno);
@@ -357,7 +345,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
             continue;
         }
         if (nsections == 0) {
-            st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: option '%s' before the first section",
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: option '%s' before the first section",
                       path, lineno, sq);
             goto done;
         }
@@ -371,7 +359,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
         }
         char *eq = strchr(sq, '=');
         if (eq == NULL || eq == sq || eq[1] == '\0') {
-            st = fail(err, errlen, IM_ERR_FORMAT,
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                       "%s:%d: [infomonitor] expected key=value, found '%s'", path, lineno, sq);
             goto done;
         }
@@ -381,17 +369,17 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
             goto done;
     }
     if (ferror(f)) {
-        st = fail(err, errlen, IM_ERR_IO, "%s: read error: %s", path, strerror(errno));
+        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: read error: %s", path, strerror(errno));
         goto done;
     }
     if (nsections == 0) {
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s: no sections (expected [net] and layers)", path);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no sections (expected [net] and layers)", path);
         goto done;
     }
     if (in_mon && (st = monitor_finish(&out->mon[out->nmon - 1], path, seen, err, errlen)))
         goto done;
     if (batch / subdiv < 1) {
-        st = fail(err, errlen, IM_ERR_FORMAT,
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                   "%s: [net] batch = %d and subdivisions = %d give mini-batches of 0 images",
                   path, batch, subdiv);
         goto done;
@@ -416,7 +404,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
     sb.buf = NULL;
     goto done;
 nomem:
-    st = fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
+    st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
 done:
     fclose(f);
     free(line);
@@ -445,11 +433,11 @@ im_status im_cfg_write_temp(const im_cfg_rewrite *r, char **tmp_path, char *err,
     size_t n = strlen(dir) + 32;
     char *p = malloc(n);
     if (p == NULL)
-        return fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        return im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory");
     snprintf(p, n, "%s/infomonitor-XXXXXX", dir);
     int fd = mkstemp(p);
     if (fd < 0) {
-        im_status st = fail(err, errlen, IM_ERR_IO, "%s: cannot create a temporary cfg: %s", p,
+        im_status st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot create a temporary cfg: %s", p,
                             strerror(errno));
         free(p);
         return st;
@@ -458,7 +446,7 @@ im_status im_cfg_write_temp(const im_cfg_rewrite *r, char **tmp_path, char *err,
     while (off < len) {
         ssize_t w = write(fd, r->text + off, len - off);
         if (w <= 0) {
-            im_status st = fail(err, errlen, IM_ERR_IO, "%s: write failed: %s", p, strerror(errno));
+            im_status st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: write failed: %s", p, strerror(errno));
             close(fd);
             unlink(p);
             free(p);

@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <zlib.h>
 #include "darknet.h"
 #include "darknet/data.h"
+#include "darknet/errmsg.h"
 
 #define IDX_IMAGES_MAGIC 0x00000803u /* unsigned bytes, 3 dims */
 #define IDX_LABELS_MAGIC 0x00000801u /* unsigned bytes, 1 dim */
@@ -27,42 +27,6 @@
 /* Darknet's failure path sprintf's "echo %s >> bad.list" into 256 bytes; the
  * /proc/self/fd/N name handed to it instead is always far shorter. */
 #define FD_PATH_LEN 64
-
-/* Write a one-line message into err (control characters, say a newline in a
- * path, become '?'); append adds to what is there. Both return st. */
-static im_status vput(char *err, size_t errlen, size_t at, im_status st,
-                      const char *fmt, va_list ap)
-{
-    if (!err || errlen == 0 || at >= errlen)
-        return st;
-    vsnprintf(err + at, errlen - at, fmt, ap);
-    for (char *p = err + at; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    return st;
-}
-
-static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vput(err, errlen, 0, st, fmt, ap);
-    va_end(ap);
-    return st;
-}
-
-static im_status append(char *err, size_t errlen, im_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static im_status append(char *err, size_t errlen, im_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vput(err, errlen, err && errlen ? strlen(err) : 0, st, fmt, ap);
-    va_end(ap);
-    return st;
-}
 
 static const char *errno_str(void)
 {
@@ -106,8 +70,8 @@ static im_status gz_fail(gzFile f, const char *path, char *err, size_t errlen)
     int zerr;
     const char *msg = gzerror(f, &zerr);
     if (zerr == Z_ERRNO)
-        return fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
-    return fail(err, errlen, IM_ERR_FORMAT, "%s: bad gzip data: %s", path, msg);
+        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
+    return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: bad gzip data: %s", path, msg);
 }
 
 /* One IDX file of unsigned bytes with ndims (1 or 3) dimensions: checks the
@@ -122,7 +86,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
     errno = 0;
     gzFile f = gzopen(path, "rb");
     if (!f)
-        return fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
+        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
 
     /* Header: 4-byte magic {0, 0, type 0x08, ndims}, then ndims big-endian
      * uint32 sizes. The magic is checked first, so that a labels file given
@@ -138,12 +102,12 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         goto out;
     }
     if (got < 4) {
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes", path, got, head_len);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes", path, got, head_len);
         goto out;
     }
     unsigned found = (unsigned)head[0] << 24 | (unsigned)head[1] << 16 | (unsigned)head[2] << 8 | head[3];
     if (found != magic) {
-        st = fail(err, errlen, IM_ERR_FORMAT,
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                   "%s: bad magic 0x%08x, expected 0x%08x (IDX %s: unsigned bytes, %u dim%s)%s",
                   path, found, magic, what, ndims, ndims == 1 ? "" : "s",
                   found == IDX_IMAGES_MAGIC ? " - this is an images file"
@@ -151,7 +115,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         goto out;
     }
     if ((size_t)more < head_len - 4) {
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes", path, 4 + more,
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes", path, 4 + more,
                   head_len);
         goto out;
     }
@@ -164,12 +128,12 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
             inner *= dims[i];
     }
     if (dims[0] == 0 || inner == 0) {
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s: the IDX header announces no data (%u %s of %zu bytes)",
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: the IDX header announces no data (%u %s of %zu bytes)",
                   path, (unsigned)dims[0], what, inner);
         goto out;
     }
     if (dims[0] > INT_MAX || inner > INT_MAX) {
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s: %u %s of %zu bytes each is too large (Darknet sizes are int)",
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: %u %s of %zu bytes each is too large (Darknet sizes are int)",
                   path, (unsigned)dims[0], what, inner);
         goto out;
     }
@@ -177,7 +141,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
     size_t cap = total < IDX_FIRST_CHUNK ? total : IDX_FIRST_CHUNK, have = 0;
     unsigned char *buf = malloc(cap);
     if (!buf) {
-        st = fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu bytes", path, cap);
+        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu bytes", path, cap);
         goto out;
     }
     for (;;) {
@@ -192,14 +156,14 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         size_t next = cap > total / 2 ? total : 2 * cap;
         unsigned char *grown = realloc(buf, next);
         if (!grown) {
-            st = fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu bytes", path, next);
+            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu bytes", path, next);
             break;
         }
         buf = grown;
         cap = next;
     }
     if (st == IM_OK && have < total)
-        st = fail(err, errlen, IM_ERR_FORMAT,
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                   "%s: truncated data: the header announces %u %s of %zu bytes (%zu bytes), only %zu follow",
                   path, (unsigned)dims[0], what, inner, total, have);
     if (st == IM_OK) {
@@ -208,7 +172,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         if (got < 0)
             st = gz_fail(f, path, err, errlen);
         else if (got > 0)
-            st = fail(err, errlen, IM_ERR_FORMAT,
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                       "%s: trailing data after the %zu bytes of %u %s the header announces",
                       path, total, (unsigned)dims[0], what);
     }
@@ -234,10 +198,10 @@ im_status im_idx_load(const char *images, const char *labels, size_t classes,
                       im_dataset *out, char *err, size_t errlen)
 {
     if (!out)
-        return fail(err, errlen, IM_ERR_ARG, "im_idx_load: out is NULL");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_idx_load: out is NULL");
     memset(out, 0, sizeof *out);
     if (!images || !labels)
-        return fail(err, errlen, IM_ERR_ARG, "im_idx_load: %s path is NULL", images ? "labels" : "images");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_idx_load: %s path is NULL", images ? "labels" : "images");
 
     uint32_t idims[3], ldims[3];
     unsigned char *pix, *lab;
@@ -251,14 +215,14 @@ im_status im_idx_load(const char *images, const char *labels, size_t classes,
     }
     size_t n = idims[0], d = (size_t)idims[1] * idims[2];
     if (ldims[0] != idims[0]) {
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s: %u labels, but %s holds %zu images",
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: %u labels, but %s holds %zu images",
                   labels, (unsigned)ldims[0], images, n);
         goto done;
     }
     unsigned maxlab = 0;
     for (size_t i = 0; i < n; i++) {
         if (classes > 0 && lab[i] >= classes) {
-            st = fail(err, errlen, IM_ERR_FORMAT, "%s: label %u of item %zu is not below classes = %zu",
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: label %u of item %zu is not below classes = %zu",
                       labels, lab[i], i, classes);
             goto done;
         }
@@ -269,7 +233,7 @@ im_status im_idx_load(const char *images, const char *labels, size_t classes,
     out->y = malloc(n * sizeof *out->y);
     if (!out->x || !out->y) {
         im_dataset_free(out);
-        st = fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats", images, n, d);
+        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats", images, n, d);
         goto done;
     }
     /* Rows are already CHW with c = 1: row-major rows x cols. p/255.0 in
@@ -303,15 +267,15 @@ void im_labels_free(char **labels, size_t n)
 im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err, size_t errlen)
 {
     if (!labels || !n)
-        return fail(err, errlen, IM_ERR_ARG, "im_labels_load: NULL output");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_labels_load: NULL output");
     *labels = NULL;
     *n = 0;
     if (!path)
-        return fail(err, errlen, IM_ERR_ARG, "im_labels_load: path is NULL");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_labels_load: path is NULL");
     errno = 0;
     FILE *f = fopen(path, "r");
     if (!f)
-        return fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
+        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
 
     char **names = NULL, *line = NULL;
     int *lines = NULL;
@@ -325,7 +289,7 @@ im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err,
             continue;
         for (size_t j = 0; j < count; j++)
             if (strcmp(names[j], s) == 0) {
-                st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: label \"%s\" repeats line %d",
+                st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: label \"%s\" repeats line %d",
                           path, lineno, s, lines[j]);
                 goto done;
             }
@@ -338,21 +302,21 @@ im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err,
             if (nl)
                 lines = nl;
             if (!nn || !nl) {
-                st = fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
+                st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
                 goto done;
             }
             cap = ncap;
         }
         if (!(names[count] = strdup(s))) {
-            st = fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
+            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
             goto done;
         }
         lines[count++] = lineno;
     }
     if (ferror(f))
-        st = fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
+        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
     else if (count == 0)
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s: no labels (the file has no non-blank line)", path);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no labels (the file has no non-blank line)", path);
 done:
     free(line);
     free(lines);
@@ -414,9 +378,9 @@ static im_status resolve_label(const char *list, int line, const char *path,
         return IM_OK;
     }
     if (matches == 0) {
-        fail(err, errlen, IM_ERR_FORMAT, "%s:%d: no label occurs in \"%s\"; labels:", list, line, path);
+        im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: no label occurs in \"%s\"; labels:", list, line, path);
         for (size_t i = 0; i < nlabels; i++)
-            append(err, errlen, IM_ERR_FORMAT, "%s \"%s\"", i ? "," : "", labels[i]);
+            im_dn_append(err, errlen, IM_ERR_FORMAT, "%s \"%s\"", i ? "," : "", labels[i]);
         return IM_ERR_FORMAT;
     }
     for (size_t i = 0; i < nlabels; i++)
@@ -426,17 +390,17 @@ static im_status resolve_label(const char *list, int line, const char *path,
         *label = (int32_t)pick;
         return IM_OK;
     }
-    fail(err, errlen, IM_ERR_FORMAT, "%s:%d: ambiguous label for \"%s\": it contains", list, line, path);
+    im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: ambiguous label for \"%s\": it contains", list, line, path);
     const char *inside = NULL;
     size_t listed = 0;
     for (size_t i = 0; i < nlabels; i++) {
         if (!strstr(path, labels[i]) || (strong > 1 && !strong_match(path, labels[i])))
             continue;
-        append(err, errlen, IM_ERR_FORMAT, "%s \"%s\"", listed++ ? "," : "", labels[i]);
+        im_dn_append(err, errlen, IM_ERR_FORMAT, "%s \"%s\"", listed++ ? "," : "", labels[i]);
         if (!inside && !strong_match(path, labels[i]) && !strstr(base_name(path), labels[i]))
             inside = labels[i];
     }
-    append(err, errlen, IM_ERR_FORMAT, "%s",
+    im_dn_append(err, errlen, IM_ERR_FORMAT, "%s",
            strong > 1 ? ", each a whole directory name or a whole-word prefix of the file name"
                       : " and none of them is a whole directory name or a whole-word prefix of the file name");
     if (inside) {
@@ -446,7 +410,7 @@ static im_status resolve_label(const char *list, int line, const char *path,
             start--;
         while (*end && *end != '/')
             end++;
-        append(err, errlen, IM_ERR_FORMAT,
+        im_dn_append(err, errlen, IM_ERR_FORMAT,
                " (\"%s\" occurs only inside the directory name \"%.*s\": labels match by substring,"
                " as in Darknet, where \"rain\" matches \"/train/\")",
                inside, (int)(end - start), start);
@@ -484,7 +448,7 @@ static im_status load_one(const char *list, int line, const char *path, size_t w
     errno = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(err, errlen, IM_ERR_IO, "%s:%d: cannot open image \"%s\": %s", list, line, path,
+        return im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot open image \"%s\": %s", list, line, path,
                     errno_str());
     unsigned char head[16];
     size_t got = fread(head, 1, sizeof head, f);
@@ -492,21 +456,21 @@ static im_status load_one(const char *list, int line, const char *path, size_t w
     snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fileno(f));
     im_status st = IM_OK;
     if (ferror(f)) {
-        st = fail(err, errlen, IM_ERR_IO, "%s:%d: cannot read image \"%s\": %s", list, line, path,
+        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot read image \"%s\": %s", list, line, path,
                   errno_str());
     } else if (!image_magic(head, got)) {
-        st = fail(err, errlen, IM_ERR_FORMAT,
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                   "%s:%d: \"%s\" is not an image OpenCV reads (%s; expected JPEG, PNG, BMP, PNM, TIFF, WebP ...)",
                   list, line, path, got == 0 ? "empty file" : "unknown signature");
     } else if (access(fdpath, R_OK) != 0) {
-        st = fail(err, errlen, IM_ERR_IO, "%s:%d: cannot reopen \"%s\" as %s: %s", list, line, path, fdpath,
+        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot reopen \"%s\" as %s: %s", list, line, path, fdpath,
                   errno_str());
     } else {
         /* Always 3 channels: for 1, Darknet's mat_to_image swaps planes 0
          * and 2 of the 1-plane image, writing outside it. */
         image im = load_image(fdpath, (int)w, (int)h, 3);
         if ((size_t)im.w != w || (size_t)im.h != h || im.c != 3 || !im.data) {
-            st = fail(err, errlen, IM_ERR_FORMAT,
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                       "%s:%d: Darknet could not decode \"%s\" (got %dx%dx%d, wanted %zux%zux3)",
                       list, line, path, im.w, im.h, im.c, w, h);
         } else if (c == 1) {
@@ -534,24 +498,24 @@ im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabel
                             char *err, size_t errlen)
 {
     if (!out)
-        return fail(err, errlen, IM_ERR_ARG, "im_imagelist_load: out is NULL");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_imagelist_load: out is NULL");
     memset(out, 0, sizeof *out);
     if (!list || !labels || nlabels == 0)
-        return fail(err, errlen, IM_ERR_ARG, "im_imagelist_load: %s", list ? "no labels" : "list path is NULL");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_imagelist_load: %s", list ? "no labels" : "list path is NULL");
     if (c != 1 && c != 3)
-        return fail(err, errlen, IM_ERR_ARG, "%s: channels = %zu, Darknet's loader gives 1 or 3", list, c);
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "%s: channels = %zu, Darknet's loader gives 1 or 3", list, c);
     if (w < 2 || h < 2 || w > INT_MAX / 3 || h > INT_MAX / 3 / w)
-        return fail(err, errlen, IM_ERR_ARG,
+        return im_dn_fail(err, errlen, IM_ERR_ARG,
                     "%s: image size %zux%zu is out of range (2 to %d pixels a side, w*h*c within int)",
                     list, w, h, INT_MAX / 3);
     if (nlabels > INT32_MAX)
-        return fail(err, errlen, IM_ERR_ARG, "%s: %zu labels are too many", list, nlabels);
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "%s: %zu labels are too many", list, nlabels);
     size_t d = w * h * c;
 
     errno = 0;
     FILE *f = fopen(list, "r");
     if (!f)
-        return fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", list, errno_str());
+        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", list, errno_str());
     list_entry *ents = NULL;
     size_t n = 0, cap = 0, linecap = 0;
     char *line = NULL;
@@ -568,7 +532,7 @@ im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabel
             size_t ncap = cap ? 2 * cap : 64;
             list_entry *grown = realloc(ents, ncap * sizeof *grown);
             if (!grown) {
-                st = fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", list, lineno);
+                st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", list, lineno);
                 goto done;
             }
             ents = grown;
@@ -578,21 +542,21 @@ im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabel
         if (st != IM_OK)
             goto done;
         if (!(ents[n].path = strdup(path))) {
-            st = fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", list, lineno);
+            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", list, lineno);
             goto done;
         }
         ents[n++].line = lineno;
     }
     if (ferror(f)) {
-        st = fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", list, errno_str());
+        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", list, errno_str());
         goto done;
     }
     if (n == 0) {
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s: no image paths (the file has no non-blank line)", list);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no image paths (the file has no non-blank line)", list);
         goto done;
     }
     if (n > INT_MAX || n > SIZE_MAX / sizeof(float) / d) {
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s: %zu images are too many", list, n);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: %zu images are too many", list, n);
         goto done;
     }
 
@@ -600,7 +564,7 @@ im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabel
     out->x = malloc(n * d * sizeof *out->x);
     out->y = malloc(n * sizeof *out->y);
     if (!out->x || !out->y) {
-        st = fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats", list, n, d);
+        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats", list, n, d);
         goto done;
     }
     for (size_t i = 0; i < n && st == IM_OK; i++) {
@@ -671,7 +635,7 @@ static im_status datacfg_read(const char *path, char *val[K_COUNT], int line_of[
     errno = 0;
     FILE *f = fopen(path, "r");
     if (!f)
-        return fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
+        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
     char *line = NULL;
     size_t linecap = 0;
     int lineno = 0;
@@ -683,7 +647,7 @@ static im_status datacfg_read(const char *path, char *val[K_COUNT], int line_of[
             continue;
         char *eq = strchr(s, '=');
         if (!eq) {
-            st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: expected \"key = value\", got \"%s\"", path, lineno, s);
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: expected \"key = value\", got \"%s\"", path, lineno, s);
             break;
         }
         *eq = '\0';
@@ -694,20 +658,20 @@ static im_status datacfg_read(const char *path, char *val[K_COUNT], int line_of[
             if (strcmp(key, data_keys[i].name) == 0)
                 slot = data_keys[i].slot, name = data_keys[i].name;
         if (slot < 0)
-            st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: unknown key \"%s\" (known: " KNOWN_KEYS ")",
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: unknown key \"%s\" (known: " KNOWN_KEYS ")",
                       path, lineno, key);
         else if (!*value)
-            st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: empty value for %s", path, lineno, key);
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: empty value for %s", path, lineno, key);
         else if (val[slot])
-            st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: %s repeats %s from line %d", path, lineno, key,
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: %s repeats %s from line %d", path, lineno, key,
                       name_of[slot], line_of[slot]);
         else if (!(val[slot] = strdup(value)))
-            st = fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
+            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
         else
             line_of[slot] = lineno, name_of[slot] = name;
     }
     if (st == IM_OK && ferror(f))
-        st = fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
+        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
     free(line);
     fclose(f);
     return st;
@@ -718,25 +682,25 @@ static im_status datacfg_check(const char *path, char *val[K_COUNT], const int l
                                int classes, int top, char *err, size_t errlen)
 {
     if (!val[K_CLASSES])
-        return fail(err, errlen, IM_ERR_FORMAT, "%s: no classes key (the number of classes is required)", path);
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no classes key (the number of classes is required)", path);
     if (top > classes)
-        return fail(err, errlen, IM_ERR_FORMAT, "%s:%d: top = %d exceeds classes = %d", path, line_of[K_TOP],
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: top = %d exceeds classes = %d", path, line_of[K_TOP],
                     top, classes);
     if (!val[K_TRAIN] && !val[K_VALID])
-        return fail(err, errlen, IM_ERR_FORMAT, "%s: neither train nor valid is given", path);
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: neither train nor valid is given", path);
     if (val[K_TRAIN_LABELS] || val[K_VALID_LABELS]) {
         static const int pairs[2][2] = {{K_TRAIN, K_TRAIN_LABELS}, {K_VALID, K_VALID_LABELS}};
         static const char *names[2][2] = {{"train", "train_labels"}, {"valid", "valid_labels"}};
         for (int i = 0; i < 2; i++) {
             int has_img = val[pairs[i][0]] != NULL, has_lab = val[pairs[i][1]] != NULL;
             if (has_img != has_lab)
-                return fail(err, errlen, IM_ERR_FORMAT,
+                return im_dn_fail(err, errlen, IM_ERR_FORMAT,
                             "%s:%d: %s without %s (the IDX form pairs each images file with a labels file)",
                             path, line_of[pairs[i][has_img ? 0 : 1]], names[i][has_img ? 0 : 1],
                             names[i][has_img ? 1 : 0]);
         }
     } else if (!val[K_LABELS]) {
-        return fail(err, errlen, IM_ERR_FORMAT,
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
                     "%s: no labels key (image lists need labels = a file with one class name per line;"
                     " IDX files need train_labels/valid_labels)", path);
     }
@@ -746,10 +710,10 @@ static im_status datacfg_check(const char *path, char *val[K_COUNT], const int l
 im_status im_datacfg_load(const char *path, im_datacfg *out, char *err, size_t errlen)
 {
     if (!out)
-        return fail(err, errlen, IM_ERR_ARG, "im_datacfg_load: out is NULL");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_datacfg_load: out is NULL");
     memset(out, 0, sizeof *out);
     if (!path)
-        return fail(err, errlen, IM_ERR_ARG, "im_datacfg_load: path is NULL");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_datacfg_load: path is NULL");
 
     char *val[K_COUNT] = {0};
     int line_of[K_COUNT] = {0};
@@ -757,17 +721,17 @@ im_status im_datacfg_load(const char *path, im_datacfg *out, char *err, size_t e
     int classes = 0, top = 1;
     im_status st = datacfg_read(path, val, line_of, name_of, err, errlen);
     if (st == IM_OK && val[K_CLASSES] && !parse_int(val[K_CLASSES], 1, &classes))
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: classes = \"%s\" is not an integer > 0", path,
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: classes = \"%s\" is not an integer > 0", path,
                   line_of[K_CLASSES], val[K_CLASSES]);
     if (st == IM_OK && val[K_TOP] && !parse_int(val[K_TOP], 1, &top))
-        st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: top = \"%s\" is not an integer >= 1", path,
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: top = \"%s\" is not an integer >= 1", path,
                   line_of[K_TOP], val[K_TOP]);
     if (st == IM_OK)
         st = datacfg_check(path, val, line_of, classes, top, err, errlen);
     if (st == IM_OK && !val[K_BACKUP] && !(val[K_BACKUP] = strdup("backup")))
-        st = fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
+        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
     if (st == IM_OK && !(out->path = strdup(path)))
-        st = fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
+        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
     if (st != IM_OK) {
         for (int i = 0; i < K_COUNT; i++)
             free(val[i]);
@@ -796,17 +760,17 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
                            im_dataset *out, char *err, size_t errlen)
 {
     if (!out)
-        return fail(err, errlen, IM_ERR_ARG, "im_datacfg_split: out is NULL");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_datacfg_split: out is NULL");
     memset(out, 0, sizeof *out);
     if (!cfg || !cfg->path || (which != 0 && which != 1))
-        return fail(err, errlen, IM_ERR_ARG, "im_datacfg_split: %s",
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_datacfg_split: %s",
                     cfg && cfg->path ? "which must be 0 (train) or 1 (valid)" : "no .data file loaded");
     const char *key = which ? "valid" : "train";
     const char *images = which ? cfg->valid : cfg->train;
     const char *idx_labels = which ? cfg->valid_labels : cfg->train_labels;
     int line = which ? cfg->line_valid : cfg->line_train;
     if (!images)
-        return fail(err, errlen, IM_ERR_ARG, "%s: no %s key, so there is no %s split", cfg->path, key, key);
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "%s: no %s key, so there is no %s split", cfg->path, key, key);
 
     /* Class names: required in the list form, optional in the IDX form;
      * their number must be classes either way. */
@@ -818,7 +782,7 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
         if (st != IM_OK)
             return st;
         if (nnames != (size_t)cfg->classes) {
-            st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: classes = %d, but %s (line %d) holds %zu labels",
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: classes = %d, but %s (line %d) holds %zu labels",
                       cfg->path, cfg->line_classes, cfg->classes, cfg->labels, cfg->line_labels, nnames);
             goto done;
         }
@@ -826,7 +790,7 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
     if (idx_labels) {
         st = im_idx_load(images, idx_labels, (size_t)cfg->classes, out, err, errlen);
         if (st == IM_OK && (out->w != w || out->h != h || out->c != c)) {
-            st = fail(err, errlen, IM_ERR_FORMAT,
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                       "%s:%d: %s images %s are %zux%zux%zu (w x h x c), the network input is %zux%zux%zu",
                       cfg->path, line, key, images, out->w, out->h, out->c, w, h, c);
             im_dataset_free(out);

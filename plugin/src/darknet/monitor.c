@@ -1,11 +1,11 @@
 /* Monitor taps and the measurement of their captures. */
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "monitor.h"
+#include "errmsg.h"
 
 /* A cached Gram matrix of a shared variable (X, Y or delta_K) for one
  * iteration and kernel width: monitors with the same options share it. */
@@ -107,25 +107,41 @@ static void copy_rows(float *dst, const float *src, size_t n, size_t cols)
     memcpy(dst, src, n * cols * sizeof(float));
 }
 
+/* What a tap call is about: its registry, monitor, front captures and the
+ * current iteration.  0 when not training or not a monitor. */
+typedef struct {
+    im_registry *reg;
+    monitor *m;
+    mon_capture *c;
+    shared_capture *g;
+    size_t it;
+} tap_site;
+
+static int tap_site_of(const network *net, tap_site *t)
+{
+    t->reg = lookup(net->layers);
+    if (t->reg == NULL || !net->train || (t->m = t->reg->by_index[net->index]) == NULL)
+        return 0;
+    t->c = &t->m->cap[t->reg->front];
+    t->g = &t->reg->cap[t->reg->front];
+    t->it = current_iter(net);
+    return 1;
+}
+
 static void tap_forward(layer l, network net)
 {
-    im_registry *reg = lookup(net.layers);
-    if (reg == NULL || !net.train)
+    tap_site t;
+    if (!tap_site_of(&net, &t) || t.it == 0 || (t.it - 1) % (size_t)t.m->spec.every ||
+        t.c->fwd_iter == t.it)
         return;
-    monitor *m = reg->by_index[net.index];
-    size_t it = current_iter(&net);
-    if (m == NULL)
-        return;
-    mon_capture *c = &m->cap[reg->front];
-    shared_capture *g = &reg->cap[reg->front];
-    if (it == 0 || (it - 1) % (size_t)m->spec.every || c->fwd_iter == it)
-        return;
-    copy_rows(c->t, l.output, m->n, m->outputs);
-    if (g->x_iter != it) {
+    im_registry *reg = t.reg;
+    shared_capture *g = t.g;
+    copy_rows(t.c->t, l.output, t.m->n, t.m->outputs);
+    if (g->x_iter != t.it) {
         copy_rows(g->x, reg->net->input, reg->nmax, (size_t)reg->net->inputs);
-        g->x_iter = it;
+        g->x_iter = t.it;
     }
-    if (g->y_iter != it && net.truth) {
+    if (g->y_iter != t.it && net.truth) {
         size_t k = (size_t)reg->net->truths;
         for (size_t i = 0; i < reg->nmax; i++) {
             const float *row = net.truth + i * k;
@@ -138,37 +154,29 @@ static void tap_forward(layer l, network net)
                 }
             g->y[i] = best;
         }
-        g->y_iter = it;
+        g->y_iter = t.it;
     }
-    c->fwd_iter = it;
+    t.c->fwd_iter = t.it;
 }
 
 static void tap_backward(layer l, network net)
 {
-    im_registry *reg = lookup(net.layers);
-    if (reg == NULL || !net.train)
+    tap_site t;
+    if (!tap_site_of(&net, &t) || t.c->fwd_iter != t.it || t.c->bwd_iter == t.it)
         return;
-    monitor *m = reg->by_index[net.index];
-    size_t it = current_iter(&net);
-    if (m == NULL)
-        return;
-    mon_capture *c = &m->cap[reg->front];
-    shared_capture *g = &reg->cap[reg->front];
-    if (c->fwd_iter != it || c->bwd_iter == it)
-        return;
-    /* A monitor after a loss layer has no delta of its own (see attach);
-     * net.delta is then the loss layer's. */
+    /* A monitor after a loss layer has no delta of its own (see
+     * im_monitor_detach_loss_deltas); net.delta is then the loss layer's. */
     const float *d = l.delta ? l.delta : net.delta;
-    if (d && (m->spec.quantities & IM_Q_DELTA)) {
-        copy_rows(c->dk, d, m->n, m->outputs);
-        c->dk_iter = it;
-        if (g->dK_iter != it && reg->softmax >= 0) {
-            const layer *s = &reg->net->layers[reg->softmax];
-            copy_rows(g->dK, s->delta, reg->nmax, (size_t)s->outputs);
-            g->dK_iter = it;
+    if (d && (t.m->spec.quantities & IM_Q_DELTA)) {
+        copy_rows(t.c->dk, d, t.m->n, t.m->outputs);
+        t.c->dk_iter = t.it;
+        if (t.g->dK_iter != t.it && t.reg->softmax >= 0) {
+            const layer *s = &t.reg->net->layers[t.reg->softmax];
+            copy_rows(t.g->dK, s->delta, t.reg->nmax, (size_t)s->outputs);
+            t.g->dK_iter = t.it;
         }
     }
-    c->bwd_iter = it;
+    t.c->bwd_iter = t.it;
 }
 
 static void *worker(void *arg);
@@ -191,18 +199,6 @@ void im_monitor_detach_loss_deltas(network *net, const im_cfg_rewrite *rw)
             net->layers[rw->mon[i].index].delta_gpu = NULL;
 #endif
         }
-}
-
-static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static im_status fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return st;
 }
 
 static void *xcalloc(size_t n, size_t size, int *bad)
@@ -263,11 +259,11 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
 {
     *out = NULL;
     if (net->n != rw->nlayers)
-        return fail(err, errlen, IM_ERR_FORMAT, "%s: Darknet parsed %d layers, the cfg has %d",
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: Darknet parsed %d layers, the cfg has %d",
                     cfg_path, net->n, rw->nlayers);
 #ifdef GPU
     if (net->gpu_index >= 0)
-        return fail(err, errlen, IM_ERR_BACKEND,
+        return im_dn_fail(err, errlen, IM_ERR_BACKEND,
                     "%s: monitors read CPU buffers; on Darknet's GPU path they would see stale "
                     "data, and GPU taps are not implemented yet",
                     cfg_path);
@@ -275,7 +271,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
     im_registry *reg = calloc(1, sizeof *reg);
     int bad = 0;
     if (reg == NULL)
-        return fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        return im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory");
     reg->net = net;
     reg->layers = net->layers;
     reg->softmax = -1;
@@ -288,7 +284,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
     reg->by_index = xcalloc((size_t)net->n, sizeof *reg->by_index, &bad);
     im_status st = IM_OK;
     if (bad) {
-        st = fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < rw->nmon; i++) {
@@ -297,25 +293,25 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         m->spec = *s;
         layer *self = &net->layers[s->index], *w = &net->layers[s->layer];
         if (self->type != DROPOUT) {
-            st = fail(err, errlen, IM_ERR_FORMAT, "%s:%d: internal: layer %d is not the monitor's "
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: internal: layer %d is not the monitor's "
                       "pass-through", cfg_path, s->line, s->index);
             goto fail;
         }
         if (w->output == NULL || w->outputs <= 0) {
-            st = fail(err, errlen, IM_ERR_FORMAT,
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                       "%s:%d: [infomonitor] watches layer %d, which has no output", cfg_path,
                       s->line, s->layer);
             goto fail;
         }
         if (loss_layer(w->type) && s->index != net->n - 1 &&
             net->layers[s->index + 1].type != DROPOUT) {
-            st = fail(err, errlen, IM_ERR_FORMAT,
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                       "%s:%d: [infomonitor] after a loss layer must come last in the cfg",
                       cfg_path, s->line);
             goto fail;
         }
         if ((s->quantities & IM_Q_DELTA) && (reg->softmax < 0 || s->layer > reg->softmax)) {
-            st = fail(err, errlen, IM_ERR_FORMAT,
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                       "%s:%d: [infomonitor] quantities include delta, which needs a [softmax] "
                       "output layer after the watched layer",
                       cfg_path, s->line);
@@ -323,7 +319,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         }
         m->n = s->samples ? (size_t)s->samples : (size_t)net->batch;
         if (m->n > (size_t)net->batch || m->n < 2) {
-            st = fail(err, errlen, IM_ERR_FORMAT,
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                       "%s:%d: [infomonitor] samples = %zu, must be in 2..%d (the batch size)",
                       cfg_path, s->line, m->n, net->batch);
             goto fail;
@@ -334,7 +330,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         m->C = (conv && (s->quantities & IM_Q_MMI)) ? (size_t)w->out_c : 1;
         m->d = m->outputs / m->C;
         if ((s->quantities & IM_Q_PID) && m->C < 2) {
-            st = fail(err, errlen, IM_ERR_FORMAT,
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
                       "%s:%d: [infomonitor] pid needs a conv-shaped layer with >= 2 feature maps "
                       "and mmi on; layer %d has %zu variable(s)",
                       cfg_path, s->line, s->layer, m->C);
@@ -345,7 +341,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         o.alpha = s->alpha;
         char cerr[256];
         if ((st = im_context_create(&o, &m->ctx, cerr, sizeof cerr)) != IM_OK) {
-            st = fail(err, errlen, st, "%s:%d: [infomonitor] %s", cfg_path, s->line, cerr);
+            st = im_dn_fail(err, errlen, st, "%s:%d: [infomonitor] %s", cfg_path, s->line, cerr);
             goto fail;
         }
         size_t nn = m->n * m->n;
@@ -361,7 +357,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         m->it = xcalloc(2 * m->C, sizeof *m->it, &bad);
         m->terms.idx = xcalloc(8 * (m->C + 1), sizeof(uint32_t), &bad);
         if (bad) {
-            st = fail(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
+            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
             goto fail;
         }
         for (size_t c = 0; c < m->C; c++) {
@@ -385,7 +381,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
     reg->x_cols = (size_t)net->inputs;
     reg->dK_cols = reg->softmax >= 0 ? (size_t)net->layers[reg->softmax].outputs : 0;
     if (bad) {
-        st = fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory");
         goto fail;
     }
     int slot = -1;
@@ -393,7 +389,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         if (g_active[i] == NULL)
             slot = i;
     if (slot < 0) {
-        st = fail(err, errlen, IM_ERR_ARG, "more than %d monitored networks at once", IM_MAX_NETS);
+        st = im_dn_fail(err, errlen, IM_ERR_ARG, "more than %d monitored networks at once", IM_MAX_NETS);
         goto fail;
     }
     if (pthread_mutex_init(&reg->mu, NULL) == 0) {
@@ -407,7 +403,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
             pthread_mutex_destroy(&reg->mu);
     }
     if (!reg->has_thread) {
-        st = fail(err, errlen, IM_ERR_NOMEM, "cannot start the measurement thread");
+        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "cannot start the measurement thread");
         goto fail;
     }
     for (size_t i = 0; i < reg->nmon; i++) {
@@ -684,7 +680,7 @@ im_status im_registry_drain(im_registry *reg, im_metrics *rows, size_t *nrows,
     if (!done)
         return IM_OK;
     if (reg->job_st != IM_OK)
-        return fail(err, errlen, reg->job_st, "%s", reg->job_err);
+        return im_dn_fail(err, errlen, reg->job_st, "%s", reg->job_err);
     memcpy(rows, reg->job_rows, reg->job_nrows * sizeof *rows);
     *nrows = reg->job_nrows;
     *nonfinite = reg->job_nonfinite;

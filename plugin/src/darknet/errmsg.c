@@ -1,0 +1,34 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "errmsg.h"
+
+static im_status vput(char *err, size_t errlen, size_t at, im_status st, const char *fmt,
+                      va_list ap)
+{
+    if (!err || errlen == 0 || at >= errlen)
+        return st;
+    vsnprintf(err + at, errlen - at, fmt, ap);
+    for (char *p = err + at; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return st;
+}
+
+im_status im_dn_fail(char *err, size_t errlen, im_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vput(err, errlen, 0, st, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+im_status im_dn_append(char *err, size_t errlen, im_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vput(err, errlen, err && errlen ? strlen(err) : 0, st, fmt, ap);
+    va_end(ap);
+    return st;
+}
