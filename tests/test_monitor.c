@@ -214,6 +214,29 @@ static void divergence_gives_nan_and_goes_on(void **state)
     teardown(&f);
 }
 
+/* The median rule is undefined when most samples coincide (all-zero
+ * inputs give all-zero outputs): the row is NaN and nothing fails. */
+static void undefined_width_gives_nan(void **state)
+{
+    (void)state;
+    fixture f;
+    char err[512];
+    assert_int_equal(setup(&f, "0.05", "\nkernel_width=median", "", err, sizeof err), IM_OK);
+    fill_batch(&f, 0);
+    memset(f.x, 0, sizeof f.x);
+    train_network(f.net, f.d);
+    im_metrics rows[2];
+    size_t nr;
+    int nonfinite;
+    assert_int_equal(im_registry_measure(f.reg, rows, &nr, &nonfinite, err, sizeof err), IM_OK);
+    assert_int_equal(nr, 2);
+    assert_true(nonfinite);
+    assert_string_equal(rows[1].monitor, "f");
+    assert_true(isnan(rows[1].I_XT) && isnan(rows[1].I_TY));
+    assert_true(rows[1].have & IM_HAVE_IXT);
+    teardown(&f);
+}
+
 static void attach_errors_name_the_line(void **state)
 {
     (void)state;
@@ -248,6 +271,7 @@ int main(void)
         cmocka_unit_test(taps_see_layer_buffers),
         cmocka_unit_test(trains_with_finite_metrics),
         cmocka_unit_test(divergence_gives_nan_and_goes_on),
+        cmocka_unit_test(undefined_width_gives_nan),
         cmocka_unit_test(attach_errors_name_the_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

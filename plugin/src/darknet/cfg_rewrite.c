@@ -55,12 +55,15 @@ static void squeeze(const char *in, size_t n, char *out)
 static int known_section(const char *s)
 {
     static const char *const k[] = {
-        "[shortcut]", "[crop]", "[cost]", "[detection]", "[region]", "[yolo]", "[iseg]",
-        "[local]", "[conv]", "[convolutional]", "[deconv]", "[deconvolutional]", "[activation]",
-        "[logistic]", "[crnn]", "[gru]", "[lstm]", "[rnn]", "[conn]", "[connected]", "[max]",
-        "[maxpool]", "[reorg]", "[avg]", "[avgpool]", "[dropout]", "[lrn]", "[normalization]",
-        "[batchnorm]", "[soft]", "[softmax]", "[route]", "[upsample]", "[net]", "[network]",
-        "[infomonitor]"};
+        "[shortcut]",   "[crop]",          "[cost]",    "[detection]",
+        "[region]",     "[yolo]",          "[iseg]",    "[local]",
+        "[conv]",       "[convolutional]", "[deconv]",  "[deconvolutional]",
+        "[activation]", "[logistic]",      "[crnn]",    "[gru]",
+        "[lstm]",       "[rnn]",           "[conn]",    "[connected]",
+        "[max]",        "[maxpool]",       "[reorg]",   "[avg]",
+        "[avgpool]",    "[dropout]",       "[lrn]",     "[normalization]",
+        "[batchnorm]",  "[soft]",          "[softmax]", "[route]",
+        "[upsample]",   "[net]",           "[network]", "[infomonitor]"};
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
         if (!strcmp(s, k[i]))
             return 1;
@@ -104,8 +107,12 @@ static int parse_pos(const char *v, double *out)
 
 static int parse_quantities(const char *v, unsigned *out)
 {
-    static const struct { const char *name; unsigned bit; } q[] = {
-        {"ixt", IM_Q_IXT}, {"ity", IM_Q_ITY}, {"mmi", IM_Q_MMI}, {"delta", IM_Q_DELTA}, {"pid", IM_Q_PID},
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } q[] = {
+        {"ixt", IM_Q_IXT},     {"ity", IM_Q_ITY}, {"mmi", IM_Q_MMI},
+        {"delta", IM_Q_DELTA}, {"pid", IM_Q_PID},
     };
     unsigned bits = 0;
     const char *p = v;
@@ -136,19 +143,20 @@ static int parse_quantities(const char *v, unsigned *out)
 static im_status monitor_option(im_monitor_spec *m, const char *path, int line, const char *key,
                                 const char *val, unsigned *seen, char *err, size_t errlen)
 {
-    static const char *keys[] = {"name", "every", "samples", "alpha", "h", "delta_h",
-                                 "kernel_width", "sigma", "median", "quantities"};
+    static const char *keys[] = {"name",    "every",        "samples", "alpha",  "h",
+                                 "delta_h", "kernel_width", "sigma",   "median", "quantities"};
     size_t nk = sizeof keys / sizeof keys[0], k = 0;
     while (k < nk && strcmp(keys[k], key))
         k++;
     if (k == nk)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                    "%s:%d: [infomonitor] unknown key '%s' (known: name, every, samples, alpha, h, "
-                    "delta_h, kernel_width, sigma, median, quantities)",
-                    path, line, key);
+        return im_dn_fail(
+            err, errlen, IM_ERR_FORMAT,
+            "%s:%d: [infomonitor] unknown key '%s' (known: name, every, samples, alpha, h, "
+            "delta_h, kernel_width, sigma, median, quantities)",
+            path, line, key);
     if (*seen & (1u << k))
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] key '%s' given twice", path,
-                    line, key);
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] key '%s' given twice",
+                          path, line, key);
     *seen |= 1u << k;
     int bad = 0;
     const char *want = "";
@@ -204,8 +212,8 @@ static im_status monitor_option(im_monitor_spec *m, const char *path, int line, 
         break;
     }
     if (bad)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] %s = '%s': expected %s", path,
-                    line, key, val, want);
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] %s = '%s': expected %s",
+                          path, line, key, val, want);
     return IM_OK;
 }
 
@@ -213,13 +221,16 @@ static im_status monitor_option(im_monitor_spec *m, const char *path, int line, 
 static im_status net_option(const char *sq, const char *path, int line, int *batch, int *subdiv,
                             char *err, size_t errlen)
 {
-    int *dst = !strncmp(sq, "batch=", 6) ? batch : !strncmp(sq, "subdivisions=", 13) ? subdiv : NULL;
+    int *dst = !strncmp(sq, "batch=", 6)           ? batch
+               : !strncmp(sq, "subdivisions=", 13) ? subdiv
+                                                   : NULL;
     if (dst == NULL)
         return IM_OK;
     const char *v = strchr(sq, '=') + 1;
     if (parse_int(v, 1, dst))
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [net] %.*s = '%s': expected a whole number >= 1",
-                    path, line, (int)(v - sq - 1), sq, v);
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                          "%s:%d: [net] %.*s = '%s': expected a whole number >= 1", path, line,
+                          (int)(v - sq - 1), sq, v);
     return IM_OK;
 }
 
@@ -242,15 +253,15 @@ static im_status monitor_finish(const im_monitor_spec *m, const char *path, unsi
     int has_sigma = (seen >> 7) & 1, has_median = (seen >> 8) & 1;
     if (m->rule == IM_WIDTH_FIXED && !has_sigma)
         return im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                    "%s:%d: [infomonitor] kernel_width = fixed needs a sigma", path, m->line);
+                          "%s:%d: [infomonitor] kernel_width = fixed needs a sigma", path, m->line);
     if (m->rule != IM_WIDTH_FIXED && has_sigma)
         return im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                    "%s:%d: [infomonitor] sigma is only used with kernel_width = fixed", path,
-                    m->line);
+                          "%s:%d: [infomonitor] sigma is only used with kernel_width = fixed", path,
+                          m->line);
     if (m->rule != IM_WIDTH_MEDIAN && has_median)
         return im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                    "%s:%d: [infomonitor] median is only used with kernel_width = median", path,
-                    m->line);
+                          "%s:%d: [infomonitor] median is only used with kernel_width = median",
+                          path, m->line);
     return IM_OK;
 }
 
@@ -280,19 +291,20 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
             in_mon = 0;
             if (!known_section(sq)) {
                 st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                          "%s:%d: unknown section %s (Darknet would insert a broken layer)", path,
-                          lineno, sq);
+                                "%s:%d: unknown section %s (Darknet would insert a broken layer)",
+                                path, lineno, sq);
                 goto done;
             }
             if (nsections > 0 && (!strcmp(sq, "[net]") || !strcmp(sq, "[network]"))) {
-                st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: a second %s section", path, lineno,
-                          sq);
+                st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: a second %s section", path,
+                                lineno, sq);
                 goto done;
             }
             if (nsections++ == 0) {
                 if (strcmp(sq, "[net]") && strcmp(sq, "[network]")) {
                     st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                              "%s:%d: the first section must be [net], found %s", path, lineno, sq);
+                                    "%s:%d: the first section must be [net], found %s", path,
+                                    lineno, sq);
                     goto done;
                 }
                 if (sb_line(&sb, line, (size_t)len))
@@ -312,10 +324,11 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
                 continue;
             }
             if (index == 0) {
-                st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                          "%s:%d: [infomonitor] cannot be the first layer: it watches the layer "
-                          "before it",
-                          path, lineno);
+                st = im_dn_fail(
+                    err, errlen, IM_ERR_FORMAT,
+                    "%s:%d: [infomonitor] cannot be the first layer: it watches the layer "
+                    "before it",
+                    path, lineno);
                 goto done;
             }
             if (out->nmon == capmon) {
@@ -345,13 +358,13 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
             continue;
         }
         if (nsections == 0) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: option '%s' before the first section",
-                      path, lineno, sq);
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                            "%s:%d: option '%s' before the first section", path, lineno, sq);
             goto done;
         }
         if (!in_mon) {
-            if (nsections == 1 && (st = net_option(sq, path, lineno, &batch, &subdiv, err,
-                                                   errlen)) != IM_OK)
+            if (nsections == 1 &&
+                (st = net_option(sq, path, lineno, &batch, &subdiv, err, errlen)) != IM_OK)
                 goto done;
             if (sb_line(&sb, line, (size_t)len))
                 goto nomem;
@@ -359,8 +372,9 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
         }
         char *eq = strchr(sq, '=');
         if (eq == NULL || eq == sq || eq[1] == '\0') {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                      "%s:%d: [infomonitor] expected key=value, found '%s'", path, lineno, sq);
+            st =
+                im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                           "%s:%d: [infomonitor] expected key=value, found '%s'", path, lineno, sq);
             goto done;
         }
         *eq = '\0';
@@ -373,15 +387,16 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
         goto done;
     }
     if (nsections == 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no sections (expected [net] and layers)", path);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no sections (expected [net] and layers)",
+                        path);
         goto done;
     }
     if (in_mon && (st = monitor_finish(&out->mon[out->nmon - 1], path, seen, err, errlen)))
         goto done;
     if (batch / subdiv < 1) {
         st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                  "%s: [net] batch = %d and subdivisions = %d give mini-batches of 0 images",
-                  path, batch, subdiv);
+                        "%s: [net] batch = %d and subdivisions = %d give mini-batches of 0 images",
+                        path, batch, subdiv);
         goto done;
     }
     out->nlayers = nsections - 1;
@@ -437,8 +452,8 @@ im_status im_cfg_write_temp(const im_cfg_rewrite *r, char **tmp_path, char *err,
     snprintf(p, n, "%s/infomonitor-XXXXXX", dir);
     int fd = mkstemp(p);
     if (fd < 0) {
-        im_status st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot create a temporary cfg: %s", p,
-                            strerror(errno));
+        im_status st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot create a temporary cfg: %s",
+                                  p, strerror(errno));
         free(p);
         return st;
     }
@@ -446,7 +461,8 @@ im_status im_cfg_write_temp(const im_cfg_rewrite *r, char **tmp_path, char *err,
     while (off < len) {
         ssize_t w = write(fd, r->text + off, len - off);
         if (w <= 0) {
-            im_status st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: write failed: %s", p, strerror(errno));
+            im_status st =
+                im_dn_fail(err, errlen, IM_ERR_IO, "%s: write failed: %s", p, strerror(errno));
             close(fd);
             unlink(p);
             free(p);

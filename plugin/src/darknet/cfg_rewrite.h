@@ -40,10 +40,10 @@ typedef struct im_monitor_spec {
 } im_monitor_spec;
 
 typedef struct im_cfg_rewrite {
-    char *text;                /* the rewritten cfg */
+    char *text; /* the rewritten cfg */
     size_t nmon;
-    im_monitor_spec *mon;      /* in layer order */
-    int nlayers;               /* layers after [net] */
+    im_monitor_spec *mon; /* in layer order */
+    int nlayers;          /* layers after [net] */
 } im_cfg_rewrite;
 
 /* Read `path` and rewrite it.  On error: IM_ERR_IO / IM_ERR_FORMAT and a

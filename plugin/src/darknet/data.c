@@ -102,21 +102,25 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         goto out;
     }
     if (got < 4) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes", path, got, head_len);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes",
+                        path, got, head_len);
         goto out;
     }
-    unsigned found = (unsigned)head[0] << 24 | (unsigned)head[1] << 16 | (unsigned)head[2] << 8 | head[3];
+    unsigned found =
+        (unsigned)head[0] << 24 | (unsigned)head[1] << 16 | (unsigned)head[2] << 8 | head[3];
     if (found != magic) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                  "%s: bad magic 0x%08x, expected 0x%08x (IDX %s: unsigned bytes, %u dim%s)%s",
-                  path, found, magic, what, ndims, ndims == 1 ? "" : "s",
-                  found == IDX_IMAGES_MAGIC ? " - this is an images file"
-                  : found == IDX_LABELS_MAGIC ? " - this is a labels file" : "");
+        st =
+            im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                       "%s: bad magic 0x%08x, expected 0x%08x (IDX %s: unsigned bytes, %u dim%s)%s",
+                       path, found, magic, what, ndims, ndims == 1 ? "" : "s",
+                       found == IDX_IMAGES_MAGIC   ? " - this is an images file"
+                       : found == IDX_LABELS_MAGIC ? " - this is a labels file"
+                                                   : "");
         goto out;
     }
     if ((size_t)more < head_len - 4) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes", path, 4 + more,
-                  head_len);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes",
+                        path, 4 + more, head_len);
         goto out;
     }
     size_t total = 1, inner = 1;
@@ -128,13 +132,15 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
             inner *= dims[i];
     }
     if (dims[0] == 0 || inner == 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: the IDX header announces no data (%u %s of %zu bytes)",
-                  path, (unsigned)dims[0], what, inner);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                        "%s: the IDX header announces no data (%u %s of %zu bytes)", path,
+                        (unsigned)dims[0], what, inner);
         goto out;
     }
     if (dims[0] > INT_MAX || inner > INT_MAX) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: %u %s of %zu bytes each is too large (Darknet sizes are int)",
-                  path, (unsigned)dims[0], what, inner);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                        "%s: %u %s of %zu bytes each is too large (Darknet sizes are int)", path,
+                        (unsigned)dims[0], what, inner);
         goto out;
     }
 
@@ -156,7 +162,8 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         size_t next = cap > total / 2 ? total : 2 * cap;
         unsigned char *grown = realloc(buf, next);
         if (!grown) {
-            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu bytes", path, next);
+            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu bytes", path,
+                            next);
             break;
         }
         buf = grown;
@@ -164,8 +171,9 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
     }
     if (st == IM_OK && have < total)
         st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                  "%s: truncated data: the header announces %u %s of %zu bytes (%zu bytes), only %zu follow",
-                  path, (unsigned)dims[0], what, inner, total, have);
+                        "%s: truncated data: the header announces %u %s of %zu bytes (%zu bytes), "
+                        "only %zu follow",
+                        path, (unsigned)dims[0], what, inner, total, have);
     if (st == IM_OK) {
         unsigned char extra;
         got = gz_read_full(f, &extra, 1);
@@ -173,8 +181,8 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
             st = gz_fail(f, path, err, errlen);
         else if (got > 0)
             st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                      "%s: trailing data after the %zu bytes of %u %s the header announces",
-                      path, total, (unsigned)dims[0], what);
+                            "%s: trailing data after the %zu bytes of %u %s the header announces",
+                            path, total, (unsigned)dims[0], what);
     }
     if (st == IM_OK)
         *bytes = buf;
@@ -194,14 +202,15 @@ void im_dataset_free(im_dataset *d)
     memset(d, 0, sizeof *d);
 }
 
-im_status im_idx_load(const char *images, const char *labels, size_t classes,
-                      im_dataset *out, char *err, size_t errlen)
+im_status im_idx_load(const char *images, const char *labels, size_t classes, im_dataset *out,
+                      char *err, size_t errlen)
 {
     if (!out)
         return im_dn_fail(err, errlen, IM_ERR_ARG, "im_idx_load: out is NULL");
     memset(out, 0, sizeof *out);
     if (!images || !labels)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_idx_load: %s path is NULL", images ? "labels" : "images");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_idx_load: %s path is NULL",
+                          images ? "labels" : "images");
 
     uint32_t idims[3], ldims[3];
     unsigned char *pix, *lab;
@@ -216,14 +225,15 @@ im_status im_idx_load(const char *images, const char *labels, size_t classes,
     size_t n = idims[0], d = (size_t)idims[1] * idims[2];
     if (ldims[0] != idims[0]) {
         st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: %u labels, but %s holds %zu images",
-                  labels, (unsigned)ldims[0], images, n);
+                        labels, (unsigned)ldims[0], images, n);
         goto done;
     }
     unsigned maxlab = 0;
     for (size_t i = 0; i < n; i++) {
         if (classes > 0 && lab[i] >= classes) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: label %u of item %zu is not below classes = %zu",
-                      labels, lab[i], i, classes);
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                            "%s: label %u of item %zu is not below classes = %zu", labels, lab[i],
+                            i, classes);
             goto done;
         }
         if (lab[i] > maxlab)
@@ -233,7 +243,8 @@ im_status im_idx_load(const char *images, const char *labels, size_t classes,
     out->y = malloc(n * sizeof *out->y);
     if (!out->x || !out->y) {
         im_dataset_free(out);
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats", images, n, d);
+        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats",
+                        images, n, d);
         goto done;
     }
     /* Rows are already CHW with c = 1: row-major rows x cols. p/255.0 in
@@ -290,7 +301,7 @@ im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err,
         for (size_t j = 0; j < count; j++)
             if (strcmp(names[j], s) == 0) {
                 st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: label \"%s\" repeats line %d",
-                          path, lineno, s, lines[j]);
+                                path, lineno, s, lines[j]);
                 goto done;
             }
         if (count == cap) {
@@ -316,7 +327,8 @@ im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err,
     if (ferror(f))
         st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
     else if (count == 0)
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no labels (the file has no non-blank line)", path);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                        "%s: no labels (the file has no non-blank line)", path);
 done:
     free(line);
     free(lines);
@@ -365,9 +377,8 @@ static int strong_match(const char *path, const char *label)
 
 /* The label index of path among labels (rules in data.h), or an error that
  * names list:line, the path and the candidates. */
-static im_status resolve_label(const char *list, int line, const char *path,
-                               char *const *labels, size_t nlabels, int32_t *label,
-                               char *err, size_t errlen)
+static im_status resolve_label(const char *list, int line, const char *path, char *const *labels,
+                               size_t nlabels, int32_t *label, char *err, size_t errlen)
 {
     size_t matches = 0, strong = 0, pick = 0;
     for (size_t i = 0; i < nlabels; i++)
@@ -378,7 +389,8 @@ static im_status resolve_label(const char *list, int line, const char *path,
         return IM_OK;
     }
     if (matches == 0) {
-        im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: no label occurs in \"%s\"; labels:", list, line, path);
+        im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: no label occurs in \"%s\"; labels:", list,
+                   line, path);
         for (size_t i = 0; i < nlabels; i++)
             im_dn_append(err, errlen, IM_ERR_FORMAT, "%s \"%s\"", i ? "," : "", labels[i]);
         return IM_ERR_FORMAT;
@@ -390,7 +402,8 @@ static im_status resolve_label(const char *list, int line, const char *path,
         *label = (int32_t)pick;
         return IM_OK;
     }
-    im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: ambiguous label for \"%s\": it contains", list, line, path);
+    im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: ambiguous label for \"%s\": it contains", list,
+               line, path);
     const char *inside = NULL;
     size_t listed = 0;
     for (size_t i = 0; i < nlabels; i++) {
@@ -401,8 +414,10 @@ static im_status resolve_label(const char *list, int line, const char *path,
             inside = labels[i];
     }
     im_dn_append(err, errlen, IM_ERR_FORMAT, "%s",
-           strong > 1 ? ", each a whole directory name or a whole-word prefix of the file name"
-                      : " and none of them is a whole directory name or a whole-word prefix of the file name");
+                 strong > 1
+                     ? ", each a whole directory name or a whole-word prefix of the file name"
+                     : " and none of them is a whole directory name or a whole-word prefix of the "
+                       "file name");
     if (inside) {
         /* Quote the directory name that holds the label. */
         const char *at = strstr(path, inside), *start = at, *end = at;
@@ -410,10 +425,11 @@ static im_status resolve_label(const char *list, int line, const char *path,
             start--;
         while (*end && *end != '/')
             end++;
-        im_dn_append(err, errlen, IM_ERR_FORMAT,
-               " (\"%s\" occurs only inside the directory name \"%.*s\": labels match by substring,"
-               " as in Darknet, where \"rain\" matches \"/train/\")",
-               inside, (int)(end - start), start);
+        im_dn_append(
+            err, errlen, IM_ERR_FORMAT,
+            " (\"%s\" occurs only inside the directory name \"%.*s\": labels match by substring,"
+            " as in Darknet, where \"rain\" matches \"/train/\")",
+            inside, (int)(end - start), start);
     }
     return IM_ERR_FORMAT;
 }
@@ -421,20 +437,25 @@ static im_status resolve_label(const char *list, int line, const char *path,
 /* Does the file start like an image OpenCV's imread decodes? */
 static int image_magic(const unsigned char *b, size_t n)
 {
-    static const struct { size_t off, len; const char *sig; } sigs[] = {
-        {0, 3, "\xff\xd8\xff"},                 /* JPEG */
-        {0, 8, "\x89PNG\r\n\x1a\n"},            /* PNG */
-        {0, 2, "BM"},                           /* BMP */
-        {0, 4, "II*\0"}, {0, 4, "MM\0*"},       /* TIFF */
-        {8, 4, "WEBP"},                         /* WebP (RIFF container) */
-        {0, 4, "\xff\x4f\xff\x51"},             /* JPEG 2000 codestream */
-        {0, 12, "\0\0\0\x0cjP  \r\n\x87\n"},    /* JPEG 2000 JP2 */
-        {0, 4, "\x59\xa6\x6a\x95"},             /* Sun raster */
-        {0, 2, "#?"},                           /* Radiance HDR */
-        {0, 4, "\x76\x2f\x31\x01"},             /* OpenEXR */
+    static const struct {
+        size_t off, len;
+        const char *sig;
+    } sigs[] = {
+        {0, 3, "\xff\xd8\xff"},      /* JPEG */
+        {0, 8, "\x89PNG\r\n\x1a\n"}, /* PNG */
+        {0, 2, "BM"},                /* BMP */
+        {0, 4, "II*\0"},
+        {0, 4, "MM\0*"},                     /* TIFF */
+        {8, 4, "WEBP"},                      /* WebP (RIFF container) */
+        {0, 4, "\xff\x4f\xff\x51"},          /* JPEG 2000 codestream */
+        {0, 12, "\0\0\0\x0cjP  \r\n\x87\n"}, /* JPEG 2000 JP2 */
+        {0, 4, "\x59\xa6\x6a\x95"},          /* Sun raster */
+        {0, 2, "#?"},                        /* Radiance HDR */
+        {0, 4, "\x76\x2f\x31\x01"},          /* OpenEXR */
     };
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        if (n >= sigs[i].off + sigs[i].len && memcmp(b + sigs[i].off, sigs[i].sig, sigs[i].len) == 0)
+        if (n >= sigs[i].off + sigs[i].len &&
+            memcmp(b + sigs[i].off, sigs[i].sig, sigs[i].len) == 0)
             return 1;
     /* PNM P1-P6, PAM P7, PFM Pf/PF */
     return n >= 2 && b[0] == 'P' && ((b[1] >= '1' && b[1] <= '7') || b[1] == 'f' || b[1] == 'F');
@@ -442,37 +463,39 @@ static int image_magic(const unsigned char *b, size_t n)
 
 /* Decodes one image into row (w*h*c floats, CHW): opens and checks it here,
  * then has Darknet's load_image read it through /proc/self/fd/N. */
-static im_status load_one(const char *list, int line, const char *path, size_t w, size_t h, size_t c,
-                          float *row, char *err, size_t errlen)
+static im_status load_one(const char *list, int line, const char *path, size_t w, size_t h,
+                          size_t c, float *row, char *err, size_t errlen)
 {
     errno = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot open image \"%s\": %s", list, line, path,
-                    errno_str());
+        return im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot open image \"%s\": %s", list, line,
+                          path, errno_str());
     unsigned char head[16];
     size_t got = fread(head, 1, sizeof head, f);
     char fdpath[FD_PATH_LEN];
     snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fileno(f));
     im_status st = IM_OK;
     if (ferror(f)) {
-        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot read image \"%s\": %s", list, line, path,
-                  errno_str());
+        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot read image \"%s\": %s", list, line,
+                        path, errno_str());
     } else if (!image_magic(head, got)) {
         st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                  "%s:%d: \"%s\" is not an image OpenCV reads (%s; expected JPEG, PNG, BMP, PNM, TIFF, WebP ...)",
-                  list, line, path, got == 0 ? "empty file" : "unknown signature");
+                        "%s:%d: \"%s\" is not an image OpenCV reads (%s; expected JPEG, PNG, BMP, "
+                        "PNM, TIFF, WebP ...)",
+                        list, line, path, got == 0 ? "empty file" : "unknown signature");
     } else if (access(fdpath, R_OK) != 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot reopen \"%s\" as %s: %s", list, line, path, fdpath,
-                  errno_str());
+        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot reopen \"%s\" as %s: %s", list, line,
+                        path, fdpath, errno_str());
     } else {
         /* Always 3 channels: for 1, Darknet's mat_to_image swaps planes 0
          * and 2 of the 1-plane image, writing outside it. */
         image im = load_image(fdpath, (int)w, (int)h, 3);
         if ((size_t)im.w != w || (size_t)im.h != h || im.c != 3 || !im.data) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                      "%s:%d: Darknet could not decode \"%s\" (got %dx%dx%d, wanted %zux%zux3)",
-                      list, line, path, im.w, im.h, im.c, w, h);
+            st = im_dn_fail(
+                err, errlen, IM_ERR_FORMAT,
+                "%s:%d: Darknet could not decode \"%s\" (got %dx%dx%d, wanted %zux%zux3)", list,
+                line, path, im.w, im.h, im.c, w, h);
         } else if (c == 1) {
             image gray = grayscale_image(im);
             memcpy(row, gray.data, w * h * sizeof *row);
@@ -493,21 +516,23 @@ typedef struct list_entry {
     int32_t label;
 } list_entry;
 
-im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabels,
-                            size_t w, size_t h, size_t c, im_dataset *out,
-                            char *err, size_t errlen)
+im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabels, size_t w,
+                            size_t h, size_t c, im_dataset *out, char *err, size_t errlen)
 {
     if (!out)
         return im_dn_fail(err, errlen, IM_ERR_ARG, "im_imagelist_load: out is NULL");
     memset(out, 0, sizeof *out);
     if (!list || !labels || nlabels == 0)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_imagelist_load: %s", list ? "no labels" : "list path is NULL");
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_imagelist_load: %s",
+                          list ? "no labels" : "list path is NULL");
     if (c != 1 && c != 3)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "%s: channels = %zu, Darknet's loader gives 1 or 3", list, c);
-    if (w < 2 || h < 2 || w > INT_MAX / 3 || h > INT_MAX / 3 / w)
         return im_dn_fail(err, errlen, IM_ERR_ARG,
-                    "%s: image size %zux%zu is out of range (2 to %d pixels a side, w*h*c within int)",
-                    list, w, h, INT_MAX / 3);
+                          "%s: channels = %zu, Darknet's loader gives 1 or 3", list, c);
+    if (w < 2 || h < 2 || w > INT_MAX / 3 || h > INT_MAX / 3 / w)
+        return im_dn_fail(
+            err, errlen, IM_ERR_ARG,
+            "%s: image size %zux%zu is out of range (2 to %d pixels a side, w*h*c within int)",
+            list, w, h, INT_MAX / 3);
     if (nlabels > INT32_MAX)
         return im_dn_fail(err, errlen, IM_ERR_ARG, "%s: %zu labels are too many", list, nlabels);
     size_t d = w * h * c;
@@ -552,7 +577,8 @@ im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabel
         goto done;
     }
     if (n == 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no image paths (the file has no non-blank line)", list);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                        "%s: no image paths (the file has no non-blank line)", list);
         goto done;
     }
     if (n > INT_MAX || n > SIZE_MAX / sizeof(float) / d) {
@@ -564,7 +590,8 @@ im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabel
     out->x = malloc(n * d * sizeof *out->x);
     out->y = malloc(n * sizeof *out->y);
     if (!out->x || !out->y) {
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats", list, n, d);
+        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats",
+                        list, n, d);
         goto done;
     }
     for (size_t i = 0; i < n && st == IM_OK; i++) {
@@ -591,12 +618,31 @@ done:
 
 /* ---- .data files ------------------------------------------------------- */
 
-enum { K_CLASSES, K_TOP, K_TRAIN, K_VALID, K_LABELS, K_BACKUP, K_TRAIN_LABELS, K_VALID_LABELS, K_COUNT };
+enum {
+    K_CLASSES,
+    K_TOP,
+    K_TRAIN,
+    K_VALID,
+    K_LABELS,
+    K_BACKUP,
+    K_TRAIN_LABELS,
+    K_VALID_LABELS,
+    K_COUNT
+};
 
-static const struct { const char *name; int slot; } data_keys[] = {
-    {"classes", K_CLASSES}, {"top", K_TOP}, {"train", K_TRAIN}, {"valid", K_VALID},
-    {"labels", K_LABELS}, {"names", K_LABELS}, {"backup", K_BACKUP},
-    {"train_labels", K_TRAIN_LABELS}, {"valid_labels", K_VALID_LABELS},
+static const struct {
+    const char *name;
+    int slot;
+} data_keys[] = {
+    {"classes", K_CLASSES},
+    {"top", K_TOP},
+    {"train", K_TRAIN},
+    {"valid", K_VALID},
+    {"labels", K_LABELS},
+    {"names", K_LABELS},
+    {"backup", K_BACKUP},
+    {"train_labels", K_TRAIN_LABELS},
+    {"valid_labels", K_VALID_LABELS},
 };
 
 #define KNOWN_KEYS "classes, top, train, valid, labels, names, backup, train_labels, valid_labels"
@@ -647,7 +693,8 @@ static im_status datacfg_read(const char *path, char *val[K_COUNT], int line_of[
             continue;
         char *eq = strchr(s, '=');
         if (!eq) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: expected \"key = value\", got \"%s\"", path, lineno, s);
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                            "%s:%d: expected \"key = value\", got \"%s\"", path, lineno, s);
             break;
         }
         *eq = '\0';
@@ -658,13 +705,14 @@ static im_status datacfg_read(const char *path, char *val[K_COUNT], int line_of[
             if (strcmp(key, data_keys[i].name) == 0)
                 slot = data_keys[i].slot, name = data_keys[i].name;
         if (slot < 0)
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: unknown key \"%s\" (known: " KNOWN_KEYS ")",
-                      path, lineno, key);
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                            "%s:%d: unknown key \"%s\" (known: " KNOWN_KEYS ")", path, lineno, key);
         else if (!*value)
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: empty value for %s", path, lineno, key);
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: empty value for %s", path, lineno,
+                            key);
         else if (val[slot])
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: %s repeats %s from line %d", path, lineno, key,
-                      name_of[slot], line_of[slot]);
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: %s repeats %s from line %d", path,
+                            lineno, key, name_of[slot], line_of[slot]);
         else if (!(val[slot] = strdup(value)))
             st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
         else
@@ -682,10 +730,11 @@ static im_status datacfg_check(const char *path, char *val[K_COUNT], const int l
                                int classes, int top, char *err, size_t errlen)
 {
     if (!val[K_CLASSES])
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no classes key (the number of classes is required)", path);
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                          "%s: no classes key (the number of classes is required)", path);
     if (top > classes)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: top = %d exceeds classes = %d", path, line_of[K_TOP],
-                    top, classes);
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: top = %d exceeds classes = %d", path,
+                          line_of[K_TOP], top, classes);
     if (!val[K_TRAIN] && !val[K_VALID])
         return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: neither train nor valid is given", path);
     if (val[K_TRAIN_LABELS] || val[K_VALID_LABELS]) {
@@ -694,15 +743,18 @@ static im_status datacfg_check(const char *path, char *val[K_COUNT], const int l
         for (int i = 0; i < 2; i++) {
             int has_img = val[pairs[i][0]] != NULL, has_lab = val[pairs[i][1]] != NULL;
             if (has_img != has_lab)
-                return im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                            "%s:%d: %s without %s (the IDX form pairs each images file with a labels file)",
-                            path, line_of[pairs[i][has_img ? 0 : 1]], names[i][has_img ? 0 : 1],
-                            names[i][has_img ? 1 : 0]);
+                return im_dn_fail(
+                    err, errlen, IM_ERR_FORMAT,
+                    "%s:%d: %s without %s (the IDX form pairs each images file with a labels file)",
+                    path, line_of[pairs[i][has_img ? 0 : 1]], names[i][has_img ? 0 : 1],
+                    names[i][has_img ? 1 : 0]);
         }
     } else if (!val[K_LABELS]) {
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                    "%s: no labels key (image lists need labels = a file with one class name per line;"
-                    " IDX files need train_labels/valid_labels)", path);
+        return im_dn_fail(
+            err, errlen, IM_ERR_FORMAT,
+            "%s: no labels key (image lists need labels = a file with one class name per line;"
+            " IDX files need train_labels/valid_labels)",
+            path);
     }
     return IM_OK;
 }
@@ -721,11 +773,11 @@ im_status im_datacfg_load(const char *path, im_datacfg *out, char *err, size_t e
     int classes = 0, top = 1;
     im_status st = datacfg_read(path, val, line_of, name_of, err, errlen);
     if (st == IM_OK && val[K_CLASSES] && !parse_int(val[K_CLASSES], 1, &classes))
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: classes = \"%s\" is not an integer > 0", path,
-                  line_of[K_CLASSES], val[K_CLASSES]);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: classes = \"%s\" is not an integer > 0",
+                        path, line_of[K_CLASSES], val[K_CLASSES]);
     if (st == IM_OK && val[K_TOP] && !parse_int(val[K_TOP], 1, &top))
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: top = \"%s\" is not an integer >= 1", path,
-                  line_of[K_TOP], val[K_TOP]);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: top = \"%s\" is not an integer >= 1",
+                        path, line_of[K_TOP], val[K_TOP]);
     if (st == IM_OK)
         st = datacfg_check(path, val, line_of, classes, top, err, errlen);
     if (st == IM_OK && !val[K_BACKUP] && !(val[K_BACKUP] = strdup("backup")))
@@ -764,13 +816,15 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
     memset(out, 0, sizeof *out);
     if (!cfg || !cfg->path || (which != 0 && which != 1))
         return im_dn_fail(err, errlen, IM_ERR_ARG, "im_datacfg_split: %s",
-                    cfg && cfg->path ? "which must be 0 (train) or 1 (valid)" : "no .data file loaded");
+                          cfg && cfg->path ? "which must be 0 (train) or 1 (valid)"
+                                           : "no .data file loaded");
     const char *key = which ? "valid" : "train";
     const char *images = which ? cfg->valid : cfg->train;
     const char *idx_labels = which ? cfg->valid_labels : cfg->train_labels;
     int line = which ? cfg->line_valid : cfg->line_train;
     if (!images)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "%s: no %s key, so there is no %s split", cfg->path, key, key);
+        return im_dn_fail(err, errlen, IM_ERR_ARG, "%s: no %s key, so there is no %s split",
+                          cfg->path, key, key);
 
     /* Class names: required in the list form, optional in the IDX form;
      * their number must be classes either way. */
@@ -782,17 +836,19 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
         if (st != IM_OK)
             return st;
         if (nnames != (size_t)cfg->classes) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: classes = %d, but %s (line %d) holds %zu labels",
-                      cfg->path, cfg->line_classes, cfg->classes, cfg->labels, cfg->line_labels, nnames);
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                            "%s:%d: classes = %d, but %s (line %d) holds %zu labels", cfg->path,
+                            cfg->line_classes, cfg->classes, cfg->labels, cfg->line_labels, nnames);
             goto done;
         }
     }
     if (idx_labels) {
         st = im_idx_load(images, idx_labels, (size_t)cfg->classes, out, err, errlen);
         if (st == IM_OK && (out->w != w || out->h != h || out->c != c)) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                      "%s:%d: %s images %s are %zux%zux%zu (w x h x c), the network input is %zux%zux%zu",
-                      cfg->path, line, key, images, out->w, out->h, out->c, w, h, c);
+            st = im_dn_fail(
+                err, errlen, IM_ERR_FORMAT,
+                "%s:%d: %s images %s are %zux%zux%zu (w x h x c), the network input is %zux%zux%zu",
+                cfg->path, line, key, images, out->w, out->h, out->c, w, h, c);
             im_dataset_free(out);
         }
     } else {

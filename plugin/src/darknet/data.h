@@ -16,11 +16,11 @@
  * order: x[i*w*h*c + k*w*h + row*w + col], values in [0,1]. y[i] is in
  * [0, classes). n and w*h*c fit in an int (Darknet's matrix uses int). */
 typedef struct im_dataset {
-    size_t n;              /* samples */
-    size_t w, h, c;        /* image geometry; a row has w*h*c floats */
+    size_t n;       /* samples */
+    size_t w, h, c; /* image geometry; a row has w*h*c floats */
     size_t classes;
-    float *x;              /* n rows of w*h*c floats, CHW planar, values in [0,1] */
-    int32_t *y;            /* n labels in [0, classes) */
+    float *x;   /* n rows of w*h*c floats, CHW planar, values in [0,1] */
+    int32_t *y; /* n labels in [0, classes) */
 } im_dataset;
 
 /* Frees x and y and zeroes *d. NULL and zeroed datasets are fine. */
@@ -37,8 +37,8 @@ void im_dataset_free(im_dataset *d);
  * IM_ERR_IO: a file cannot be opened or read. IM_ERR_FORMAT: bad magic,
  * truncated header or data, trailing data, no samples, label count !=
  * image count, label >= classes. */
-im_status im_idx_load(const char *images, const char *labels, size_t classes,
-                      im_dataset *out, char *err, size_t errlen);
+im_status im_idx_load(const char *images, const char *labels, size_t classes, im_dataset *out,
+                      char *err, size_t errlen);
 
 /* A Darknet image list: one image path per line; blank lines are skipped and
  * trailing spaces, tabs and '\r' are trimmed. Relative paths are relative to
@@ -71,16 +71,14 @@ im_status im_idx_load(const char *images, const char *labels, size_t classes,
  *
  * labels[0..nlabels) are class names (nlabels >= 1); out->classes = nlabels.
  * c must be 1 or 3, w and h at least 2 (Darknet's resize divides by h-1). */
-im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabels,
-                            size_t w, size_t h, size_t c, im_dataset *out,
-                            char *err, size_t errlen);
+im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabels, size_t w,
+                            size_t h, size_t c, im_dataset *out, char *err, size_t errlen);
 
 /* A labels file: one label per non-empty line, leading and trailing white
  * space trimmed (inner spaces kept: "Apple Braeburn"). *labels gets n
  * malloc'd strings. IM_ERR_IO: cannot open or read. IM_ERR_FORMAT: no
  * labels, or a label repeated (both line numbers named). */
-im_status im_labels_load(const char *path, char ***labels, size_t *n,
-                         char *err, size_t errlen);
+im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err, size_t errlen);
 void im_labels_free(char **labels, size_t n);
 
 /* A Darknet .data file: "key = value" lines; blank lines and lines starting
@@ -115,7 +113,8 @@ typedef struct im_datacfg {
     char *path;
     int classes, top;
     char *train, *valid, *labels, *backup, *train_labels, *valid_labels;
-    int line_train, line_valid, line_labels, line_classes; /* line numbers for messages (0 = absent) */
+    int line_train, line_valid, line_labels,
+        line_classes; /* line numbers for messages (0 = absent) */
 } im_datacfg;
 
 im_status im_datacfg_load(const char *path, im_datacfg *out, char *err, size_t errlen);

@@ -32,12 +32,13 @@ im_status im_dn_check_abi(char *err, size_t errlen)
     int plugin_gpu = 0;
 #endif
     if (lib_gpu != plugin_gpu)
-        return im_dn_fail(err, errlen, IM_ERR_BACKEND,
-                    "libdarknet is a %s build but infomonitor was compiled %s -DGPU: struct layer "
-                    "and struct network differ between the two (CPU 1184/272 bytes, GPU 1672/304), "
-                    "so using it would corrupt memory; rebuild infomonitor against this Darknet "
-                    "(see darknet/README.md)",
-                    lib_gpu ? "GPU" : "CPU", plugin_gpu ? "with" : "without");
+        return im_dn_fail(
+            err, errlen, IM_ERR_BACKEND,
+            "libdarknet is a %s build but infomonitor was compiled %s -DGPU: struct layer "
+            "and struct network differ between the two (CPU 1184/272 bytes, GPU 1672/304), "
+            "so using it would corrupt memory; rebuild infomonitor against this Darknet "
+            "(see darknet/README.md)",
+            lib_gpu ? "GPU" : "CPU", plugin_gpu ? "with" : "without");
     return IM_OK;
 }
 
@@ -85,7 +86,7 @@ static im_status mkdirs(const char *path, char *err, size_t errlen)
             *p = '\0';
             if (mkdir(buf, 0777) != 0 && errno != EEXIST)
                 return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot create folder: %s", buf,
-                            strerror(errno));
+                                  strerror(errno));
             *p = c;
             if (c == '\0')
                 break;
@@ -114,7 +115,7 @@ static im_status load_net(const char *cfg, const char *weights, int clear, uint6
         FILE *f = fopen(weights, "rb");
         if (f == NULL)
             return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open weights: %s", weights,
-                        strerror(errno));
+                              strerror(errno));
         fclose(f);
     }
     char *tmp;
@@ -134,8 +135,8 @@ static im_status load_net(const char *cfg, const char *weights, int clear, uint6
 }
 
 /* Top-1 and top-k over d, predicting net->batch rows at a time. */
-static im_status accuracy(network *net, const im_dataset *d, int topk, double *top1,
-                          double *topn, char *err, size_t errlen)
+static im_status accuracy(network *net, const im_dataset *d, int topk, double *top1, double *topn,
+                          char *err, size_t errlen)
 {
     size_t B = (size_t)net->batch, cols = (size_t)net->inputs, K = d->classes;
     float *buf = calloc(B * cols, sizeof(float));
@@ -194,11 +195,11 @@ static im_status check_data_vs_net(const im_datacfg *dc, const network *net, cha
 {
     if (dc->classes != net->outputs)
         return im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                    "%s:%d: classes = %d, but the network's output layer has %d outputs",
-                    dc->path, dc->line_classes, dc->classes, net->outputs);
+                          "%s:%d: classes = %d, but the network's output layer has %d outputs",
+                          dc->path, dc->line_classes, dc->classes, net->outputs);
     if (dc->top < 1 || dc->top > dc->classes)
         return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: top = %d must be in 1..%d (classes)",
-                    dc->path, dc->top, dc->classes);
+                          dc->path, dc->top, dc->classes);
     return IM_OK;
 }
 
@@ -231,8 +232,8 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
         (st = im_registry_attach(net, &rw, o->cfg, &reg, err, errlen)) != IM_OK)
         goto out;
     fprintf(stderr, "infomonitor: loading %s\n", dc.train);
-    if ((st = im_datacfg_split(&dc, 0, (size_t)net->w, (size_t)net->h, (size_t)net->c, &train,
-                               err, errlen)) != IM_OK)
+    if ((st = im_datacfg_split(&dc, 0, (size_t)net->w, (size_t)net->h, (size_t)net->c, &train, err,
+                               errlen)) != IM_OK)
         goto out;
     if (dc.valid) {
         fprintf(stderr, "infomonitor: loading %s\n", dc.valid);
@@ -240,16 +241,24 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
                                    err, errlen)) != IM_OK)
             goto out;
     }
+    if (o->epochs == 0 && net->max_batches <= 0) {
+        st = im_dn_fail(err, errlen, IM_ERR_ARG,
+                        "%s: [net] max_batches is %d; set it or give -epochs E (Darknet would "
+                        "train forever)",
+                        o->cfg, net->max_batches);
+        goto out;
+    }
     size_t N = train.n, K = (size_t)dc.classes, cols = (size_t)net->inputs;
     size_t imgs = (size_t)net->batch * (size_t)net->subdivisions;
     if (train.w * train.h * train.c != cols) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: samples have %zu values, the network takes %zu",
-                  dc.train, train.w * train.h * train.c, cols);
+        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                        "%s: samples have %zu values, the network takes %zu", dc.train,
+                        train.w * train.h * train.c, cols);
         goto out;
     }
     if (N < imgs) {
         st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: %zu samples, fewer than one batch (%zu)",
-                  dc.train, N, imgs);
+                        dc.train, N, imgs);
         goto out;
     }
     if ((base = base_name(o->cfg)) == NULL) {
@@ -261,7 +270,7 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
     /* Darknet's save_weights exit(0)s on a file it cannot open: check first. */
     if (access(dc.backup, W_OK) != 0) {
         st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: backup folder is not writable: %s", dc.backup,
-                  strerror(errno));
+                        strerror(errno));
         goto out;
     }
     if (strlen(dc.backup) + strlen(base) + 32 > sizeof path) {
@@ -307,8 +316,9 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
     d.y = (matrix){(int)imgs, (int)K, yrows};
     d.shallow = 1;
 
-    fprintf(stderr, "infomonitor: %zu training samples, batch %d, learning rate %g, momentum %g, "
-                    "%zu monitor(s), seed %llu\n",
+    fprintf(stderr,
+            "infomonitor: %zu training samples, batch %d, learning rate %g, momentum %g, "
+            "%zu monitor(s), seed %llu\n",
             N, net->batch, net->learning_rate, net->momentum, reg ? im_registry_count(reg) : 0,
             (unsigned long long)o->seed);
     if (log)
@@ -318,7 +328,7 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
     for (;;) {
         size_t cur = get_current_batch(net);
         if (o->epochs > 0 ? epoch_done - start_epoch >= (size_t)o->epochs
-                          : (net->max_batches > 0 && cur >= (size_t)net->max_batches))
+                          : cur >= (size_t)net->max_batches)
             break;
         if (pos + imgs > N) {
             shuffle(order, N, &rng);
@@ -339,8 +349,9 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
                (long)*net->seen);
         fflush(stdout);
         if (reg) {
-            im_train_point p = {it, (double)*net->seen / (double)N, loss, avg,
-                                get_current_rate(net), dt}, done;
+            im_train_point p = {it,  (double)*net->seen / (double)N, loss,
+                                avg, get_current_rate(net),          dt},
+                           done;
             size_t nr;
             int nonfinite;
             if ((st = im_registry_submit(reg, &p, rows, &nr, &done, &nonfinite, err, errlen)) !=
@@ -421,8 +432,8 @@ im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights,
         goto out;
     if ((st = check_data_vs_net(&dc, net, err, errlen)) != IM_OK)
         goto out;
-    if ((st = im_datacfg_split(&dc, 1, (size_t)net->w, (size_t)net->h, (size_t)net->c, &valid,
-                               err, errlen)) != IM_OK)
+    if ((st = im_datacfg_split(&dc, 1, (size_t)net->w, (size_t)net->h, (size_t)net->c, &valid, err,
+                               errlen)) != IM_OK)
         goto out;
     double a1, ak;
     if ((st = accuracy(net, &valid, dc.top, &a1, &ak, err, errlen)) != IM_OK)

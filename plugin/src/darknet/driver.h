@@ -7,14 +7,14 @@
 #include "infomonitor/status.h"
 
 typedef struct im_train_opts {
-    const char *datacfg;   /* .data file */
-    const char *cfg;       /* network .cfg, may hold [infomonitor] sections */
-    const char *weights;   /* initial weights or NULL */
-    const char *log;       /* metrics CSV; NULL = <backup>/<cfg base>.metrics.csv */
-    uint64_t seed;         /* weight initialisation (srand) and epoch shuffles */
-    int clear;             /* reset the image counter of loaded weights */
-    int epochs;            /* stop after this many epochs; 0 = at max_batches */
-    int monitors;          /* 0: ignore [infomonitor] sections (they stay pass-through) */
+    const char *datacfg; /* .data file */
+    const char *cfg;     /* network .cfg, may hold [infomonitor] sections */
+    const char *weights; /* initial weights or NULL */
+    const char *log;     /* metrics CSV; NULL = <backup>/<cfg base>.metrics.csv */
+    uint64_t seed;       /* weight initialisation (srand) and epoch shuffles */
+    int clear;           /* reset the image counter of loaded weights */
+    int epochs;          /* stop after this many epochs; 0 = at max_batches */
+    int monitors;        /* 0: ignore [infomonitor] sections (they stay pass-through) */
 } im_train_opts;
 
 /* Train; prints Darknet's per-iteration line on stdout. */

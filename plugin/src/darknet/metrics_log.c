@@ -50,8 +50,8 @@ static void cell(FILE *f, int have, double v)
         fputs("nan", f);
 }
 
-im_status im_metrics_write(FILE *f, const char *path, const im_train_point *p,
-                           const im_metrics *r, char *err, size_t errlen)
+im_status im_metrics_write(FILE *f, const char *path, const im_train_point *p, const im_metrics *r,
+                           char *err, size_t errlen)
 {
     unsigned h = r->have;
     fprintf(f, "%zu", p->iteration);

@@ -18,7 +18,7 @@ extern const char *const im_metrics_columns;
 im_status im_metrics_open(const char *path, FILE **out, char *err, size_t errlen);
 
 /* Write one row and flush. */
-im_status im_metrics_write(FILE *f, const char *path, const im_train_point *p,
-                           const im_metrics *r, char *err, size_t errlen);
+im_status im_metrics_write(FILE *f, const char *path, const im_train_point *p, const im_metrics *r,
+                           char *err, size_t errlen);
 
 #endif

@@ -28,12 +28,12 @@ typedef struct {
 /* What the taps of one training step copy.  There are two of each: the
  * taps fill the front one while the worker thread measures the back one. */
 typedef struct {
-    float *t, *dk;      /* n*outputs captures, Darknet row layout */
+    float *t, *dk; /* n*outputs captures, Darknet row layout */
     size_t fwd_iter, bwd_iter, dk_iter;
 } mon_capture;
 
 typedef struct {
-    float *x, *dK;      /* nmax rows of inputs / outputs of the softmax */
+    float *x, *dK; /* nmax rows of inputs / outputs of the softmax */
     int32_t *y;
     size_t x_iter, y_iter, dK_iter;
 } shared_capture;
@@ -41,30 +41,30 @@ typedef struct {
 typedef struct {
     im_monitor_spec spec;
     im_context *ctx;
-    size_t n;           /* samples per measurement */
-    size_t outputs;     /* values per sample of the watched layer */
-    size_t C, d;        /* variables of T (and delta_k) and values per variable */
+    size_t n;       /* samples per measurement */
+    size_t outputs; /* values per sample of the watched layer */
+    size_t C, d;    /* variables of T (and delta_k) and values per variable */
     mon_capture cap[2];
-    size_t done_iter;   /* last iteration measured */
-    double *Kt, *Kd;    /* C*n*n Gram matrices */
+    size_t done_iter; /* last iteration measured */
+    double *Kt, *Kd;  /* C*n*n Gram matrices */
     const double **Tm, **Dm;
     const double **factors; /* 3 + 2C factor pointers of one measurement */
-    uint32_t *it;       /* 3, 4, ..., 3 + 2C - 1: factor indices of T and delta_k maps */
+    uint32_t *map_idx;      /* 3, 4, ..., 3 + 2C - 1: factor indices of T and delta_k maps */
     term_list terms;
 } monitor;
 
 struct im_registry {
     network *net;
-    layer *layers;      /* lookup key: the taps receive a copy of the network */
+    layer *layers; /* lookup key: the taps receive a copy of the network */
     size_t nmon;
     monitor *mon;
-    monitor **by_index; /* layer index -> monitor (NULL elsewhere) */
-    int softmax;        /* index of the last softmax layer, -1 if none */
+    monitor **by_index;     /* layer index -> monitor (NULL elsewhere) */
+    int softmax;            /* index of the last softmax layer, -1 if none */
     size_t x_cols, dK_cols; /* net->inputs and the softmax's outputs, read once: the
                                worker never touches the network */
-    size_t nmax;        /* largest n of any monitor */
+    size_t nmax;            /* largest n of any monitor */
     shared_capture cap[2];
-    int front;          /* the taps write cap[front]; the worker reads cap[!front] */
+    int front; /* the taps write cap[front]; the worker reads cap[!front] */
     gram_cache gx, gy, gd;
     /* The worker thread and its job: measure the back captures. */
     pthread_t thread;
@@ -237,7 +237,7 @@ void im_registry_free(im_registry *reg)
         free(m->Tm);
         free(m->Dm);
         free(m->factors);
-        free(m->it);
+        free(m->map_idx);
         free(m->terms.idx);
     }
     free(reg->mon);
@@ -259,14 +259,16 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
 {
     *out = NULL;
     if (net->n != rw->nlayers)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: Darknet parsed %d layers, the cfg has %d",
-                    cfg_path, net->n, rw->nlayers);
+        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                          "%s: Darknet parsed %d layers, the cfg has %d", cfg_path, net->n,
+                          rw->nlayers);
 #ifdef GPU
     if (net->gpu_index >= 0)
-        return im_dn_fail(err, errlen, IM_ERR_BACKEND,
-                    "%s: monitors read CPU buffers; on Darknet's GPU path they would see stale "
-                    "data, and GPU taps are not implemented yet",
-                    cfg_path);
+        return im_dn_fail(
+            err, errlen, IM_ERR_BACKEND,
+            "%s: monitors read CPU buffers; on Darknet's GPU path they would see stale "
+            "data, and GPU taps are not implemented yet",
+            cfg_path);
 #endif
     im_registry *reg = calloc(1, sizeof *reg);
     int bad = 0;
@@ -293,35 +295,38 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         m->spec = *s;
         layer *self = &net->layers[s->index], *w = &net->layers[s->layer];
         if (self->type != DROPOUT) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: internal: layer %d is not the monitor's "
-                      "pass-through", cfg_path, s->line, s->index);
+            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                            "%s:%d: internal: layer %d is not the monitor's "
+                            "pass-through",
+                            cfg_path, s->line, s->index);
             goto fail;
         }
         if (w->output == NULL || w->outputs <= 0) {
             st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                      "%s:%d: [infomonitor] watches layer %d, which has no output", cfg_path,
-                      s->line, s->layer);
+                            "%s:%d: [infomonitor] watches layer %d, which has no output", cfg_path,
+                            s->line, s->layer);
             goto fail;
         }
         if (loss_layer(w->type) && s->index != net->n - 1 &&
             net->layers[s->index + 1].type != DROPOUT) {
             st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                      "%s:%d: [infomonitor] after a loss layer must come last in the cfg",
-                      cfg_path, s->line);
+                            "%s:%d: [infomonitor] after a loss layer must come last in the cfg",
+                            cfg_path, s->line);
             goto fail;
         }
         if ((s->quantities & IM_Q_DELTA) && (reg->softmax < 0 || s->layer > reg->softmax)) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                      "%s:%d: [infomonitor] quantities include delta, which needs a [softmax] "
-                      "output layer after the watched layer",
-                      cfg_path, s->line);
+            st =
+                im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                           "%s:%d: [infomonitor] quantities include delta, which needs a [softmax] "
+                           "output layer after the watched layer",
+                           cfg_path, s->line);
             goto fail;
         }
         m->n = s->samples ? (size_t)s->samples : (size_t)net->batch;
         if (m->n > (size_t)net->batch || m->n < 2) {
             st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                      "%s:%d: [infomonitor] samples = %zu, must be in 2..%d (the batch size)",
-                      cfg_path, s->line, m->n, net->batch);
+                            "%s:%d: [infomonitor] samples = %zu, must be in 2..%d (the batch size)",
+                            cfg_path, s->line, m->n, net->batch);
             goto fail;
         }
         m->outputs = (size_t)w->outputs;
@@ -330,10 +335,11 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         m->C = (conv && (s->quantities & IM_Q_MMI)) ? (size_t)w->out_c : 1;
         m->d = m->outputs / m->C;
         if ((s->quantities & IM_Q_PID) && m->C < 2) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
-                      "%s:%d: [infomonitor] pid needs a conv-shaped layer with >= 2 feature maps "
-                      "and mmi on; layer %d has %zu variable(s)",
-                      cfg_path, s->line, s->layer, m->C);
+            st = im_dn_fail(
+                err, errlen, IM_ERR_FORMAT,
+                "%s:%d: [infomonitor] pid needs a conv-shaped layer with >= 2 feature maps "
+                "and mmi on; layer %d has %zu variable(s)",
+                cfg_path, s->line, s->layer, m->C);
             goto fail;
         }
         im_options o;
@@ -354,7 +360,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         m->Tm = xcalloc(m->C, sizeof *m->Tm, &bad);
         m->Dm = xcalloc(m->C, sizeof *m->Dm, &bad);
         m->factors = xcalloc(3 + 2 * m->C, sizeof *m->factors, &bad);
-        m->it = xcalloc(2 * m->C, sizeof *m->it, &bad);
+        m->map_idx = xcalloc(2 * m->C, sizeof *m->map_idx, &bad);
         m->terms.idx = xcalloc(8 * (m->C + 1), sizeof(uint32_t), &bad);
         if (bad) {
             st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
@@ -365,7 +371,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
             m->Dm[c] = m->Kd + c * nn;
         }
         for (size_t k = 0; k < 2 * m->C; k++)
-            m->it[k] = (uint32_t)(3 + k);
+            m->map_idx[k] = (uint32_t)(3 + k);
         if (m->n > reg->nmax)
             reg->nmax = m->n;
         reg->by_index[s->index] = m;
@@ -374,8 +380,8 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         reg->cap[b].x = xcalloc(reg->nmax * (size_t)net->inputs, sizeof(float), &bad);
         reg->cap[b].y = xcalloc(reg->nmax, sizeof(int32_t), &bad);
         if (reg->softmax >= 0)
-            reg->cap[b].dK = xcalloc(reg->nmax * (size_t)net->layers[reg->softmax].outputs,
-                                     sizeof(float), &bad);
+            reg->cap[b].dK =
+                xcalloc(reg->nmax * (size_t)net->layers[reg->softmax].outputs, sizeof(float), &bad);
     }
     reg->job_rows = xcalloc(reg->nmon, sizeof *reg->job_rows, &bad);
     reg->x_cols = (size_t)net->inputs;
@@ -389,7 +395,8 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         if (g_active[i] == NULL)
             slot = i;
     if (slot < 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_ARG, "more than %d monitored networks at once", IM_MAX_NETS);
+        st = im_dn_fail(err, errlen, IM_ERR_ARG, "more than %d monitored networks at once",
+                        IM_MAX_NETS);
         goto fail;
     }
     if (pthread_mutex_init(&reg->mu, NULL) == 0) {
@@ -443,8 +450,8 @@ const float *im_registry_last_delta(const im_registry *reg, size_t i, size_t *n)
 
 /* Gram matrix of n rows of x (each `cols` floats) with width w, cached for
  * this iteration. */
-static im_status cached_rbf(im_context *ctx, gram_cache *g, size_t iter, const float *x,
-                            size_t n, size_t cols, im_width w)
+static im_status cached_rbf(im_context *ctx, gram_cache *g, size_t iter, const float *x, size_t n,
+                            size_t cols, im_width w)
 {
     if (g->valid && g->iter == iter && g->n == n && g->w.rule == w.rule && g->w.param == w.param)
         return IM_OK;
@@ -486,11 +493,11 @@ static im_width width_for(const im_monitor_spec *s, int error_chain)
 
 static int finite_row(const im_metrics *r)
 {
-    const double v[] = {r->H_X, r->H_T, r->H_Y, r->I_XT, r->I_TY, r->I_delta,
-                        r->rs, r->wnr, r->rs_pct, r->wnr_pct, r->wnr_y};
-    const unsigned bit[] = {IM_HAVE_X, IM_HAVE_T, IM_HAVE_Y, IM_HAVE_IXT, IM_HAVE_ITY,
-                            IM_HAVE_DELTA, IM_HAVE_PID, IM_HAVE_PID, IM_HAVE_PID, IM_HAVE_PID,
-                            IM_HAVE_PID};
+    const double v[] = {r->H_X, r->H_T, r->H_Y,    r->I_XT,    r->I_TY, r->I_delta,
+                        r->rs,  r->wnr, r->rs_pct, r->wnr_pct, r->wnr_y};
+    const unsigned bit[] = {IM_HAVE_X,   IM_HAVE_T,     IM_HAVE_Y,   IM_HAVE_IXT,
+                            IM_HAVE_ITY, IM_HAVE_DELTA, IM_HAVE_PID, IM_HAVE_PID,
+                            IM_HAVE_PID, IM_HAVE_PID,   IM_HAVE_PID};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         if ((r->have & bit[i]) && !isfinite(v[i]))
             return 0;
@@ -518,8 +525,7 @@ static im_status measure_one(im_registry *reg, monitor *m, const mon_capture *ca
                                   m->Kt + c * nn, &r->sigma_t)) != IM_OK)
                 return st;
     if (need_x) {
-        if ((st = cached_rbf(ctx, &reg->gx, it, g->x, n, reg->x_cols,
-                             width_for(s, 0))) != IM_OK)
+        if ((st = cached_rbf(ctx, &reg->gx, it, g->x, n, reg->x_cols, width_for(s, 0))) != IM_OK)
             return st;
         r->sigma_x = reg->gx.sigma;
     }
@@ -568,18 +574,18 @@ static im_status measure_one(im_registry *reg, monitor *m, const mon_capture *ca
         if (shared[v] && !(shared[v]->S_alpha == alpha))
             t_shared[v] = term(tl, &v, 1, UINT32_MAX);
     if (q & (IM_Q_IXT | IM_Q_ITY))
-        tT = term(tl, m->it, m->C, UINT32_MAX);
+        tT = term(tl, m->map_idx, m->C, UINT32_MAX);
     if (q & IM_Q_IXT)
-        tTX = term(tl, m->it, m->C, 0);
+        tTX = term(tl, m->map_idx, m->C, 0);
     if (q & IM_Q_ITY)
-        tTY = term(tl, m->it, m->C, 1);
+        tTY = term(tl, m->map_idx, m->C, 1);
     if (want_d) {
-        tD = term(tl, m->it + m->C, m->C, UINT32_MAX);
-        tDK = term(tl, m->it + m->C, m->C, 2);
+        tD = term(tl, m->map_idx + m->C, m->C, UINT32_MAX);
+        tDK = term(tl, m->map_idx + m->C, m->C, 2);
     }
     double S[8];
-    if (tl->nterm &&
-        (st = im_entropy_products(ctx, f, 3 + 2 * m->C, n, tl->off, tl->idx, tl->nterm, S)) != IM_OK)
+    if (tl->nterm && (st = im_entropy_products(ctx, f, 3 + 2 * m->C, n, tl->off, tl->idx, tl->nterm,
+                                               S)) != IM_OK)
         return st;
     for (int v = 0; v < 3; v++)
         if (t_shared[v] != SIZE_MAX) {
@@ -617,6 +623,17 @@ static im_status measure_one(im_registry *reg, monitor *m, const mon_capture *ca
     return IM_OK;
 }
 
+/* Every requested quantity NaN. */
+static void nan_row(im_metrics *r, unsigned q)
+{
+    r->sigma_x = r->sigma_t = r->sigma_delta = NAN;
+    r->H_X = r->H_T = r->H_Y = r->I_XT = r->I_TY = r->I_delta = NAN;
+    r->rs = r->wnr = r->rs_pct = r->wnr_pct = r->wnr_y = NAN;
+    r->have = ((q & IM_Q_IXT) ? IM_HAVE_X | IM_HAVE_T | IM_HAVE_IXT : 0) |
+              ((q & IM_Q_ITY) ? IM_HAVE_T | IM_HAVE_Y | IM_HAVE_ITY : 0) |
+              ((q & IM_Q_DELTA) ? IM_HAVE_DELTA : 0) | ((q & IM_Q_PID) ? IM_HAVE_PID : 0);
+}
+
 /* Measure the back captures into the job's rows (worker thread). */
 static void run_job(im_registry *reg)
 {
@@ -634,6 +651,12 @@ static void run_job(im_registry *reg)
             continue;
         im_metrics *r = &reg->job_rows[reg->job_nrows++];
         im_status st = measure_one(reg, m, c, g, r);
+        if (st == IM_ERR_ARG) {
+            /* The data made a quantity undefined (the median rule on a layer
+             * whose samples coincide, say): log it as NaN and go on. */
+            nan_row(r, m->spec.quantities);
+            st = IM_OK;
+        }
         if (st != IM_OK) {
             reg->job_st = st;
             snprintf(reg->job_err, sizeof reg->job_err, "monitor %s at iteration %zu: %s",
@@ -714,8 +737,8 @@ im_status im_registry_submit(im_registry *reg, const im_train_point *p, im_metri
     return IM_OK;
 }
 
-im_status im_registry_measure(im_registry *reg, im_metrics *rows, size_t *nrows,
-                              int *nonfinite, char *err, size_t errlen)
+im_status im_registry_measure(im_registry *reg, im_metrics *rows, size_t *nrows, int *nonfinite,
+                              char *err, size_t errlen)
 {
     im_status st = im_registry_submit(reg, NULL, rows, nrows, NULL, nonfinite, err, errlen);
     if (st != IM_OK || *nrows)

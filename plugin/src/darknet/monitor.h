@@ -90,8 +90,8 @@ im_status im_registry_drain(im_registry *reg, im_metrics *rows, size_t *nrows,
 /* Synchronous: measure the captures of the last training step and return
  * their rows (for callers that do not overlap measuring with training;
  * nothing may be pending from submit()). */
-im_status im_registry_measure(im_registry *reg, im_metrics *rows, size_t *nrows,
-                              int *nonfinite, char *err, size_t errlen);
+im_status im_registry_measure(im_registry *reg, im_metrics *rows, size_t *nrows, int *nonfinite,
+                              char *err, size_t errlen);
 
 /* The last captured T and delta_k of monitor i (n rows of `outputs` floats),
  * and the number of rows; for tests. */
