@@ -3,7 +3,7 @@
 wall time per training iteration (train_network plus measurement and CSV)
 without monitors, with the four default monitors (conv1, conv2, fc1, fc2;
 ixt, ity, mmi, delta) every 10 iterations, and every iteration.  One run of
-each, interleaved and repeated (best of 3), timed from the first to the
+each, interleaved and repeated (best of 5), timed from the first to the
 last log line (data loading excluded).
 
 usage: bench_monitor.py [--iters N] [--infomonitor PATH]
@@ -53,7 +53,7 @@ def time_run(exe, data, cfg, log):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--iters", type=int, default=200)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--infomonitor", default=os.path.join(ROOT, "infomonitor"))
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
