@@ -504,6 +504,24 @@ static int finite_row(const im_metrics *r)
     return 1;
 }
 
+/* Gram matrices of the C variables of a capture (n rows of `outputs`
+ * floats, variable c at offset c*d); *sigma gets the mean width over them
+ * (they differ only under the median rule). */
+static im_status maps_gram(im_context *ctx, const monitor *m, const float *cap, im_width w,
+                           double *K, double *sigma)
+{
+    double sum = 0.0, sc;
+    for (size_t c = 0; c < m->C; c++) {
+        im_status st =
+            im_gram_rbf(ctx, cap + c * m->d, m->n, m->d, m->outputs, w, K + c * m->n * m->n, &sc);
+        if (st != IM_OK)
+            return st;
+        sum += sc;
+    }
+    *sigma = sum / (double)m->C;
+    return IM_OK;
+}
+
 static im_status measure_one(im_registry *reg, monitor *m, const mon_capture *cap,
                              const shared_capture *g, im_metrics *r)
 {
@@ -519,11 +537,8 @@ static im_status measure_one(im_registry *reg, monitor *m, const mon_capture *ca
     r->C = m->C;
     int need_x = (q & (IM_Q_IXT | IM_Q_PID)) != 0, need_y = (q & (IM_Q_ITY | IM_Q_PID)) != 0;
     int need_t = (q & (IM_Q_IXT | IM_Q_ITY | IM_Q_PID)) != 0;
-    if (need_t)
-        for (size_t c = 0; c < m->C; c++)
-            if ((st = im_gram_rbf(ctx, cap->t + c * m->d, n, m->d, m->outputs, width_for(s, 0),
-                                  m->Kt + c * nn, &r->sigma_t)) != IM_OK)
-                return st;
+    if (need_t && (st = maps_gram(ctx, m, cap->t, width_for(s, 0), m->Kt, &r->sigma_t)) != IM_OK)
+        return st;
     if (need_x) {
         if ((st = cached_rbf(ctx, &reg->gx, it, g->x, n, reg->x_cols, width_for(s, 0))) != IM_OK)
             return st;
@@ -544,10 +559,8 @@ static im_status measure_one(im_registry *reg, monitor *m, const mon_capture *ca
     int want_d = (q & IM_Q_DELTA) && cap->dk_iter == it && g->dK_iter == it;
     if (want_d) {
         im_width wd = width_for(s, 1);
-        for (size_t c = 0; c < m->C; c++)
-            if ((st = im_gram_rbf(ctx, cap->dk + c * m->d, n, m->d, m->outputs, wd, m->Kd + c * nn,
-                                  &r->sigma_delta)) != IM_OK)
-                return st;
+        if ((st = maps_gram(ctx, m, cap->dk, wd, m->Kd, &r->sigma_delta)) != IM_OK)
+            return st;
         if ((st = cached_rbf(ctx, &reg->gd, it, g->dK, n, reg->dK_cols, wd)) != IM_OK)
             return st;
     }
