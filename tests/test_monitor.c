@@ -84,6 +84,17 @@ static void teardown(fixture *f)
     im_cfg_rewrite_free(&f->rw);
 }
 
+/* Measure the last training step; returns the number of rows. */
+static size_t measure(fixture *f, im_metrics rows[2], int *nonfinite)
+{
+    size_t nr;
+    char err[512];
+    im_status st = im_registry_measure(f->reg, rows, &nr, nonfinite, err, sizeof err);
+    if (st != IM_OK)
+        fail_msg("measure: %s", err);
+    return nr;
+}
+
 /* A batch whose class is the brightest third of the image. */
 static void fill_batch(fixture *f, unsigned step)
 {
@@ -140,9 +151,8 @@ static void taps_see_layer_buffers(void **state)
         }
     }
     im_metrics rows[2];
-    size_t nr;
     int nonfinite;
-    assert_int_equal(im_registry_measure(f.reg, rows, &nr, &nonfinite, err, sizeof err), IM_OK);
+    size_t nr = measure(&f, rows, &nonfinite);
     assert_int_equal(nr, 2);
     assert_false(nonfinite);
     assert_string_equal(rows[0].monitor, "c1");
@@ -152,8 +162,7 @@ static void taps_see_layer_buffers(void **state)
     assert_true(rows[0].have & IM_HAVE_PID);
     assert_false(rows[1].have & IM_HAVE_PID);
     /* A second measure without training has nothing new. */
-    assert_int_equal(im_registry_measure(f.reg, rows, &nr, &nonfinite, err, sizeof err), IM_OK);
-    assert_int_equal(nr, 0);
+    assert_int_equal(measure(&f, rows, &nonfinite), 0);
     teardown(&f);
 }
 
@@ -172,9 +181,8 @@ static void trains_with_finite_metrics(void **state)
             first = loss;
         last = loss;
         im_metrics rows[2];
-        size_t nr;
         int nonfinite;
-        assert_int_equal(im_registry_measure(f.reg, rows, &nr, &nonfinite, err, sizeof err), IM_OK);
+        size_t nr = measure(&f, rows, &nonfinite);
         assert_false(nonfinite);
         for (size_t r = 0; r < nr; r++) {
             const im_metrics *m = &rows[r];
@@ -204,9 +212,8 @@ static void divergence_gives_nan_and_goes_on(void **state)
         fill_batch(&f, it);
         train_network(f.net, f.d);
         im_metrics rows[2];
-        size_t nr;
         int nonfinite;
-        assert_int_equal(im_registry_measure(f.reg, rows, &nr, &nonfinite, err, sizeof err), IM_OK);
+        size_t nr = measure(&f, rows, &nonfinite);
         assert_int_equal(nr, 2);
         saw_nan |= nonfinite;
     }
@@ -226,9 +233,8 @@ static void undefined_width_gives_nan(void **state)
     memset(f.x, 0, sizeof f.x);
     train_network(f.net, f.d);
     im_metrics rows[2];
-    size_t nr;
     int nonfinite;
-    assert_int_equal(im_registry_measure(f.reg, rows, &nr, &nonfinite, err, sizeof err), IM_OK);
+    size_t nr = measure(&f, rows, &nonfinite);
     assert_int_equal(nr, 2);
     assert_true(nonfinite);
     assert_string_equal(rows[1].monitor, "f");
