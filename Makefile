@@ -114,8 +114,12 @@ demo: deps
 	$(MAKE) --no-print-directory all
 	scripts/demo.sh results/demo
 
+$(BUILD)/bench_spectra: $(BUILD)/bench/bench_spectra.o $(NPY_OBJ) $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 bench: deps
-	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory all $(BUILD)/bench_spectra
+	$(BUILD)/bench_spectra
 	$(PYTHON) bench/bench_monitor.py
 
 install: all
