@@ -431,11 +431,6 @@ size_t im_registry_count(const im_registry *reg)
     return reg->nmon;
 }
 
-const im_monitor_spec *im_registry_spec(const im_registry *reg, size_t i)
-{
-    return &reg->mon[i].spec;
-}
-
 const float *im_registry_last_t(const im_registry *reg, size_t i, size_t *n)
 {
     *n = reg->mon[i].n;

@@ -71,7 +71,6 @@ void im_monitor_detach_loss_deltas(network *net, const im_cfg_rewrite *rw);
 void im_registry_free(im_registry *reg);
 
 size_t im_registry_count(const im_registry *reg);
-const im_monitor_spec *im_registry_spec(const im_registry *reg, size_t i);
 
 /* Asynchronous measurement, for a training loop: after each training step,
  * submit() first waits for the measurement submitted before (if any) and
