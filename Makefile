@@ -57,6 +57,31 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The SIMD kernels (one template, plugin/src/backend/simd_spectra.h) need
+# -O3 (loops over lanes become vector instructions) and -fno-math-errno (sqrt
+# without the errno call).  On x86-64 each is built three times, for AVX-512,
+# AVX2 + FMA and the baseline; the back end picks one at run time, so the
+# default build runs on any x86-64.  -Wno-psabi: the vector helpers are
+# static inline, so no call crosses an ABI boundary.
+SIMD_X86 := $(if $(findstring x86_64,$(shell $(CC) -dumpmachine)),1,)
+SIMD_OBJ := $(BUILD)/plugin/src/backend/simd_f32.o $(BUILD)/plugin/src/backend/simd_f64.o
+ifeq ($(SIMD_X86),1)
+SIMD_ISA_OBJ := $(foreach p,f32 f64,$(foreach v,avx2 avx512,$(BUILD)/plugin/src/backend/simd_$(p)_$(v).o))
+SIMD_OBJ += $(SIMD_ISA_OBJ)
+LIB_OBJ  += $(SIMD_ISA_OBJ)
+CPPFLAGS += -DIM_SIMD_X86
+$(BUILD)/plugin/src/backend/simd_%_avx2.o: plugin/src/backend/simd_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -march=x86-64-v3 -MMD -MP -c $< -o $@
+$(BUILD)/plugin/src/backend/simd_%_avx512.o: plugin/src/backend/simd_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -march=x86-64-v4 -MMD -MP -c $< -o $@
+endif
+ifneq ($(DEBUG),1)
+$(SIMD_OBJ): CFLAGS += -O3
+endif
+$(SIMD_OBJ): CFLAGS += -fno-math-errno -Wno-psabi
+
 $(DN_OBJ) $(BUILD)/tests/test_data.o $(BUILD)/tests/test_monitor.o: CPPFLAGS += -I$(DN_INC)
 
 $(BUILD)/libinfomonitor.a: $(LIB_OBJ)

@@ -4,6 +4,7 @@
 #include "backend.h"
 
 im_status im_backend_cpu_ref_create(im_backend **out, char *err, size_t errlen);
+im_status im_backend_cpu_fast_create(im_backend **out, char *err, size_t errlen);
 
 typedef struct {
     const char *name;
@@ -12,6 +13,7 @@ typedef struct {
 
 /* Fastest first: "auto" takes the first one that starts. */
 static const entry k_backends[] = {
+    {"cpu", im_backend_cpu_fast_create},
     {"cpu-ref", im_backend_cpu_ref_create},
 };
 
@@ -29,6 +31,10 @@ im_status im_backend_create(const char *name, im_backend **out, char *err, size_
     for (size_t i = 0; i < nb; i++)
         if (strcmp(name, k_backends[i].name) == 0)
             return k_backends[i].create(out, err, errlen);
-    snprintf(err, errlen, "unknown back end '%s' (known: cpu-ref, auto)", name);
+    size_t len = (size_t)snprintf(err, errlen, "unknown back end '%s' (known:", name);
+    for (size_t i = 0; i < nb && len < errlen; i++)
+        len += (size_t)snprintf(err + len, errlen - len, " %s,", k_backends[i].name);
+    if (len < errlen)
+        snprintf(err + len, errlen - len, " auto)");
     return IM_ERR_BACKEND;
 }

@@ -1,0 +1,243 @@
+/* The fast CPU back end "cpu": the SIMD kernels of simd_spectra.h over
+ * groups of matrices, the groups shared out among threads.
+ *
+ * Precision: alpha >= 1 runs in fp32 (16 matrices per group), alpha < 1 in
+ * fp64 (8 per group); eigenvalue powers, sums and logs are fp64.  Orders
+ * above IM_FAST_MAX_N, and alpha = 2 without eigenvalues (an O(n^2) Frobenius
+ * norm), go to the LAPACKE reference.  A term's result does not depend on
+ * the batch it came in or on the thread that ran it. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "backend.h"
+#include "infomonitor/entropy.h"
+#include "simd.h"
+
+/* Above this order one group's workspace (n^2/2 vectors of 64 bytes) no
+ * longer fits in a core's cache, and LAPACK's blocked reduction wins. */
+#define IM_FAST_MAX_N 256
+
+im_status im_backend_cpu_ref_create(im_backend **out, char *err, size_t errlen);
+
+typedef struct {
+    im_backend base;
+    im_backend *ref;
+    int threads;
+    const im_simd_kernel *f32, *f64;
+} cpu_fast;
+
+typedef struct {
+    const double *const *factors;
+    size_t n, B;
+    const uint32_t *off, *idx;
+    double alpha;
+    double *S, *eig;
+    const im_simd_kernel *kernel;
+    size_t groups;
+    atomic_size_t next;
+    atomic_int nomem;
+    atomic_size_t unconverged; /* first term that did not converge, plus one */
+} job;
+
+static int ascending(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void *run(void *arg)
+{
+    job *j = arg;
+    size_t n = j->n;
+    void *work = aligned_alloc(64, im_simd_work_bytes(n));
+    int lanes = j->kernel->lanes, bad[IM_SIMD_MAX_LANES];
+    double *eig = malloc((size_t)lanes * n * sizeof(double));
+    if (work == NULL || eig == NULL) {
+        atomic_store(&j->nomem, 1);
+        goto out;
+    }
+    for (size_t g; (g = atomic_fetch_add(&j->next, 1)) < j->groups;) {
+        size_t b0 = g * (size_t)lanes;
+        int count = j->B - b0 < (size_t)lanes ? (int)(j->B - b0) : lanes;
+        j->kernel->group(j->factors, n, j->off, j->idx, b0, count, work, eig, bad);
+        for (int q = 0; q < count; q++) {
+            double *lam = eig + (size_t)q * n, *dst = j->eig ? j->eig + (b0 + q) * n : NULL;
+            if (bad[q] == 2) {
+                size_t none = 0;
+                atomic_compare_exchange_strong(&j->unconverged, &none, b0 + q + 1);
+            }
+            if (bad[q]) {
+                j->S[b0 + q] = NAN;
+                for (size_t i = 0; dst != NULL && i < n; i++)
+                    dst[i] = NAN;
+                continue;
+            }
+            /* The products are positive semi-definite (Schur product
+             * theorem) with trace 1, so their eigenvalues form a probability
+             * vector.  In fp32 the computed ones come out down to -n eps32
+             * and sum to 1 +- n eps32; near alpha = 1 that deviation alone
+             * moves S_alpha by alpha/(1-alpha) * n eps32 (1e-4 bits at
+             * alpha = 1.01, n = 128).  So negatives are set to 0 and the
+             * rest rescaled to sum 1, in fp64. */
+            double sum = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                lam[i] = fmax(lam[i], 0.0);
+                sum += lam[i];
+            }
+            for (size_t i = 0; i < n; i++)
+                lam[i] /= sum;
+            j->S[b0 + q] = im_entropy_from_eigenvalues(lam, n, j->alpha);
+            if (dst != NULL) {
+                memcpy(dst, lam, n * sizeof(double));
+                qsort(dst, n, sizeof(double), ascending);
+            }
+        }
+    }
+out:
+    free(work);
+    free(eig);
+    return NULL;
+}
+
+static im_status run_groups(cpu_fast *b, const double *const *factors, size_t n,
+                            const uint32_t *off, const uint32_t *idx, size_t B, double alpha,
+                            double *S, double *eig, char *err, size_t errlen)
+{
+    job j = {.factors = factors, .n = n, .B = B, .off = off, .idx = idx, .alpha = alpha,
+             .S = S, .eig = eig};
+    j.kernel = alpha >= 1.0 ? b->f32 : b->f64;
+    j.groups = (B + (size_t)j.kernel->lanes - 1) / (size_t)j.kernel->lanes;
+    atomic_init(&j.next, 0);
+    atomic_init(&j.nomem, 0);
+    atomic_init(&j.unconverged, 0);
+    size_t nt = (size_t)b->threads < j.groups ? (size_t)b->threads : j.groups;
+    pthread_t tid[64];
+    size_t started = 0;
+    for (; started + 1 < nt && started < 64; started++)
+        if (pthread_create(&tid[started], NULL, run, &j) != 0)
+            break;
+    run(&j);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    if (atomic_load(&j.nomem)) {
+        snprintf(err, errlen, "out of memory for the workspace of order %zu", n);
+        return IM_ERR_NOMEM;
+    }
+    size_t u = atomic_load(&j.unconverged);
+    if (u != 0) {
+        snprintf(err, errlen, "QL iteration did not converge on term %zu (order %zu)", u - 1, n);
+        return IM_ERR_SOLVER;
+    }
+    return IM_OK;
+}
+
+static im_status fast_products(im_backend *self, const double *const *factors, size_t n,
+                               const uint32_t *off, const uint32_t *idx, size_t B, double alpha,
+                               double *S, char *err, size_t errlen)
+{
+    cpu_fast *b = (cpu_fast *)self;
+    if (n > IM_FAST_MAX_N || alpha == 2.0)
+        return b->ref->entropy_products(b->ref, factors, n, off, idx, B, alpha, S, err, errlen);
+    return run_groups(b, factors, n, off, idx, B, alpha, S, NULL, err, errlen);
+}
+
+static im_status fast_batch(im_backend *self, const double *M, size_t B, size_t n, double alpha,
+                            double *S, double *eig, char *err, size_t errlen)
+{
+    cpu_fast *b = (cpu_fast *)self;
+    if (n > IM_FAST_MAX_N || (alpha == 2.0 && eig == NULL) || B > UINT32_MAX - 1)
+        return b->ref->entropy_batch(b->ref, M, B, n, alpha, S, eig, err, errlen);
+    const double **f = malloc(B * sizeof *f);
+    uint32_t *off = malloc((B + 1) * sizeof *off), *idx = malloc(B * sizeof *idx);
+    im_status st = IM_ERR_NOMEM;
+    if (f == NULL || off == NULL || idx == NULL)
+        snprintf(err, errlen, "out of memory for a batch of %zu matrices", B);
+    else {
+        off[0] = 0;
+        for (size_t k = 0; k < B; k++) {
+            f[k] = M + k * n * n;
+            idx[k] = (uint32_t)k;
+            off[k + 1] = (uint32_t)(k + 1);
+        }
+        st = run_groups(b, f, n, off, idx, B, alpha, S, eig, err, errlen);
+    }
+    free(f);
+    free(off);
+    free(idx);
+    return st;
+}
+
+static void fast_destroy(im_backend *self)
+{
+    cpu_fast *b = (cpu_fast *)self;
+    b->ref->destroy(b->ref);
+    free(b);
+}
+
+/* Threads: IM_THREADS when set (1 .. 64), else the online processors. */
+static im_status thread_count(int *out, char *err, size_t errlen)
+{
+    const char *env = getenv("IM_THREADS");
+    if (env != NULL && *env != '\0') {
+        char *end;
+        errno = 0;
+        long t = strtol(env, &end, 10);
+        if (errno != 0 || *end != '\0' || t < 1 || t > 64) {
+            snprintf(err, errlen, "IM_THREADS='%s': expected an integer from 1 to 64", env);
+            return IM_ERR_ARG;
+        }
+        *out = (int)t;
+        return IM_OK;
+    }
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    *out = c < 1 ? 1 : c > 64 ? 64 : (int)c;
+    return IM_OK;
+}
+
+/* The widest instruction set this processor has. */
+static void pick_kernels(cpu_fast *b)
+{
+    b->f32 = &im_simd_f32_generic;
+    b->f64 = &im_simd_f64_generic;
+#ifdef IM_SIMD_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4")) {
+        b->f32 = &im_simd_f32_avx512;
+        b->f64 = &im_simd_f64_avx512;
+    } else if (__builtin_cpu_supports("x86-64-v3")) {
+        b->f32 = &im_simd_f32_avx2;
+        b->f64 = &im_simd_f64_avx2;
+    }
+#endif
+}
+
+im_status im_backend_cpu_fast_create(im_backend **out, char *err, size_t errlen)
+{
+    int threads;
+    im_status st = thread_count(&threads, err, errlen);
+    if (st != IM_OK)
+        return st;
+    cpu_fast *b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        snprintf(err, errlen, "out of memory creating the cpu back end");
+        return IM_ERR_NOMEM;
+    }
+    if ((st = im_backend_cpu_ref_create(&b->ref, err, errlen)) != IM_OK) {
+        free(b);
+        return st;
+    }
+    b->threads = threads;
+    pick_kernels(b);
+    b->base.name = "cpu";
+    b->base.entropy_batch = fast_batch;
+    b->base.entropy_products = fast_products;
+    b->base.destroy = fast_destroy;
+    *out = &b->base;
+    return IM_OK;
+}
