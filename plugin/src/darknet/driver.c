@@ -170,7 +170,8 @@ static im_status accuracy(network *net, const im_dataset *d, int topk, double *t
     return IM_OK;
 }
 
-/* Rows of one measured iteration into the CSV; warn once about NaN. */
+/* Rows of one measured iteration into the CSV; warn once about a NaN
+ * metric or loss. */
 static im_status write_rows(FILE *log, const char *logpath, const im_train_point *p,
                             const im_metrics *rows, size_t nr, int nonfinite, int *warned,
                             char *err, size_t errlen)
@@ -180,10 +181,10 @@ static im_status write_rows(FILE *log, const char *logpath, const im_train_point
         if (st != IM_OK)
             return st;
     }
-    if (nonfinite && !*warned) {
+    if ((nonfinite || !isfinite(p->loss)) && !*warned) {
         fprintf(stderr,
-                "infomonitor: warning: iteration %zu: non-finite activations or errors (loss %f); "
-                "metrics are logged as nan and training goes on\n",
+                "infomonitor: warning: iteration %zu: non-finite loss or metrics (loss %f); "
+                "they are logged as nan and training goes on\n",
                 p->iteration, p->loss);
         *warned = 1;
     }
