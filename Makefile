@@ -62,7 +62,8 @@ $(BUILD)/%.o: %.c
 # without the errno call).  On x86-64 each is built three times, for AVX-512,
 # AVX2 + FMA and the baseline; the back end picks one at run time, so the
 # default build runs on any x86-64.  -Wno-psabi: the vector helpers are
-# static inline, so no call crosses an ABI boundary.
+# static inline, so no call crosses an ABI boundary.  -std=c11 keeps FMA
+# contraction off, so every instruction set gives bit-identical results.
 SIMD_X86 := $(if $(findstring x86_64,$(shell $(CC) -dumpmachine)),1,)
 SIMD_OBJ := $(BUILD)/plugin/src/backend/simd_f32.o $(BUILD)/plugin/src/backend/simd_f64.o
 ifeq ($(SIMD_X86),1)

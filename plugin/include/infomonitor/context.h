@@ -31,8 +31,11 @@ void im_context_destroy(im_context *ctx);
 double im_context_alpha(const im_context *ctx);
 /* Change alpha (> 0). */
 im_status im_context_set_alpha(im_context *ctx, double alpha);
-/* Name of the spectrum back end in use ("cpu-ref", ...). */
+/* Name of the spectrum back end in use ("cpu", "cpu-ref", "cuda"). */
 const char *im_context_backend(const im_context *ctx);
+/* What that back end runs on, for logs: "avx512 kernels, 2 threads",
+ * a GPU's name, ... */
+const char *im_context_backend_detail(const im_context *ctx);
 /* Last error message of this context ("" when none). */
 const char *im_context_error(const im_context *ctx);
 

@@ -13,6 +13,7 @@ typedef struct im_backend im_backend;
 
 struct im_backend {
     const char *name;
+    char detail[96]; /* what it runs on, for logs */
     /* S[b] = S_alpha(M_b / tr M_b), M is B*n*n row-major fp64.  eig (may be
      * NULL) receives B*n ascending eigenvalues of the normalized matrices. */
     im_status (*entropy_batch)(im_backend *self, const double *M, size_t B, size_t n,

@@ -200,21 +200,38 @@ static im_status thread_count(int *out, char *err, size_t errlen)
     return IM_OK;
 }
 
-/* The widest instruction set this processor has. */
-static void pick_kernels(cpu_fast *b)
+/* The kernels of the widest instruction set this processor has, or the
+ * one IM_SIMD names (avx512, avx2, generic) for comparisons. */
+static im_status pick_kernels(cpu_fast *b, char *err, size_t errlen)
 {
-    b->f32 = &im_simd_f32_generic;
-    b->f64 = &im_simd_f64_generic;
+    const struct {
+        const im_simd_kernel *f32, *f64;
+        int ok;
+    } k[] = {
 #ifdef IM_SIMD_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("x86-64-v4")) {
-        b->f32 = &im_simd_f32_avx512;
-        b->f64 = &im_simd_f64_avx512;
-    } else if (__builtin_cpu_supports("x86-64-v3")) {
-        b->f32 = &im_simd_f32_avx2;
-        b->f64 = &im_simd_f64_avx2;
-    }
+        {&im_simd_f32_avx512, &im_simd_f64_avx512, __builtin_cpu_supports("x86-64-v4") > 0},
+        {&im_simd_f32_avx2, &im_simd_f64_avx2, __builtin_cpu_supports("x86-64-v3") > 0},
 #endif
+        {&im_simd_f32_generic, &im_simd_f64_generic, 1},
+    };
+    size_t nk = sizeof k / sizeof k[0];
+    const char *want = getenv("IM_SIMD");
+    for (size_t i = 0; i < nk; i++) {
+        if (want != NULL && *want != '\0' ? strcmp(want, k[i].f32->isa) == 0 : k[i].ok) {
+            if (!k[i].ok) {
+                snprintf(err, errlen, "IM_SIMD='%s': this processor lacks that instruction set",
+                         want);
+                return IM_ERR_ARG;
+            }
+            b->f32 = k[i].f32;
+            b->f64 = k[i].f64;
+            return IM_OK;
+        }
+    }
+    size_t len = (size_t)snprintf(err, errlen, "IM_SIMD='%s': expected one of", want);
+    for (size_t i = 0; i < nk && len < errlen; i++)
+        len += (size_t)snprintf(err + len, errlen - len, " %s", k[i].f32->isa);
+    return IM_ERR_ARG;
 }
 
 im_status im_backend_cpu_fast_create(im_backend **out, char *err, size_t errlen)
@@ -228,12 +245,14 @@ im_status im_backend_cpu_fast_create(im_backend **out, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory creating the cpu back end");
         return IM_ERR_NOMEM;
     }
-    if ((st = im_backend_cpu_ref_create(&b->ref, err, errlen)) != IM_OK) {
+    if ((st = pick_kernels(b, err, errlen)) != IM_OK ||
+        (st = im_backend_cpu_ref_create(&b->ref, err, errlen)) != IM_OK) {
         free(b);
         return st;
     }
     b->threads = threads;
-    pick_kernels(b);
+    snprintf(b->base.detail, sizeof b->base.detail, "%s kernels, %d thread%s", b->f32->isa,
+             threads, threads == 1 ? "" : "s");
     b->base.name = "cpu";
     b->base.entropy_batch = fast_batch;
     b->base.entropy_products = fast_products;

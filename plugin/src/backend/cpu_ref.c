@@ -105,6 +105,7 @@ im_status im_backend_cpu_ref_create(im_backend **out, char *err, size_t errlen)
         return IM_ERR_NOMEM;
     }
     b->base.name = "cpu-ref";
+    snprintf(b->base.detail, sizeof b->base.detail, "LAPACKE dsyevd, fp64");
     b->base.entropy_batch = ref_entropy_batch;
     b->base.entropy_products = im_backend_products_via_batch;
     b->base.destroy = ref_destroy;

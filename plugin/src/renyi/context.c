@@ -123,6 +123,11 @@ const char *im_context_backend(const im_context *ctx)
     return ctx->backend->name;
 }
 
+const char *im_context_backend_detail(const im_context *ctx)
+{
+    return ctx->backend->detail;
+}
+
 const char *im_context_error(const im_context *ctx)
 {
     return ctx == NULL ? "no context" : ctx->err;
