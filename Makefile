@@ -5,7 +5,8 @@
 #   make bench      benchmarks (ratios against a baseline in the same run)
 #   make deps       install missing Debian packages (apt-get)
 #   make install    PREFIX=/usr/local
-# Switches: DEBUG=1 (-O0), SANITIZE=1 (ASan + UBSan), BUILD=dir (object folder).
+# Switches: DEBUG=1 (-O0), SANITIZE=1 (ASan + UBSan), BUILD=dir (object folder),
+#           GPU=0 (no CUDA back end even where nvcc is found).
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -83,6 +84,31 @@ $(SIMD_OBJ): CFLAGS += -O3
 endif
 $(SIMD_OBJ): CFLAGS += -fno-math-errno -Wno-psabi
 
+# CUDA back end: built when nvcc is found (CUDA_HOME/bin/nvcc or on PATH),
+# unless GPU=0.  ASan builds leave it out: ASan's shadow memory and the CUDA
+# driver's address reservations do not mix, and device code is not
+# instrumented anyway.  cudart is linked statically; cuSOLVER (orders above
+# one block's shared memory) is loaded with dlopen when first needed.
+CUDA_HOME ?= /usr/local/cuda
+NVCC      ?= $(firstword $(wildcard $(CUDA_HOME)/bin/nvcc) $(shell command -v nvcc 2>/dev/null))
+GPU       ?= $(if $(NVCC),1,0)
+ifeq ($(SANITIZE),1)
+override GPU := 0
+endif
+# sm_80 (A100), sm_90 (H100/H200) binaries, and PTX for newer cards.
+CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+             -gencode arch=compute_90,code=compute_90
+ifeq ($(GPU),1)
+CUDA_DIR := $(patsubst %/bin/nvcc,%,$(NVCC))
+LIB_OBJ  += $(BUILD)/plugin/src/backend/cuda.o
+CPPFLAGS += -DIM_HAVE_CUDA
+LDLIBS   += -L$(CUDA_DIR)/lib64 -lcudart_static -ldl -lrt -lstdc++
+$(BUILD)/%.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(CUDA_ARCH) -O3 -std=c++17 -Xcompiler -fPIC,-Wall,-Wextra $(CPPFLAGS) \
+		-DIM_CUDA_LIBDIR='"$(CUDA_DIR)/lib64"' -MMD -MP -c $< -o $@
+endif
+
 $(DN_OBJ) $(BUILD)/tests/test_data.o $(BUILD)/tests/test_monitor.o: CPPFLAGS += -I$(DN_INC)
 
 $(BUILD)/libinfomonitor.a: $(LIB_OBJ)
@@ -92,7 +118,7 @@ $(BUILD)/libinfomonitor.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libinfomonitor.so.0 $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/infomonitor.pc: plugin/infomonitor.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|' $< > $@
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBS_PRIVATE@|$(LDLIBS)|' $< > $@
 
 $(BUILD)/infomonitor: $(CLI_OBJ) $(DN_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(DN_LIBS)

@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include "infomonitor/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct im_backend im_backend;
 
 struct im_backend {
@@ -38,5 +42,9 @@ im_status im_backend_products_via_batch(im_backend *self, const double *const *f
 
 /* 1 when every one of the m doubles is finite. */
 int im_all_finite(const double *v, size_t m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,6 +5,16 @@
 
 im_status im_backend_cpu_ref_create(im_backend **out, char *err, size_t errlen);
 im_status im_backend_cpu_fast_create(im_backend **out, char *err, size_t errlen);
+#ifdef IM_HAVE_CUDA
+im_status im_backend_cuda_create(im_backend **out, char *err, size_t errlen);
+#else
+static im_status im_backend_cuda_create(im_backend **out, char *err, size_t errlen)
+{
+    (void)out;
+    snprintf(err, errlen, "back end 'cuda' is not in this build (no nvcc was found, or GPU=0)");
+    return IM_ERR_BACKEND;
+}
+#endif
 
 typedef struct {
     const char *name;
@@ -13,6 +23,7 @@ typedef struct {
 
 /* Fastest first: "auto" takes the first one that starts. */
 static const entry k_backends[] = {
+    {"cuda", im_backend_cuda_create},
     {"cpu", im_backend_cpu_fast_create},
     {"cpu-ref", im_backend_cpu_ref_create},
 };
