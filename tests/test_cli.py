@@ -313,6 +313,18 @@ def good_cases(cli, d, X, T, Y):
         if name == "X T Y":
             extra = substantial
         cli_case(cli, name, args, files, kw, extra)
+    # Every back end against the numpy reference; cuda only where it starts.
+    for be in ("cpu-ref", "cpu"):
+        for a in ("1.01", "0.5"):
+            cli_case(cli, "--backend %s --pid --alpha %s" % (be, a),
+                     [x, t, y, "--pid", "--alpha", a, "--backend", be], [x, t, y],
+                     {"pid": True, "alpha": float(a)}, pid_sums)
+    rc, _, err = run(cli, [x, t, "--backend", "cuda"])
+    if rc == 0:
+        cli_case(cli, "--backend cuda --pid", [x, t, y, "--pid", "--backend", "cuda"],
+                 [x, t, y], {"pid": True}, pid_sums)
+    else:
+        print("# SKIP --backend cuda: %s" % err.strip())
     # T = X itself (one channel of 8x8): I(X;X) = H(X)
     cli_case(cli, "X X (T = X)", [x, x], [x, x], {}, same_as_x)
     for a in ("1.01", "2", "0.5"):
@@ -394,6 +406,7 @@ def bad_cases(cli, d, X, T, Y):
         ("--h-x 0", [x, t, "--h-x", "0"], ["--h-x"]),
         ("--h-t -2", [x, t, "--h-t", "-2"], ["--h-t"]),
         ("unknown flag --bogus", [x, t, "--bogus"], ["--bogus"]),
+        ("unknown back end", [x, t, "--backend", "gpu"], ["--backend gpu"]),
         ("--alpha missing its value", [x, t, "--alpha"], ["--alpha"]),
         ("--sigma-t missing its value", [x, t, "--sigma-t"], ["--sigma-t"]),
         ("too many positionals", [x, t, y, P("extra.npy")], ["extra.npy"]),

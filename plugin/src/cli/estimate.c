@@ -41,7 +41,10 @@ static void help(void)
            "  --pid          redundancy-synergy quantities over all pairs of T's maps\n"
            "                 (Eqs. 11-12; needs C >= 2): pid_x, and pid_y with Y\n"
            "  --flat         treat T as one variable even when it has rank >= 3\n"
-           "  --backend B    spectrum back end: cpu-ref or auto (default auto)\n"
+           "  --backend B    spectrum back end: auto (default: the fastest that starts,\n"
+           "                 cuda, then cpu), cuda, cpu (SIMD engine) or cpu-ref (LAPACKE\n"
+           "                 reference); the environment variable IM_BACKEND sets the\n"
+           "                 default\n"
            "  -h, --help     this text\n"
            "\n"
            "Output keys: n, C, alpha, sigma_x, sigma_t, H_X, H_T, I_XT; with Y also\n"
@@ -229,8 +232,11 @@ int im_cmd_estimate(int argc, char **argv)
     im_context *ctx;
     char err[512];
     im_status st = im_context_create(&o, &ctx, err, sizeof err);
-    if (st != IM_OK)
+    if (st != IM_OK) {
+        if (a.backend != NULL)
+            im_cli_die(VERB, "--backend %s: %s", a.backend, err);
         im_cli_die(VERB, "%s", err);
+    }
 
     size_t n = X.n, nn = n * n;
     im_width wx = a.sigma_x > 0 ? (im_width){IM_WIDTH_FIXED, a.sigma_x}
