@@ -63,7 +63,7 @@ static void indices_and_defaults(void **state)
                                    "[connected]\noutput=3\n"
                                    "[infomonitor]\nevery=5\nsamples=8\nalpha=2\nh=3\n"
                                    "delta_h=0.2\nkernel_width=fixed\nsigma=1.5\n"
-                                   "quantities=ixt,pid , delta\n"
+                                   "quantities=ixt,pid , delta\nbackend=cpu-ref\n"
                                    "[infomonitor]\nname=again\nkernel_width=median\nmedian=0.2\n"
                                    "[softmax]\n");
     assert_int_equal(rw.nlayers, 8);
@@ -78,6 +78,7 @@ static void indices_and_defaults(void **state)
     assert_int_equal(a->rule, IM_WIDTH_SILVERMAN);
     assert_int_equal(a->quantities, IM_Q_IXT | IM_Q_ITY | IM_Q_MMI | IM_Q_DELTA);
     assert_int_equal(a->line, 11);
+    assert_string_equal(a->backend, "auto");
     assert_string_equal(b->name, "fc1");
     assert_int_equal(b->index, 5);
     assert_int_equal(b->layer, 4);
@@ -85,6 +86,7 @@ static void indices_and_defaults(void **state)
     assert_int_equal(b->samples, 8);
     assert_true(b->alpha == 2.0 && b->h == 3.0 && b->delta_h == 0.2 && b->sigma == 1.5);
     assert_int_equal(b->rule, IM_WIDTH_FIXED);
+    assert_string_equal(b->backend, "cpu-ref");
     assert_int_equal(b->quantities, IM_Q_IXT | IM_Q_PID | IM_Q_MMI | IM_Q_DELTA); /* pid implies mmi */
     /* A monitor after a monitor watches the same layer. */
     assert_string_equal(c->name, "again");
@@ -158,6 +160,7 @@ static void errors_name_file_and_line(void **state)
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nsigma=2\n", 9, "only used with");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nmedian=0.1\n", 9, "only used with");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nname=a,b\n", 10, "name = 'a,b'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nbackend=gpu\n", 10, "backend = 'gpu'");
     rewrite_bad("[connected]\noutput=2\n[conection]\n", 9, "unknown section [conection]");
     rewrite_bad("[connected]\noutput=2\n[net]\n", 9, "second [net]");
     /* [net] values Darknet divides by. */

@@ -162,6 +162,20 @@ def main():
         r3 = run("train", data, cfg, "-seed", "8", "-log", f"{d}/other.csv")
         check("another seed gives another loss sequence", loss(r3.stdout) != loss(r.stdout))
 
+        # The monitor's backend option: the LAPACKE reference gives the same
+        # metrics as the default (fastest) back end, within the fp32 engine's
+        # stated 1e-4 bits; the log names the back end.
+        ref = cfg_file(d, "ref.cfg", extra_monitor="backend=cpu-ref\n")
+        rr = run("train", data_file(d, "ref.data", backup=f"{d}/bref"), ref, "-seed", "7",
+                 "-log", f"{d}/ref.csv")
+        check("backend=cpu-ref named in the log", "spectra on cpu-ref" in rr.stderr,
+              rr.stderr[-300:])
+        rref = [x for x in read_csv(f"{d}/ref.csv")[1:] if x[6] == "conv1"]
+        diff = max((abs(float(a[col[c]]) - float(b[col[c]])) for a, b in zip(conv, rref)
+                    for c in num), default=float("inf"))
+        check("backend=cpu-ref agrees with the default within 1e-4 bits",
+              len(rref) == len(conv) and diff <= 1e-4, f"max diff {diff}")
+
         # A monitor after the softmax must not wipe its gradient, with or
         # without measuring.
         tail = f"{d}/tail.cfg"

@@ -143,8 +143,9 @@ static int parse_quantities(const char *v, unsigned *out)
 static im_status monitor_option(im_monitor_spec *m, const char *path, int line, const char *key,
                                 const char *val, unsigned *seen, char *err, size_t errlen)
 {
-    static const char *keys[] = {"name",    "every",        "samples", "alpha",  "h",
-                                 "delta_h", "kernel_width", "sigma",   "median", "quantities"};
+    static const char *keys[] = {"name",   "every",   "samples",      "alpha",
+                                 "h",      "delta_h", "kernel_width", "sigma",
+                                 "median", "quantities", "backend"};
     size_t nk = sizeof keys / sizeof keys[0], k = 0;
     while (k < nk && strcmp(keys[k], key))
         k++;
@@ -152,7 +153,7 @@ static im_status monitor_option(im_monitor_spec *m, const char *path, int line, 
         return im_dn_fail(
             err, errlen, IM_ERR_FORMAT,
             "%s:%d: [infomonitor] unknown key '%s' (known: name, every, samples, alpha, h, "
-            "delta_h, kernel_width, sigma, median, quantities)",
+            "delta_h, kernel_width, sigma, median, quantities, backend)",
             path, line, key);
     if (*seen & (1u << k))
         return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] key '%s' given twice",
@@ -206,9 +207,16 @@ static im_status monitor_option(im_monitor_spec *m, const char *path, int line, 
         bad = parse_pos(val, &m->median) || m->median > 1.0;
         want = "a fraction in (0, 1]";
         break;
-    default:
+    case 9:
         bad = parse_quantities(val, &m->quantities);
         want = "a comma list of distinct ixt, ity, mmi, delta, pid";
+        break;
+    default:
+        bad = strcmp(val, "auto") && strcmp(val, "cuda") && strcmp(val, "cpu") &&
+              strcmp(val, "cpu-ref");
+        want = "auto, cuda, cpu or cpu-ref";
+        if (!bad)
+            strcpy(m->backend, val);
         break;
     }
     if (bad)
@@ -244,6 +252,7 @@ static void spec_default(im_monitor_spec *m)
     m->rule = IM_WIDTH_SILVERMAN;
     m->median = 0.15;
     m->quantities = IM_Q_DEFAULT;
+    strcpy(m->backend, "auto");
 }
 
 /* Checks that need the whole section. */

@@ -37,6 +37,7 @@ typedef struct im_monitor_spec {
     double sigma;        /* fixed sigma (kernel_width=fixed) */
     double median;       /* median fraction (kernel_width=median; 0.15) */
     unsigned quantities; /* IM_Q_* bits */
+    char backend[8];     /* spectrum back end: auto (the fastest), cuda, cpu, cpu-ref */
 } im_monitor_spec;
 
 typedef struct im_cfg_rewrite {

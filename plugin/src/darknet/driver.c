@@ -322,6 +322,17 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
             "%zu monitor(s), seed %llu\n",
             N, net->batch, net->learning_rate, net->momentum, reg ? im_registry_count(reg) : 0,
             (unsigned long long)o->seed);
+    /* Where the spectra run, once per distinct back end. */
+    for (size_t i = 0; reg && i < im_registry_count(reg); i++) {
+        const im_context *c = im_registry_context(reg, i);
+        size_t k = 0;
+        while (k < i && strcmp(im_context_backend(im_registry_context(reg, k)),
+                               im_context_backend(c)))
+            k++;
+        if (k == i)
+            fprintf(stderr, "infomonitor: spectra on %s (%s)\n", im_context_backend(c),
+                    im_context_backend_detail(c));
+    }
     if (log)
         fprintf(stderr, "infomonitor: metrics -> %s\n", logpath);
     size_t pos = 0, epoch_done = (size_t)(*net->seen / N), start_epoch = epoch_done;

@@ -345,9 +345,11 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         im_options o;
         im_options_default(&o);
         o.alpha = s->alpha;
+        o.backend = s->backend;
         char cerr[256];
         if ((st = im_context_create(&o, &m->ctx, cerr, sizeof cerr)) != IM_OK) {
-            st = im_dn_fail(err, errlen, st, "%s:%d: [infomonitor] %s", cfg_path, s->line, cerr);
+            st = im_dn_fail(err, errlen, st, "%s:%d: [infomonitor] backend = %s: %s", cfg_path,
+                            s->line, s->backend, cerr);
             goto fail;
         }
         size_t nn = m->n * m->n;
@@ -429,6 +431,11 @@ fail:
 size_t im_registry_count(const im_registry *reg)
 {
     return reg->nmon;
+}
+
+const im_context *im_registry_context(const im_registry *reg, size_t i)
+{
+    return reg->mon[i].ctx;
 }
 
 const float *im_registry_last_t(const im_registry *reg, size_t i, size_t *n)

@@ -72,6 +72,9 @@ void im_registry_free(im_registry *reg);
 
 size_t im_registry_count(const im_registry *reg);
 
+/* The context of monitor i (its back end, for logs). */
+const im_context *im_registry_context(const im_registry *reg, size_t i);
+
 /* Asynchronous measurement, for a training loop: after each training step,
  * submit() first waits for the measurement submitted before (if any) and
  * returns its rows and the point given with it, then hands this step's

@@ -73,6 +73,12 @@ im_status im_context_create(const im_options *opt, im_context **out, char *errbu
     ctx->alpha = opt->alpha;
     im_status st = im_backend_create(name, &ctx->backend, errbuf, errlen);
     if (st != IM_OK) {
+        if (name != opt->backend && errbuf != NULL && errlen > 0) {
+            /* Say where the name came from. */
+            char why[256];
+            snprintf(why, sizeof why, "%s", errbuf);
+            snprintf(errbuf, errlen, "IM_BACKEND=%s: %s", name, why);
+        }
         free(ctx);
         return st;
     }
