@@ -27,6 +27,11 @@ struct im_backend {
     im_status (*entropy_products)(im_backend *self, const double *const *factors, size_t n,
                                   const uint32_t *off, const uint32_t *idx, size_t B,
                                   double alpha, double *S, char *err, size_t errlen);
+    /* Optional (NULL: the core calls cblas_dsyrk): G = Xc Xc^T, at least its
+     * upper triangle, for centred fp64 data Xc (n*d row-major); G is n*n
+     * row-major. */
+    im_status (*gram)(im_backend *self, const double *Xc, size_t n, size_t d, double *G,
+                      char *err, size_t errlen);
     void (*destroy)(im_backend *self);
 };
 

@@ -11,15 +11,20 @@
  *      (each thread one eigenvalue, so they come out ascending);
  *   4. negatives set to 0, the rest rescaled to sum 1, sum lambda^alpha and
  *      the logarithm in fp64.
+ * Gram matrices: X Xc^T of the centred data by cublasDsyrk (fp64); the core
+ * turns it into distances and the kernel.
+ *
  * Precision: alpha >= 1 runs steps 1-3 in fp32 and alpha < 1 in fp64, as the
  * CPU engine does and for the same reason (lambda^alpha with alpha < 1
  * magnifies the round-off of eigenvalues near 0).  Orders too large for one
- * block's shared memory go to cuSOLVER's dsyevd (fp64, eigenvalues only),
- * loaded with dlopen when first needed.
+ * block's shared memory go to cuSOLVER's dsyevd (fp64, eigenvalues only).
+ * cuBLAS and cuSOLVER are loaded with dlopen when first needed, so that
+ * linking needs only the static CUDA runtime.
  *
  * The back end checks itself when it starts (closed forms and a random term
  * against the host reference); if the GPU disagrees it refuses to start, and
  * "auto" falls back to the CPU engine. */
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <cusolverDn.h>
 #include <dlfcn.h>
@@ -239,6 +244,15 @@ struct solver {
     decltype(&cusolverDnDsyevd) syevd;
 };
 
+/* cuBLAS, loaded for the first Gram matrix. */
+struct blas {
+    void *lib;
+    cublasHandle_t h;
+    decltype(&cublasCreate_v2) create;
+    decltype(&cublasDestroy_v2) destroy;
+    decltype(&cublasDsyrk_v2) syrk;
+};
+
 struct cuda_backend {
     im_backend base;
     im_backend *ref; /* cpu-ref: alpha = 2 without eigenvalues, and the self-check */
@@ -247,8 +261,11 @@ struct cuda_backend {
     double *F, *S, *eig, *work;
     unsigned *off, *idx;
     size_t capF, capS, capEig, capWork, capOff, capIdx;
+    double *X, *G; /* Gram: data and result */
+    size_t capX, capG;
     int *info;
     solver sv;
+    blas bl;
 };
 
 im_status cuda_fail(cudaError_t e, const char *what, char *err, size_t errlen)
@@ -311,14 +328,24 @@ im_status launch(cuda_backend *c, size_t n, const unsigned *off, const unsigned 
     return IM_OK;
 }
 
+/* A CUDA library by its soname, from the loader's path or the toolkit the
+ * build used. */
+void *open_lib(const char *soname)
+{
+    void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", IM_CUDA_LIBDIR, soname);
+        h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    }
+    return h;
+}
+
 im_status load_solver(cuda_backend *c, char *err, size_t errlen)
 {
     if (c->sv.lib != NULL)
         return IM_OK;
-    const char *names[] = {"libcusolver.so.12", IM_CUDA_LIBDIR "/libcusolver.so.12",
-                           "libcusolver.so"};
-    for (size_t i = 0; i < 3 && c->sv.lib == NULL; i++)
-        c->sv.lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    c->sv.lib = open_lib("libcusolver.so.12");
     if (c->sv.lib == NULL) {
         snprintf(err, errlen, "cuda: cannot load cuSOLVER for orders above %d: %s", c->nmax32,
                  dlerror());
@@ -388,6 +415,51 @@ im_status large_entropy(cuda_backend *c, const double *M, size_t n, double alpha
     if (eig != NULL)
         memcpy(eig, w.data(), n * sizeof(double));
     *S = im_entropy_from_eigenvalues(w.data(), n, alpha);
+    return IM_OK;
+}
+
+im_status load_blas(cuda_backend *c, char *err, size_t errlen)
+{
+    if (c->bl.lib != NULL)
+        return IM_OK;
+    c->bl.lib = open_lib("libcublas.so.13");
+    if (c->bl.lib == NULL) {
+        snprintf(err, errlen, "cuda: cannot load cuBLAS for Gram matrices: %s", dlerror());
+        return IM_ERR_BACKEND;
+    }
+    c->bl.create = (decltype(c->bl.create))dlsym(c->bl.lib, "cublasCreate_v2");
+    c->bl.destroy = (decltype(c->bl.destroy))dlsym(c->bl.lib, "cublasDestroy_v2");
+    c->bl.syrk = (decltype(c->bl.syrk))dlsym(c->bl.lib, "cublasDsyrk_v2");
+    if (!c->bl.create || !c->bl.destroy || !c->bl.syrk ||
+        c->bl.create(&c->bl.h) != CUBLAS_STATUS_SUCCESS) {
+        dlclose(c->bl.lib);
+        c->bl.lib = NULL;
+        snprintf(err, errlen, "cuda: cuBLAS could not be started");
+        return IM_ERR_BACKEND;
+    }
+    return IM_OK;
+}
+
+/* G = Xc Xc^T.  Row-major Xc (n x d) is column-major A = Xc^T (d x n), so
+ * G = A^T A; the row-major upper triangle the core reads is the
+ * column-major lower one. */
+im_status cuda_gram(im_backend *self, const double *Xc, size_t n, size_t d, double *G, char *err,
+                    size_t errlen)
+{
+    cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
+    im_status st;
+    if ((st = load_blas(c, err, errlen)) != IM_OK ||
+        (st = grow(&c->X, &c->capX, n * d, err, errlen)) != IM_OK ||
+        (st = grow(&c->G, &c->capG, n * n, err, errlen)) != IM_OK)
+        return st;
+    CK(cudaMemcpy(c->X, Xc, n * d * sizeof(double), cudaMemcpyHostToDevice), "upload");
+    const double one = 1.0, zero = 0.0;
+    if (c->bl.syrk(c->bl.h, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_T, (int)n, (int)d, &one, c->X,
+                   (int)d, &zero, c->G, (int)n) != CUBLAS_STATUS_SUCCESS) {
+        snprintf(err, errlen, "cuda: cublasDsyrk failed for n = %zu, d = %zu", n, d);
+        return IM_ERR_BACKEND;
+    }
+    CK(cudaMemcpy(G, c->G, n * n * sizeof(double), cudaMemcpyDeviceToHost), "download");
     return IM_OK;
 }
 
@@ -479,6 +551,12 @@ void cuda_destroy(im_backend *self)
     cudaFree(c->off);
     cudaFree(c->idx);
     cudaFree(c->info);
+    cudaFree(c->X);
+    cudaFree(c->G);
+    if (c->bl.lib != NULL) {
+        c->bl.destroy(c->bl.h);
+        dlclose(c->bl.lib);
+    }
     if (c->ref != NULL)
         c->ref->destroy(c->ref);
     if (c->sv.lib != NULL) {
@@ -489,10 +567,11 @@ void cuda_destroy(im_backend *self)
 }
 
 /* Closed forms and a random product against the host reference, in both
- * precisions; a GPU that disagrees is not used. */
+ * precisions, and a Gram matrix against a plain loop; a GPU that disagrees
+ * is not used. */
 im_status self_check(cuda_backend *c, char *err, size_t errlen)
 {
-    const size_t n = 64, nn = n * n;
+    const size_t n = 64, nn = n * n, dx = 5;
     std::vector<double> F(3 * nn), x(n);
     unsigned long long s = 88172645463325252ull;
     for (size_t i = 0; i < n; i++) {
@@ -504,6 +583,25 @@ im_status self_check(cuda_backend *c, char *err, size_t errlen)
             F[i * n + j] = i == j;                  /* I/n: log2 64 = 6 */
             F[nn + i * n + j] = (i / 16 == j / 16); /* 4 equal blocks: 2 */
             F[2 * nn + i * n + j] = exp(-(x[i] - x[j]) * (x[i] - x[j]));
+        }
+    std::vector<double> Xc(n * dx), G(nn);
+    for (size_t i = 0; i < n * dx; i++)
+        Xc[i] = x[i % n] - (double)(i % 7);
+    im_status gs = cuda_gram(&c->base, Xc.data(), n, dx, G.data(), err, errlen);
+    if (gs != IM_OK)
+        return gs;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++) {
+            double g = 0.0;
+            for (size_t k = 0; k < dx; k++)
+                g += Xc[i * dx + k] * Xc[j * dx + k];
+            if (!(fabs(G[i * n + j] - g) <= 1e-12 * (1.0 + fabs(g)))) {
+                snprintf(err, errlen,
+                         "cuda: self-check failed (Gram entry %zu,%zu: GPU %.17g, CPU %.17g); "
+                         "not using the GPU",
+                         i, j, G[i * n + j], g);
+                return IM_ERR_BACKEND;
+            }
         }
     const double *f[3] = {F.data(), F.data() + nn, F.data() + 2 * nn};
     const uint32_t off[4] = {0, 1, 2, 4}, idx[4] = {0, 1, 1, 2};
@@ -566,6 +664,7 @@ extern "C" im_status im_backend_cuda_create(im_backend **out, char *err, size_t 
              c->nmax32);
     c->base.entropy_batch = cuda_batch;
     c->base.entropy_products = cuda_products;
+    c->base.gram = cuda_gram;
     c->base.destroy = cuda_destroy;
     im_status st = im_backend_create("cpu-ref", &c->ref, err, errlen);
     if (st == IM_OK && (a1 != cudaSuccess || a2 != cudaSuccess))

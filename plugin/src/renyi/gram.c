@@ -82,9 +82,15 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
         for (size_t i = 0; i < n; i++)
             Xc[i * d + j] = (double)x[i * ld + j] - mean;
     }
-    /* K (upper triangle) = Xc Xc^T, row-major n*n. */
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)d, 1.0, Xc, (int)d, 0.0, K,
-                (int)n);
+    /* K (upper triangle) = Xc Xc^T, row-major n*n: the back end's (cuBLAS
+     * for cuda) or OpenBLAS. */
+    if (ctx->backend->gram != NULL) {
+        im_status st = ctx->backend->gram(ctx->backend, Xc, n, d, K, ctx->err, sizeof ctx->err);
+        if (st != IM_OK)
+            return st;
+    } else
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)d, 1.0, Xc, (int)d, 0.0,
+                    K, (int)n);
     /* Squared distances D_ij = G_ii + G_jj - 2 G_ij, clamped at 0, made symmetric. */
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) {
