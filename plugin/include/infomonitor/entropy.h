@@ -11,8 +11,12 @@
  * alpha = 2 uses tr(A^2) = ||A||_F^2 and needs no eigenvalues.
  *
  * Precision: the reference back end ("cpu-ref") forms products and traces in
- * fp64 and calls LAPACKE_dsyevd (eigenvalues only); the power sum and the
- * logarithm are fp64.  A matrix holding NaN or Inf gives S = NaN. */
+ * fp64 and calls LAPACKE_dsyevd (eigenvalues only).  The fast back ends
+ * ("cpu", "cuda") read the fp64 factors, normalize in fp64, and compute
+ * spectra in fp32 for alpha >= 1 (within 1e-4 bits of cpu-ref) and in fp64
+ * for alpha < 1; they clip negative eigenvalues and rescale the rest to sum
+ * 1.  Power sums and logarithms are fp64 everywhere.  A matrix holding NaN
+ * or Inf gives S = NaN. */
 #ifndef INFOMONITOR_ENTROPY_H
 #define INFOMONITOR_ENTROPY_H
 
