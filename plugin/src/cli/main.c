@@ -20,7 +20,12 @@ static void usage(FILE *f)
             "  estimate   entropies, I(X;T), I(T;Y) and PID pair quantities of .npy arrays\n"
             "\n"
             "Run 'infomonitor <command> --help' for a command's options.\n"
-            "Environment: IM_BACKEND=cpu-ref selects the spectrum back end (default: fastest).\n",
+            "Environment:\n"
+            "  IM_BACKEND=cuda|cpu|cpu-ref  spectrum back end (default: the fastest that\n"
+            "                               starts: cuda, then cpu)\n"
+            "  IM_THREADS=N                 threads of the cpu back end (default: all cores)\n"
+            "  IM_SIMD=avx512|avx2|generic  instruction set of the cpu back end (default:\n"
+            "                               the widest this processor has)\n",
             IM_VERSION);
 }
 
