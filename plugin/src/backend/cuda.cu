@@ -28,6 +28,7 @@
 #include <cuda_runtime.h>
 #include <cusolverDn.h>
 #include <dlfcn.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,24 +73,30 @@ __device__ double block_min(double x, double *red)
     return s;
 }
 
-/* Shared memory of one block: A (n x (n+1)), v, w, d, e, e^2 (n each) in T,
- * then 32 doubles for reductions. */
+/* Shared memory of one block: A (n x (n|1), bounded by n x (n+1)), v, w, d,
+ * e, e^2 (n each) in T, then 32 doubles for reductions. */
 template <typename T> __host__ __device__ size_t smem_bytes(int n)
 {
     size_t b = ((size_t)n * (n + 1) + 5 * (size_t)n) * sizeof(T);
     return (b + 7) / 8 * 8 + 32 * sizeof(double);
 }
 
-/* Number of eigenvalues of the tridiagonal (d, e2 = e^2) below x. */
+/* Number of eigenvalues of the tridiagonal (d, e2 = e^2) below x.  A pivot
+ * smaller than pivmin is replaced by -pivmin before it is counted, as in
+ * LAPACK's dlaebz: a pivot of exactly 0 (x equal to an eigenvalue of a
+ * leading block, common with the constant diagonals of RBF Gram matrices)
+ * then counts once, not zero times. */
 template <typename T> __device__ int sturm_count(const T *d, const T *e2, int n, T x)
 {
     const T pivmin = sizeof(T) == 4 ? (T)1e-30 : (T)1e-290;
     T q = d[0] - x;
+    if (fabs(q) < pivmin)
+        q = -pivmin;
     int c = q < 0;
     for (int i = 1; i < n; i++) {
+        q = d[i] - x - e2[i - 1] / q;
         if (fabs(q) < pivmin)
             q = -pivmin;
-        q = d[i] - x - e2[i - 1] / q;
         c += q < 0;
     }
     return c;
@@ -106,7 +113,7 @@ __global__ void __launch_bounds__(kMaxThreads)
 {
     extern __shared__ double smem_d[];
     T *A = reinterpret_cast<T *>(smem_d);
-    const int ld = n + 1;
+    const int ld = n | 1; /* odd: each thread's row starts in another bank */
     T *v = A + (size_t)n * ld, *w = v + n, *d = w + n, *e = d + n, *e2 = e + n;
     double *red = smem_d + (smem_bytes<T>(n) / 8 - 32);
     const int t = threadIdx.x;
@@ -221,13 +228,15 @@ __global__ void __launch_bounds__(kMaxThreads)
         }
     double lam = row ? fmax((double)(lo + (hi - lo) / 2), 0.0) : 0.0;
 
-    /* 4. Entropy in fp64. */
+    /* 4. Entropy in fp64, with im_entropy_from_eigenvalues's rule:
+     * eigenvalues at or below n eps64 max(lambda) count as 0. */
     double sum = block_sum(lam, red);
     lam /= sum;
     if (eig != NULL && row)
         eig[(size_t)b * n + t] = lam;
+    double cut = (double)n * DBL_EPSILON * -block_min(-lam, red);
     double term = 0.0;
-    if (lam > 0.0)
+    if (lam > cut)
         term = alpha == 1.0 ? -lam * log2(lam) : pow(lam, alpha);
     double acc = block_sum(term, red);
     if (t == 0)
@@ -255,6 +264,7 @@ struct blas {
 
 struct cuda_backend {
     im_backend base;
+    int dev;         /* the device current at creation; every entry point selects it */
     im_backend *ref; /* cpu-ref: alpha = 2 without eigenvalues, and the self-check */
     int nmax32, nmax64; /* largest order one block holds, fp32 / fp64 */
     /* device buffers, grown on demand */
@@ -310,6 +320,7 @@ im_status launch(cuda_backend *c, size_t n, const unsigned *off, const unsigned 
     bool f32 = alpha >= 1.0;
     size_t smem = f32 ? smem_bytes<float>((int)n) : smem_bytes<double>((int)n);
     double *de = eig ? c->eig : NULL;
+    (void)cudaGetLastError(); /* clear an error an earlier call already reported */
     /* Grid x is at most 2^31 - 1 blocks. */
     const size_t slice = (size_t)1 << 30;
     for (size_t b0 = 0; b0 < B; b0 += slice) {
@@ -347,8 +358,7 @@ im_status load_solver(cuda_backend *c, char *err, size_t errlen)
         return IM_OK;
     c->sv.lib = open_lib("libcusolver.so.12");
     if (c->sv.lib == NULL) {
-        snprintf(err, errlen, "cuda: cannot load cuSOLVER for orders above %d: %s", c->nmax32,
-                 dlerror());
+        snprintf(err, errlen, "cuda: cannot load cuSOLVER: %s", dlerror());
         return IM_ERR_BACKEND;
     }
     c->sv.create = (decltype(c->sv.create))dlsym(c->sv.lib, "cusolverDnCreate");
@@ -447,6 +457,7 @@ im_status cuda_gram(im_backend *self, const double *Xc, size_t n, size_t d, doub
                     size_t errlen)
 {
     cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
+    CK(cudaSetDevice(c->dev), "cudaSetDevice");
     im_status st;
     if ((st = load_blas(c, err, errlen)) != IM_OK ||
         (st = grow(&c->X, &c->capX, n * d, err, errlen)) != IM_OK ||
@@ -475,6 +486,7 @@ im_status cuda_products(im_backend *self, const double *const *factors, size_t n
                         double *S, char *err, size_t errlen)
 {
     cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
+    CK(cudaSetDevice(c->dev), "cudaSetDevice");
     if (alpha == 2.0)
         return c->ref->entropy_products(c->ref, factors, n, off, idx, B, alpha, S, err, errlen);
     if ((int)n > nmax(c, alpha))
@@ -508,9 +520,13 @@ im_status cuda_batch(im_backend *self, const double *M, size_t B, size_t n, doub
 {
     cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
     size_t nn = n * n;
+    CK(cudaSetDevice(c->dev), "cudaSetDevice");
     if (alpha == 2.0 && eig == NULL)
         return c->ref->entropy_batch(c->ref, M, B, n, alpha, S, eig, err, errlen);
     if ((int)n > nmax(c, alpha)) {
+        /* Without cuSOLVER, large orders stay on the host. */
+        if (load_solver(c, err, errlen) != IM_OK)
+            return c->ref->entropy_batch(c->ref, M, B, n, alpha, S, eig, err, errlen);
         for (size_t k = 0; k < B; k++) {
             im_status st = large_entropy(c, M + k * nn, n, alpha, S + k, eig ? eig + k * n : NULL,
                                          err, errlen);
@@ -566,9 +582,20 @@ void cuda_destroy(im_backend *self)
     free(c);
 }
 
-/* Closed forms and a random product against the host reference, in both
- * precisions, and a Gram matrix against a plain loop; a GPU that disagrees
- * is not used. */
+im_status check_failed(const char *what, double alpha, int term, double got, double want,
+                       char *err, size_t errlen)
+{
+    snprintf(err, errlen,
+             "cuda: self-check failed (%s, alpha %.2f, term %d: GPU %.9g, expected %.9g); not "
+             "using the GPU",
+             what, alpha, term, got, want);
+    return IM_ERR_BACKEND;
+}
+
+/* The GPU against closed forms and the host reference, in both precisions
+ * (alpha 1.01 in fp32; 0.5 and 0.25, which magnify round-off near 0, in
+ * fp64), and its Gram matrix against a plain loop.  A GPU that disagrees
+ * is not used.  Without cuBLAS the Gram matrices stay on the host. */
 im_status self_check(cuda_backend *c, char *err, size_t errlen)
 {
     const size_t n = 64, nn = n * n, dx = 5;
@@ -581,48 +608,51 @@ im_status self_check(cuda_backend *c, char *err, size_t errlen)
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++) {
             F[i * n + j] = i == j;                  /* I/n: log2 64 = 6 */
-            F[nn + i * n + j] = (i / 16 == j / 16); /* 4 equal blocks: 2 */
+            F[nn + i * n + j] = (i / 16 == j / 16); /* 4 equal blocks, rank 4: 2 */
             F[2 * nn + i * n + j] = exp(-(x[i] - x[j]) * (x[i] - x[j]));
         }
-    std::vector<double> Xc(n * dx), G(nn);
-    for (size_t i = 0; i < n * dx; i++)
-        Xc[i] = x[i % n] - (double)(i % 7);
-    im_status gs = cuda_gram(&c->base, Xc.data(), n, dx, G.data(), err, errlen);
-    if (gs != IM_OK)
-        return gs;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i; j < n; j++) {
-            double g = 0.0;
-            for (size_t k = 0; k < dx; k++)
-                g += Xc[i * dx + k] * Xc[j * dx + k];
-            if (!(fabs(G[i * n + j] - g) <= 1e-12 * (1.0 + fabs(g)))) {
-                snprintf(err, errlen,
-                         "cuda: self-check failed (Gram entry %zu,%zu: GPU %.17g, CPU %.17g); "
-                         "not using the GPU",
-                         i, j, G[i * n + j], g);
-                return IM_ERR_BACKEND;
+    if (load_blas(c, err, errlen) != IM_OK)
+        c->base.gram = NULL;
+    else {
+        std::vector<double> Xc(n * dx), G(nn);
+        for (size_t i = 0; i < n * dx; i++)
+            Xc[i] = x[i % n] - (double)(i % 7);
+        im_status gs = cuda_gram(&c->base, Xc.data(), n, dx, G.data(), err, errlen);
+        if (gs != IM_OK)
+            return gs;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i; j < n; j++) {
+                double g = 0.0;
+                for (size_t k = 0; k < dx; k++)
+                    g += Xc[i * dx + k] * Xc[j * dx + k];
+                if (!(fabs(G[i * n + j] - g) <= 1e-12 * (1.0 + fabs(g))))
+                    return check_failed("Gram entry", 0.0, (int)(i * n + j), G[i * n + j], g, err,
+                                        errlen);
             }
-        }
+    }
+    /* Terms: I, the blocks, blocks o RBF (n = 64); [[1,.5],[.5,1]], whose
+     * first Sturm pivot at the midpoint is exactly 0 (n = 2). */
     const double *f[3] = {F.data(), F.data() + nn, F.data() + 2 * nn};
-    const uint32_t off[4] = {0, 1, 2, 4}, idx[4] = {0, 1, 1, 2};
-    const double alphas[2] = {1.01, 0.5}, closed[2] = {6.0, 2.0};
-    for (int a = 0; a < 2; a++) {
-        double got[3], want[3];
+    const uint32_t off[4] = {0, 1, 2, 4}, idx[4] = {0, 1, 1, 2}, off2[2] = {0, 1}, idx2[1] = {0};
+    const double two[4] = {1.0, 0.5, 0.5, 1.0}, *f2[1] = {two};
+    const double alphas[3] = {1.01, 0.5, 0.25};
+    for (int a = 0; a < 3; a++) {
+        double al = alphas[a], tol = al >= 1.0 ? 1e-4 : 1e-6;
+        double got[4], want[4];
         im_status st;
-        if ((st = c->ref->entropy_products(c->ref, f, n, off, idx, 3, alphas[a], want, err,
-                                           errlen)) != IM_OK ||
-            (st = cuda_products(&c->base, f, n, off, idx, 3, alphas[a], got, err, errlen)) !=
+        if ((st = c->ref->entropy_products(c->ref, f, n, off, idx, 3, al, want, err, errlen)) !=
+                IM_OK ||
+            (st = cuda_products(&c->base, f, n, off, idx, 3, al, got, err, errlen)) != IM_OK ||
+            (st = cuda_products(&c->base, f2, 2, off2, idx2, 1, al, got + 3, err, errlen)) !=
                 IM_OK)
             return st;
-        for (int k = 0; k < 3; k++) {
-            double tol = alphas[a] >= 1.0 ? 1e-4 : 1e-3;
-            if (!(fabs(got[k] - want[k]) <= tol) || (k < 2 && !(fabs(got[k] - closed[k]) <= tol))) {
-                snprintf(err, errlen,
-                         "cuda: self-check failed (alpha %.2f, term %d: GPU %.9g, CPU %.9g); "
-                         "not using the GPU",
-                         alphas[a], k, got[k], want[k]);
-                return IM_ERR_BACKEND;
-            }
+        want[3] = log2(pow(0.75, al) + pow(0.25, al)) / (1.0 - al);
+        const double closed[2] = {6.0, 2.0};
+        for (int k = 0; k < 4; k++) {
+            if (!(fabs(got[k] - want[k]) <= tol))
+                return check_failed("against the host", al, k, got[k], want[k], err, errlen);
+            if (k < 2 && !(fabs(got[k] - closed[k]) <= tol))
+                return check_failed("closed form", al, k, got[k], closed[k], err, errlen);
         }
     }
     return IM_OK;
@@ -640,13 +670,16 @@ extern "C" im_status im_backend_cuda_create(im_backend **out, char *err, size_t 
                  e != cudaSuccess ? cudaGetErrorString(e) : "no device");
         return IM_ERR_BACKEND;
     }
+    int dev = 0;
+    CK(cudaGetDevice(&dev), "cudaGetDevice");
     cudaDeviceProp prop;
-    CK(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+    CK(cudaGetDeviceProperties(&prop, dev), "cudaGetDeviceProperties");
     cuda_backend *c = (cuda_backend *)calloc(1, sizeof *c);
     if (c == NULL) {
         snprintf(err, errlen, "out of memory creating the cuda back end");
         return IM_ERR_NOMEM;
     }
+    c->dev = dev;
     size_t optin = prop.sharedMemPerBlockOptin;
     c->nmax32 = c->nmax64 = 1;
     while (c->nmax32 < kMaxThreads && smem_bytes<float>(c->nmax32 + 1) <= optin)
