@@ -1,13 +1,13 @@
 /* The fast CPU back end "cpu": the SIMD kernels of simd_spectra.h over
  * groups of matrices, the groups shared out among threads.
  *
- * Precision: alpha >= 1 runs in fp32 (16 matrices per group), alpha < 1 in
- * fp64 (8 per group); eigenvalue powers, sums and logs are fp64.  Orders
+ * Precision: alpha >= 1 runs in fp32, alpha < 1 in fp64 (16 or 8 matrices
+ * per group with AVX-512, 8 or 4 with AVX2, 4 or 2 otherwise); eigenvalue
+ * powers, sums and logs are fp64.  Orders
  * above IM_FAST_MAX_N, and alpha = 2 without eigenvalues (an O(n^2) Frobenius
  * norm), go to the LAPACKE reference.  A term's result does not depend on
  * the batch it came in or on the thread that ran it. */
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
