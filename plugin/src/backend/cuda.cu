@@ -3,8 +3,8 @@
  *
  * Per block (blockDim = n rounded up to a warp, thread t owns row t):
  *   1. the Hadamard product of the term's factors, divided by its trace, into
- *      shared memory (row-major, leading dimension n+1 so that the threads of
- *      a warp, each reading its own row, hit different banks);
+ *      shared memory (row-major, odd leading dimension n|1 so that the
+ *      threads of a warp, each reading its own row, hit different banks);
  *   2. Householder reduction to tridiagonal form (unblocked, like LAPACK's
  *      sytd2 on the lower triangle, the full matrix kept symmetric);
  *   3. eigenvalue t of the tridiagonal matrix by bisection on Sturm counts
@@ -262,6 +262,23 @@ struct blas {
     decltype(&cublasDsyrk_v2) syrk;
 };
 
+/* Selects a device for a scope and gives the caller's back at its end. */
+struct device_guard {
+    int prev = -1;
+    cudaError_t e;
+    explicit device_guard(int dev)
+    {
+        e = cudaGetDevice(&prev);
+        if (e == cudaSuccess)
+            e = cudaSetDevice(dev);
+    }
+    ~device_guard()
+    {
+        if (prev >= 0)
+            cudaSetDevice(prev);
+    }
+};
+
 struct cuda_backend {
     im_backend base;
     int dev;         /* the device current at creation; every entry point selects it */
@@ -274,6 +291,7 @@ struct cuda_backend {
     double *X, *G; /* Gram: data and result */
     size_t capX, capG;
     int *info;
+    bool sv_failed; /* cuSOLVER would not load: large orders stay on the host */
     solver sv;
     blas bl;
 };
@@ -457,7 +475,8 @@ im_status cuda_gram(im_backend *self, const double *Xc, size_t n, size_t d, doub
                     size_t errlen)
 {
     cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
-    CK(cudaSetDevice(c->dev), "cudaSetDevice");
+    device_guard dg(c->dev);
+    CK(dg.e, "cudaSetDevice");
     im_status st;
     if ((st = load_blas(c, err, errlen)) != IM_OK ||
         (st = grow(&c->X, &c->capX, n * d, err, errlen)) != IM_OK ||
@@ -486,7 +505,8 @@ im_status cuda_products(im_backend *self, const double *const *factors, size_t n
                         double *S, char *err, size_t errlen)
 {
     cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
-    CK(cudaSetDevice(c->dev), "cudaSetDevice");
+    device_guard dg(c->dev);
+    CK(dg.e, "cudaSetDevice");
     if (alpha == 2.0)
         return c->ref->entropy_products(c->ref, factors, n, off, idx, B, alpha, S, err, errlen);
     if ((int)n > nmax(c, alpha))
@@ -520,12 +540,13 @@ im_status cuda_batch(im_backend *self, const double *M, size_t B, size_t n, doub
 {
     cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
     size_t nn = n * n;
-    CK(cudaSetDevice(c->dev), "cudaSetDevice");
+    device_guard dg(c->dev);
+    CK(dg.e, "cudaSetDevice");
     if (alpha == 2.0 && eig == NULL)
         return c->ref->entropy_batch(c->ref, M, B, n, alpha, S, eig, err, errlen);
     if ((int)n > nmax(c, alpha)) {
         /* Without cuSOLVER, large orders stay on the host. */
-        if (load_solver(c, err, errlen) != IM_OK)
+        if (c->sv_failed || (c->sv_failed = load_solver(c, err, errlen) != IM_OK))
             return c->ref->entropy_batch(c->ref, M, B, n, alpha, S, eig, err, errlen);
         for (size_t k = 0; k < B; k++) {
             im_status st = large_entropy(c, M + k * nn, n, alpha, S + k, eig ? eig + k * n : NULL,
@@ -560,6 +581,7 @@ im_status cuda_batch(im_backend *self, const double *M, size_t B, size_t n, doub
 void cuda_destroy(im_backend *self)
 {
     cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
+    device_guard dg(c->dev);
     cudaFree(c->F);
     cudaFree(c->S);
     cudaFree(c->eig);
@@ -593,8 +615,8 @@ im_status check_failed(const char *what, double alpha, int term, double got, dou
 }
 
 /* The GPU against closed forms and the host reference, in both precisions
- * (alpha 1.01 in fp32; 0.5 and 0.25, which magnify round-off near 0, in
- * fp64), and its Gram matrix against a plain loop.  A GPU that disagrees
+ * (alpha 1.01 and 1 in fp32; 0.5 and 0.25, which magnify round-off near 0,
+ * in fp64), and its Gram matrix against a plain loop.  A GPU that disagrees
  * is not used.  Without cuBLAS the Gram matrices stay on the host. */
 im_status self_check(cuda_backend *c, char *err, size_t errlen)
 {
@@ -611,9 +633,13 @@ im_status self_check(cuda_backend *c, char *err, size_t errlen)
             F[nn + i * n + j] = (i / 16 == j / 16); /* 4 equal blocks, rank 4: 2 */
             F[2 * nn + i * n + j] = exp(-(x[i] - x[j]) * (x[i] - x[j]));
         }
-    if (load_blas(c, err, errlen) != IM_OK)
+    if (load_blas(c, err, errlen) != IM_OK) {
         c->base.gram = NULL;
-    else {
+        size_t len = strlen(c->base.detail);
+        snprintf(c->base.detail + len, sizeof c->base.detail - len, ", Gram matrices on the host");
+        if (errlen > 0)
+            err[0] = '\0';
+    } else {
         std::vector<double> Xc(n * dx), G(nn);
         for (size_t i = 0; i < n * dx; i++)
             Xc[i] = x[i % n] - (double)(i % 7);
@@ -635,8 +661,8 @@ im_status self_check(cuda_backend *c, char *err, size_t errlen)
     const double *f[3] = {F.data(), F.data() + nn, F.data() + 2 * nn};
     const uint32_t off[4] = {0, 1, 2, 4}, idx[4] = {0, 1, 1, 2}, off2[2] = {0, 1}, idx2[1] = {0};
     const double two[4] = {1.0, 0.5, 0.5, 1.0}, *f2[1] = {two};
-    const double alphas[3] = {1.01, 0.5, 0.25};
-    for (int a = 0; a < 3; a++) {
+    const double alphas[4] = {1.01, 1.0, 0.5, 0.25};
+    for (int a = 0; a < 4; a++) {
         double al = alphas[a], tol = al >= 1.0 ? 1e-4 : 1e-6;
         double got[4], want[4];
         im_status st;
