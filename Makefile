@@ -171,7 +171,7 @@ $(BUILD)/bench_spectra: $(BUILD)/bench/bench_spectra.o $(NPY_OBJ) $(BUILD)/libin
 
 bench: deps
 	$(MAKE) --no-print-directory all $(BUILD)/bench_spectra
-	$(BUILD)/bench_spectra
+	PYTHON=$(PYTHON) $(BUILD)/bench_spectra
 	$(PYTHON) bench/bench_monitor.py
 
 install: all

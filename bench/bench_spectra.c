@@ -14,7 +14,8 @@
  * cuda, at most 16384 for cpu, 600 for cpu-ref and 200 for numpy (the slow
  * ones would take minutes on all 130,816 pairs of C = 512).
  *
- * usage: bench_spectra [--numpy SCRIPT] [--peers SCRIPT] [--max-n N] */
+ * usage: bench_spectra [--numpy SCRIPT] [--peers SCRIPT] [--max-n N]
+ * The scripts run under $PYTHON (default /usr/bin/python3). */
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -66,13 +67,21 @@ static im_context *context(const char *engine)
     return im_context_create(&o, &ctx, err, sizeof err) == IM_OK ? ctx : NULL;
 }
 
+/* The Python with numpy (and, on a GPU machine, JAX and CuPy): $PYTHON, or
+ * Debian's. */
+static const char *python(void)
+{
+    const char *p = getenv("PYTHON");
+    return p != NULL && *p != '\0' ? p : "/usr/bin/python3";
+}
+
 /* Numpy baseline on the first k pairs: pairs/s, and its entropies in S
  * (2k values), read from the script's JSON. */
 static double run_numpy(const char *script, const char *dir, double sx, double st, size_t k,
                         double *S)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s/X.npy %s/T.npy %.17g %.17g %zu 1.01", script,
+    snprintf(cmd, sizeof cmd, "%s %s %s/X.npy %s/T.npy %.17g %.17g %zu 1.01", python(), script,
              dir, dir, sx, st, k);
     FILE *p = popen(cmd, "r");
     if (p == NULL)
@@ -101,8 +110,8 @@ static double run_numpy(const char *script, const char *dir, double sx, double s
 static void run_peers(const char *script, const char *dir, double sx, double st, size_t k)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "python3 %s %s/X.npy %s/T.npy %.17g %.17g %zu 1.01", script, dir,
-             dir, sx, st, k);
+    snprintf(cmd, sizeof cmd, "%s %s %s/X.npy %s/T.npy %.17g %.17g %zu 1.01", python(), script,
+             dir, dir, sx, st, k);
     fflush(stdout);
     if (system(cmd) != 0)
         printf("         (%s failed)\n", script);
@@ -231,12 +240,15 @@ int main(int argc, char **argv)
                 rate[e] = (double)(K * reps) / (t1 - t0);
             im_context_destroy(ctx);
         }
-        double *Snp = malloc(2 * NUMPY_PAIRS * sizeof(double));
+        double *Snp = calloc(2 * NUMPY_PAIRS, sizeof(double));
         size_t kn = P < NUMPY_PAIRS ? P : NUMPY_PAIRS;
         double np_rate = run_numpy(script, dir, sx, st, kn, Snp), worst = 0;
         for (size_t i = 0; i < 2 * kn; i++)
             worst = fmax(worst, fabs(Snp[i] - Sref[i]));
-        if (!(worst <= 1e-4)) {
+        if (isnan(np_rate))
+            fprintf(stderr, "bench_spectra: the numpy baseline (%s under %s) failed\n", script,
+                    python());
+        else if (!(worst <= 1e-4)) {
             fprintf(stderr, "bench_spectra: numpy disagrees with cpu-ref by %g bits\n", worst);
             np_rate = NAN;
         }
