@@ -129,7 +129,7 @@ static size_t all_terms(uint32_t *off, uint32_t *idx)
 static void products_agree(void **state)
 {
     const engine *e = *state;
-    static const size_t ns[] = {2, 3, 7, 64, 128, 300};
+    static const size_t ns[] = {2, 3, 7, 64, 128, 256, 300};
     uint32_t off[64], idx[128];
     size_t B = all_terms(off, idx);
     double worst[N_ALPHAS] = {0};
