@@ -1,5 +1,6 @@
 # Infomonitor: build, test, demo.
-#   make            library (static + shared), infomonitor.pc and ./infomonitor
+#   make            library (static + shared), infomonitor.pc, the Darknet adapter
+#                   libinfomonitor-darknet.so and ./infomonitor
 #   make demo       the main job end to end (installs what is missing)
 #   make test       unit tests, an ASan/UBSan build of them, CLI tests against numpy
 #   make bench      benchmarks (ratios against a baseline in the same run)
@@ -33,11 +34,13 @@ endif
 
 CPPFLAGS += -Iplugin/include -Iplugin/src -D_POSIX_C_SOURCE=200809L
 CFLAGS   ?= $(OPT) -g
-CFLAGS   += -std=c11 -Wall -Wextra -fPIC $(SANFLAGS)
+CFLAGS   += -std=c11 -Wall -Wextra -fPIC -fvisibility=hidden $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS) -pthread
 LDLIBS    = -llapacke -lopenblas -lm
 
-LIB_SRC  := $(wildcard plugin/src/renyi/*.c plugin/src/backend/*.c)
+VERSION  := $(shell sed -n 's/^\#define IM_VERSION "\(.*\)"/\1/p' plugin/include/infomonitor/version.h)
+
+LIB_SRC  := $(wildcard plugin/src/renyi/*.c plugin/src/backend/*.c plugin/src/util/*.c)
 CLI_SRC  := $(wildcard plugin/src/cli/*.c)
 DN_SRC   := $(wildcard plugin/src/darknet/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -105,8 +108,13 @@ CPPFLAGS += -DIM_HAVE_CUDA
 LDLIBS   += -L$(CUDA_DIR)/lib64 -lcudart_static -ldl -lrt -lstdc++
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) $(CUDA_ARCH) -O3 -std=c++17 -Xcompiler -fPIC,-Wall,-Wextra $(CPPFLAGS) \
+	$(NVCC) $(CUDA_ARCH) -O3 -std=c++17 -Xcompiler -fPIC,-Wall,-Wextra,-fvisibility=hidden $(CPPFLAGS) \
 		-DIM_CUDA_LIBDIR='"$(CUDA_DIR)/lib64"' -MMD -MP -c $< -o $@
+endif
+
+ifeq ($(MAKELEVEL),0)
+$(info infomonitor $(VERSION): CUDA back end $(if $(filter 1,$(GPU)),on ($(NVCC)),off); \
+cpu kernels $(if $(SIMD_X86),avx512 avx2 generic (picked at run time),generic))
 endif
 
 $(DN_OBJ) $(BUILD)/tests/test_data.o $(BUILD)/tests/test_monitor.o: CPPFLAGS += -I$(DN_INC)
@@ -114,17 +122,29 @@ $(DN_OBJ) $(BUILD)/tests/test_data.o $(BUILD)/tests/test_monitor.o: CPPFLAGS += 
 $(BUILD)/libinfomonitor.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
-$(BUILD)/libinfomonitor.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libinfomonitor.so.0 $(LDFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/libinfomonitor.so: $(LIB_OBJ) plugin/libinfomonitor.map
+	$(CC) -shared -Wl,-soname,libinfomonitor.so.0 -Wl,--version-script,plugin/libinfomonitor.map \
+	    $(LDFLAGS) $(LIB_OBJ) -o $@ $(LDLIBS)
 
-$(BUILD)/infomonitor.pc: plugin/infomonitor.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBS_PRIVATE@|$(LDLIBS)|' $< > $@
+$(BUILD)/infomonitor.pc: plugin/infomonitor.pc.in plugin/include/infomonitor/version.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS_PRIVATE@|$(LDLIBS)|' $< > $@
 
-$(BUILD)/infomonitor: $(CLI_OBJ) $(DN_OBJ) $(BUILD)/libinfomonitor.a
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(DN_LIBS)
+# The Darknet adapter: the only object that links libdarknet (and with it
+# OpenCV, Qt, GDAL ...: 261 shared objects).  ./infomonitor dlopens it for
+# the verbs that need a network, so `estimate` and `--help` never load
+# Darknet.  It carries its own copy of the static core, hidden
+# (--exclude-libs), and exports only im_dn_adapter().
+$(BUILD)/libinfomonitor-darknet.so: $(DN_OBJ) $(BUILD)/libinfomonitor.a
+	$(CC) -shared $(LDFLAGS) -Wl,--exclude-libs,ALL $^ -o $@ $(LDLIBS) $(DN_LIBS)
 
-infomonitor: $(BUILD)/infomonitor
-	cp $< $@
+$(BUILD)/infomonitor: $(CLI_OBJ) $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -ldl
+
+# ./infomonitor is a link to the build's binary, which finds the adapter
+# beside itself.
+infomonitor: $(BUILD)/infomonitor $(BUILD)/libinfomonitor-darknet.so
+	ln -sfn $(BUILD)/infomonitor $@
 
 $(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka
@@ -175,13 +195,15 @@ bench: deps
 	$(PYTHON) bench/bench_monitor.py
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/infomonitor $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/infomonitor \
+	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/infomonitor
 	install -m 644 $(BUILD)/libinfomonitor.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libinfomonitor.so $(DESTDIR)$(PREFIX)/lib/libinfomonitor.so.0
 	ln -sf libinfomonitor.so.0 $(DESTDIR)$(PREFIX)/lib/libinfomonitor.so
 	install -m 644 plugin/include/infomonitor/*.h $(DESTDIR)$(PREFIX)/include/infomonitor/
 	install -m 644 $(BUILD)/infomonitor.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 755 infomonitor $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BUILD)/libinfomonitor-darknet.so $(DESTDIR)$(PREFIX)/lib/infomonitor/
+	install -m 755 $(BUILD)/infomonitor $(DESTDIR)$(PREFIX)/bin/
 
 clean:
 	rm -rf build infomonitor

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "api.h"
 #include "context.h"
 
 #ifdef __cplusplus
@@ -29,29 +30,29 @@ extern "C" {
 #endif
 
 /* S_alpha of the n*n symmetric matrix M / tr(M). */
-im_status im_entropy(im_context *ctx, const double *M, size_t n, double *S);
+IM_API im_status im_entropy(im_context *ctx, const double *M, size_t n, double *S);
 
 /* S_alpha of B matrices stored back to back (B*n*n doubles).  eig (may be
  * NULL) receives the B*n eigenvalues of M_b / tr(M_b), ascending, before
  * clipping; alpha = 2 still computes them when eig != NULL. */
-im_status im_entropy_batch(im_context *ctx, const double *M, size_t B, size_t n,
+IM_API im_status im_entropy_batch(im_context *ctx, const double *M, size_t B, size_t n,
                            double *S, double *eig);
 
 /* Batched entropies of normalized Hadamard products (Def. 2).
  * factors[0..nf-1] are n*n matrices.  Term b is the product of the factors
  * listed in idx[off[b] .. off[b+1]-1] (off has B+1 entries, off[0] = 0, every
  * term has at least one factor); S[b] = S_alpha(P_b / tr(P_b)). */
-im_status im_entropy_products(im_context *ctx, const double *const *factors, size_t nf,
+IM_API im_status im_entropy_products(im_context *ctx, const double *const *factors, size_t nf,
                               size_t n, const uint32_t *off, const uint32_t *idx, size_t B,
                               double *S);
 
 /* Joint entropy of C variables, S_alpha(A1 o ... o AC / tr(.)) (Def. 2, Eq. 3). */
-im_status im_joint_entropy(im_context *ctx, const double *const *A, size_t C, size_t n,
+IM_API im_status im_joint_entropy(im_context *ctx, const double *const *A, size_t C, size_t n,
                            double *S);
 
 /* S_alpha from a spectrum that sums to 1 (clipped as above): the formula
  * that every fp64 back end shares. */
-double im_entropy_from_eigenvalues(const double *lambda, size_t n, double alpha);
+IM_API double im_entropy_from_eigenvalues(const double *lambda, size_t n, double alpha);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "api.h"
 #include "context.h"
 
 #ifdef __cplusplus
@@ -39,22 +40,22 @@ typedef struct im_width {
 
 /* Silverman's rule, h * n^(-1/(4+d)).  (The median rule needs the data:
  * im_gram_rbf reports the sigma it used.) */
-double im_silverman_sigma(double h, size_t n, size_t d);
+IM_API double im_silverman_sigma(double h, size_t n, size_t d);
 
 /* RBF Gram matrix kappa(x,y) = exp(-||x-y||^2 / (2 sigma^2)); K is n*n.
  * *sigma_used (may be NULL) receives the sigma applied.
  * Non-finite samples give a matrix of NaN (status IM_OK), so every entropy
  * computed from it is NaN; *sigma_used is then the rule's sigma for the
  * Silverman and fixed rules and NaN for the median rule. */
-im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld,
+IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld,
                       im_width w, double *K, double *sigma_used);
 
 /* The Kronecker-delta kernel of integer labels: K_ij = 1 if y_i == y_j else 0. */
-im_status im_gram_labels(im_context *ctx, const int32_t *y, size_t n, double *K);
+IM_API im_status im_gram_labels(im_context *ctx, const int32_t *y, size_t n, double *K);
 
 /* Normalize an arbitrary PSD Gram matrix in place as in Def. 1:
  * A_ij = K_ij / (n sqrt(K_ii K_jj)), so that tr(A) = 1.  Needs K_ii > 0. */
-im_status im_normalize(im_context *ctx, double *K, size_t n);
+IM_API im_status im_normalize(im_context *ctx, double *K, size_t n);
 
 #ifdef __cplusplus
 }

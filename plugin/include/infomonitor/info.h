@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "api.h"
 #include "context.h"
 
 #ifdef __cplusplus
@@ -15,18 +16,18 @@ extern "C" {
 #endif
 
 /* I(A;B) = S(A) + S(B) - S(A o B). */
-im_status im_mutual_information(im_context *ctx, const double *A, const double *B, size_t n,
+IM_API im_status im_mutual_information(im_context *ctx, const double *A, const double *B, size_t n,
                                 double *mi);
 
 /* Multivariate MI of Eq. 7: I(B;{T1..TC}) = S(B) + S(T1 o..o TC) - S(T1 o..o TC o B).
  * Optional outputs (may be NULL): S_B = S(B), S_T = S(T1 o..o TC). */
-im_status im_mmi(im_context *ctx, const double *B, const double *const *T, size_t C, size_t n,
+IM_API im_status im_mmi(im_context *ctx, const double *B, const double *const *T, size_t C, size_t n,
                  double *mi, double *S_B, double *S_T);
 
 /* Conditional MI I(A;B|C) = S(A,C) + S(B,C) - S(A,B,C) - S(C), where A, B and
  * C are sets of variables (a set's joint matrix is the Hadamard product of its
  * members).  nC may be 0: then it is the (multivariate) MI I(A;B). */
-im_status im_cmi(im_context *ctx, const double *const *A, size_t nA, const double *const *B,
+IM_API im_status im_cmi(im_context *ctx, const double *const *A, size_t nA, const double *const *B,
                  size_t nB, const double *const *C, size_t nC, size_t n, double *mi);
 
 /* Pair quantities over the C(C-1)/2 pairs i<j of T (Eqs. 11 and 12):
@@ -46,14 +47,14 @@ typedef struct im_pid {
  * C >= 2.  The entropies S(Ti) and S(Ti,Tj) are shared between targets, so
  * the cost is C + C(C-1)/2 + nt (1 + C + C(C-1)/2) spectra.
  * i_single (may be NULL) receives nt*C values: I(targets[k];Ti) at [k*C+i]. */
-im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
+IM_API im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
                        const double *const *T, size_t C, size_t n, im_pid *out,
                        double *i_single);
 
 /* Information-bottleneck importance of each variable (Sec. IV of the paper):
  * ib[c] = I(X;Tc) - beta I(Tc;Y); smaller means more important.
  * ixt, ity (may be NULL) receive the two MI terms. */
-im_status im_ib_objective(im_context *ctx, const double *X, const double *Y,
+IM_API im_status im_ib_objective(im_context *ctx, const double *X, const double *Y,
                           const double *const *T, size_t C, size_t n, double beta, double *ib,
                           double *ixt, double *ity);
 
@@ -73,7 +74,7 @@ typedef struct im_cmi_perm {
     int keep;
 } im_cmi_perm;
 
-im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, size_t nS,
+IM_API im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, size_t nS,
                              const double *const *Tr, size_t nR, size_t t, const double *Y,
                              size_t n, size_t P, double significance, uint64_t seed,
                              im_cmi_perm *out);

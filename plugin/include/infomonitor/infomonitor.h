@@ -12,8 +12,7 @@
 #ifndef INFOMONITOR_H
 #define INFOMONITOR_H
 
-#define IM_VERSION "0.1.0"
-
+#include "version.h"
 #include "status.h"
 #include "context.h"
 #include "gram.h"

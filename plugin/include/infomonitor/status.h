@@ -2,9 +2,15 @@
  *
  * The library never exits or aborts on anything that an input can cause: it
  * returns one of these codes, and the context keeps a one-line message with
- * the details (im_context_error()). */
+ * the details (im_context_error()).  Two kinds of failure are kept apart:
+ * IM_ERR_ARG is the caller's misuse (a NULL pointer, n < 2, alpha <= 0), a
+ * bug to fix; IM_ERR_UNDEFINED says that the data leave a quantity
+ * undefined (the median kernel width of samples that mostly coincide), which
+ * a monitor logs as NaN and goes on. */
 #ifndef INFOMONITOR_STATUS_H
 #define INFOMONITOR_STATUS_H
+
+#include "api.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -16,12 +22,13 @@ typedef enum im_status {
     IM_ERR_NOMEM,       /* an allocation failed */
     IM_ERR_SOLVER,      /* the eigenvalue solver reported failure (LAPACK info != 0) */
     IM_ERR_BACKEND,     /* the requested back end is unknown or not available on this machine */
-    IM_ERR_IO,          /* a file could not be read (used by the CLI and the Darknet adapter) */
-    IM_ERR_FORMAT       /* a file is malformed (used by the CLI and the Darknet adapter) */
+    IM_ERR_IO,          /* a file could not be read or written (the CLI, the adapter, .npy) */
+    IM_ERR_FORMAT,      /* a file is malformed (the CLI, the adapter, .npy) */
+    IM_ERR_UNDEFINED    /* the quantity is undefined for these data (not a misuse) */
 } im_status;
 
 /* A short, static, human-readable name for a status ("ok", "invalid argument", ...). */
-const char *im_status_str(im_status s);
+IM_API const char *im_status_str(im_status s);
 
 #ifdef __cplusplus
 }

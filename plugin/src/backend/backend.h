@@ -35,9 +35,30 @@ struct im_backend {
     void (*destroy)(im_backend *self);
 };
 
+/* Run-time options of a back end, resolved by the context from im_options
+ * and the environment before any back end is created. */
+typedef struct im_backend_opts {
+    int threads;      /* worker threads, 1..IM_MAX_THREADS */
+    const char *simd; /* instruction set of the cpu kernels ("avx512", "avx2",
+                         "generic"), or NULL for the widest this processor has */
+} im_backend_opts;
+
+#define IM_MAX_THREADS 64
+
 /* Create the back end called `name` ("cpu-ref"; "auto" or NULL for the
- * fastest available). */
-im_status im_backend_create(const char *name, im_backend **out, char *err, size_t errlen);
+ * fastest available, in the order of im_backend_name()).  On failure *out
+ * is NULL, err holds the reason, and the status is IM_ERR_BACKEND (not
+ * available here), IM_ERR_ARG (a bad option) or IM_ERR_NOMEM. */
+im_status im_backend_create(const char *name, const im_backend_opts *o, im_backend **out,
+                            char *err, size_t errlen);
+
+/* The constructors that the registry (registry.c) lists, fastest first. */
+im_status im_backend_cuda_create(const im_backend_opts *o, im_backend **out, char *err,
+                                 size_t errlen);
+im_status im_backend_cpu_fast_create(const im_backend_opts *o, im_backend **out, char *err,
+                                     size_t errlen);
+im_status im_backend_cpu_ref_create(const im_backend_opts *o, im_backend **out, char *err,
+                                    size_t errlen);
 
 /* Generic entropy_products for back ends that only batch whole matrices:
  * forms the products in chunks of scratch memory and calls entropy_batch. */

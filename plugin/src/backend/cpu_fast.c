@@ -18,12 +18,11 @@
 #include "backend.h"
 #include "infomonitor/entropy.h"
 #include "simd.h"
+#include "util/errfmt.h"
 
 /* Above this order one group's workspace (n^2/2 vectors of 64 bytes) no
  * longer fits in a core's cache, and LAPACK's blocked reduction wins. */
 #define IM_FAST_MAX_N 256
-
-im_status im_backend_cpu_ref_create(im_backend **out, char *err, size_t errlen);
 
 typedef struct {
     im_backend base;
@@ -180,29 +179,9 @@ static void fast_destroy(im_backend *self)
     free(b);
 }
 
-/* Threads: IM_THREADS when set (1 .. 64), else the online processors. */
-static im_status thread_count(int *out, char *err, size_t errlen)
-{
-    const char *env = getenv("IM_THREADS");
-    if (env != NULL && *env != '\0') {
-        char *end;
-        errno = 0;
-        long t = strtol(env, &end, 10);
-        if (errno != 0 || *end != '\0' || t < 1 || t > 64) {
-            snprintf(err, errlen, "IM_THREADS='%s': expected an integer from 1 to 64", env);
-            return IM_ERR_ARG;
-        }
-        *out = (int)t;
-        return IM_OK;
-    }
-    long c = sysconf(_SC_NPROCESSORS_ONLN);
-    *out = c < 1 ? 1 : c > 64 ? 64 : (int)c;
-    return IM_OK;
-}
-
 /* The kernels of the widest instruction set this processor has, or the
- * one IM_SIMD names (avx512, avx2, generic) for comparisons. */
-static im_status pick_kernels(cpu_fast *b, char *err, size_t errlen)
+ * one `want` names (avx512, avx2, generic) for comparisons. */
+static im_status pick_kernels(cpu_fast *b, const char *want, char *err, size_t errlen)
 {
     const struct {
         const im_simd_kernel *f32, *f64;
@@ -215,38 +194,33 @@ static im_status pick_kernels(cpu_fast *b, char *err, size_t errlen)
         {&im_simd_f32_generic, &im_simd_f64_generic, 1},
     };
     size_t nk = sizeof k / sizeof k[0];
-    const char *want = getenv("IM_SIMD");
     for (size_t i = 0; i < nk; i++) {
         if (want != NULL && *want != '\0' ? strcmp(want, k[i].f32->isa) == 0 : k[i].ok) {
             if (!k[i].ok) {
-                snprintf(err, errlen, "IM_SIMD='%s': this processor lacks that instruction set",
-                         want);
-                return IM_ERR_ARG;
+                return im_errf(err, errlen, IM_ERR_ARG,
+                               "instruction set '%s': this processor lacks it", want);
             }
             b->f32 = k[i].f32;
             b->f64 = k[i].f64;
             return IM_OK;
         }
     }
-    size_t len = (size_t)snprintf(err, errlen, "IM_SIMD='%s': expected one of", want);
-    for (size_t i = 0; i < nk && len < errlen; i++)
-        len += (size_t)snprintf(err + len, errlen - len, " %s", k[i].f32->isa);
+    im_errf(err, errlen, IM_ERR_ARG, "instruction set '%s': expected one of", want);
+    for (size_t i = 0; i < nk; i++)
+        im_errf_append(err, errlen, IM_ERR_ARG, " %s", k[i].f32->isa);
     return IM_ERR_ARG;
 }
 
-im_status im_backend_cpu_fast_create(im_backend **out, char *err, size_t errlen)
+im_status im_backend_cpu_fast_create(const im_backend_opts *o, im_backend **out, char *err,
+                                     size_t errlen)
 {
-    int threads;
-    im_status st = thread_count(&threads, err, errlen);
-    if (st != IM_OK)
-        return st;
+    int threads = o->threads;
+    im_status st;
     cpu_fast *b = calloc(1, sizeof *b);
-    if (b == NULL) {
-        snprintf(err, errlen, "out of memory creating the cpu back end");
-        return IM_ERR_NOMEM;
-    }
-    if ((st = pick_kernels(b, err, errlen)) != IM_OK ||
-        (st = im_backend_cpu_ref_create(&b->ref, err, errlen)) != IM_OK) {
+    if (b == NULL)
+        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory creating the cpu back end");
+    if ((st = pick_kernels(b, o->simd, err, errlen)) != IM_OK ||
+        (st = im_backend_cpu_ref_create(o, &b->ref, err, errlen)) != IM_OK) {
         free(b);
         return st;
     }

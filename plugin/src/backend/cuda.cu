@@ -686,7 +686,8 @@ im_status self_check(cuda_backend *c, char *err, size_t errlen)
 
 } /* namespace */
 
-extern "C" im_status im_backend_cuda_create(im_backend **out, char *err, size_t errlen)
+im_status im_backend_cuda_create(const im_backend_opts *o, im_backend **out, char *err,
+                                 size_t errlen)
 {
     *out = NULL;
     int count = 0;
@@ -725,7 +726,7 @@ extern "C" im_status im_backend_cuda_create(im_backend **out, char *err, size_t 
     c->base.entropy_products = cuda_products;
     c->base.gram = cuda_gram;
     c->base.destroy = cuda_destroy;
-    im_status st = im_backend_create("cpu-ref", &c->ref, err, errlen);
+    im_status st = im_backend_cpu_ref_create(o, &c->ref, err, errlen);
     if (st == IM_OK && (a1 != cudaSuccess || a2 != cudaSuccess))
         st = cuda_fail(a1 != cudaSuccess ? a1 : a2, "cudaFuncSetAttribute", err, errlen);
     if (st == IM_OK)

@@ -1,24 +1,26 @@
-/* Back-end registry: name -> constructor, and the choice of the default. */
+/* Back-end registry: name -> constructor, and the choice of the default.
+ * This table is the only list of back-end names; the CLI, the cfg parser
+ * and the tests read it through im_backend_name(). */
 #include <stdio.h>
 #include <string.h>
 #include "backend.h"
+#include "infomonitor/context.h"
+#include "util/errfmt.h"
 
-im_status im_backend_cpu_ref_create(im_backend **out, char *err, size_t errlen);
-im_status im_backend_cpu_fast_create(im_backend **out, char *err, size_t errlen);
-#ifdef IM_HAVE_CUDA
-im_status im_backend_cuda_create(im_backend **out, char *err, size_t errlen);
-#else
-static im_status im_backend_cuda_create(im_backend **out, char *err, size_t errlen)
+#ifndef IM_HAVE_CUDA
+im_status im_backend_cuda_create(const im_backend_opts *o, im_backend **out, char *err,
+                                 size_t errlen)
 {
-    (void)out;
-    snprintf(err, errlen, "back end 'cuda' is not in this build (no nvcc was found, or GPU=0)");
-    return IM_ERR_BACKEND;
+    (void)o;
+    *out = NULL;
+    return im_errf(err, errlen, IM_ERR_BACKEND,
+                   "back end 'cuda' is not in this build (no nvcc was found, or GPU=0)");
 }
 #endif
 
 typedef struct {
     const char *name;
-    im_status (*create)(im_backend **out, char *err, size_t errlen);
+    im_status (*create)(const im_backend_opts *o, im_backend **out, char *err, size_t errlen);
 } entry;
 
 /* Fastest first: "auto" takes the first one that starts. */
@@ -27,25 +29,52 @@ static const entry k_backends[] = {
     {"cpu", im_backend_cpu_fast_create},
     {"cpu-ref", im_backend_cpu_ref_create},
 };
+#define NB (sizeof k_backends / sizeof k_backends[0])
 
-im_status im_backend_create(const char *name, im_backend **out, char *err, size_t errlen)
+const char *im_backend_name(size_t i)
 {
-    size_t nb = sizeof k_backends / sizeof k_backends[0];
+    return i < NB ? k_backends[i].name : NULL;
+}
+
+int im_backend_known(const char *name)
+{
+    if (name != NULL && strcmp(name, "auto") == 0)
+        return 1;
+    for (size_t i = 0; name != NULL && i < NB; i++)
+        if (strcmp(name, k_backends[i].name) == 0)
+            return 1;
+    return 0;
+}
+
+size_t im_backend_names(char *buf, size_t len, const char *sep)
+{
+    size_t used = 0;
+    if (len > 0)
+        buf[0] = '\0';
+    for (size_t i = 0; i < NB; i++)
+        used += (size_t)snprintf(buf + (used < len ? used : len), used < len ? len - used : 0,
+                                 "%s%s", i ? sep : "", k_backends[i].name);
+    return used;
+}
+
+im_status im_backend_create(const char *name, const im_backend_opts *o, im_backend **out,
+                            char *err, size_t errlen)
+{
     *out = NULL;
     if (name == NULL || strcmp(name, "auto") == 0) {
-        for (size_t i = 0; i < nb; i++)
-            if (k_backends[i].create(out, err, errlen) == IM_OK)
-                return IM_OK;
-        snprintf(err, errlen, "no spectrum back end could be started");
-        return IM_ERR_BACKEND;
+        for (size_t i = 0; i < NB; i++) {
+            im_status st = k_backends[i].create(o, out, err, errlen);
+            /* A bad option is the caller's to fix, not a reason to fall back. */
+            if (st == IM_OK || st == IM_ERR_ARG)
+                return st;
+        }
+        return im_errf(err, errlen, IM_ERR_BACKEND, "no spectrum back end could be started");
     }
-    for (size_t i = 0; i < nb; i++)
+    for (size_t i = 0; i < NB; i++)
         if (strcmp(name, k_backends[i].name) == 0)
-            return k_backends[i].create(out, err, errlen);
-    size_t len = (size_t)snprintf(err, errlen, "unknown back end '%s' (known:", name);
-    for (size_t i = 0; i < nb && len < errlen; i++)
-        len += (size_t)snprintf(err + len, errlen - len, " %s,", k_backends[i].name);
-    if (len < errlen)
-        snprintf(err + len, errlen - len, " auto)");
-    return IM_ERR_BACKEND;
+            return k_backends[i].create(o, out, err, errlen);
+    char names[96];
+    im_backend_names(names, sizeof names, ", ");
+    return im_errf(err, errlen, IM_ERR_BACKEND, "unknown back end '%s' (known: %s, auto)", name,
+                   names);
 }

@@ -1,20 +1,31 @@
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "args.h"
+#include "util/errfmt.h"
+#include "util/parse.h"
+
+static _Noreturn void vfail(const char *verb, int code, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    im_verrf(msg, sizeof msg, 0, IM_OK, fmt, ap);
+    fflush(stdout);
+    fprintf(stderr, "infomonitor%s%s: %s\n", verb ? " " : "", verb ? verb : "", msg);
+    exit(code);
+}
+
+void im_cli_fail(const char *verb, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(verb, code, fmt, ap);
+}
 
 void im_cli_die(const char *verb, const char *fmt, ...)
 {
     va_list ap;
-    fflush(stdout);
-    fprintf(stderr, "infomonitor%s%s: ", verb ? " " : "", verb ? verb : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(IM_EXIT_USAGE);
+    vfail(verb, IM_EXIT_USAGE, fmt, ap);
 }
 
 const char *im_cli_value(const char *verb, int argc, char **argv, int *i)
@@ -26,10 +37,8 @@ const char *im_cli_value(const char *verb, int argc, char **argv, int *i)
 
 double im_cli_positive(const char *verb, const char *flag, const char *text)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v) || v <= 0.0)
+    double v;
+    if (!im_parse_positive(text, &v))
         im_cli_die(verb, "%s must be a number > 0, got '%s'", flag, text);
     return v;
 }
@@ -37,12 +46,10 @@ double im_cli_positive(const char *verb, const char *flag, const char *text)
 unsigned long long im_cli_count(const char *verb, const char *flag, const char *text,
                                 unsigned long long max)
 {
-    char *end;
-    errno = 0;
+    long long v;
     if (text[0] == '-' || text[0] == '\0')
         im_cli_die(verb, "%s must be a whole number >= 0, got '%s'", flag, text);
-    unsigned long long v = strtoull(text, &end, 10);
-    if (*end != '\0' || errno == ERANGE || v > max)
+    if (!im_parse_int(text, 0, (long long)max, &v))
         im_cli_die(verb, "%s must be a whole number in 0..%llu, got '%s'", flag, max, text);
-    return v;
+    return (unsigned long long)v;
 }

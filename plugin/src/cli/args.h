@@ -8,7 +8,12 @@
 /* Exit status for bad input (files, flags). */
 #define IM_EXIT_USAGE 2
 
-/* Print "infomonitor <verb>: <message>" on stderr and exit(IM_EXIT_USAGE). */
+/* Print "infomonitor <verb>: <message>" on stderr (one line, through the
+ * project's message formatter) and exit(code). */
+_Noreturn void im_cli_fail(const char *verb, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* im_cli_fail with IM_EXIT_USAGE: bad input. */
 _Noreturn void im_cli_die(const char *verb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -18,7 +23,8 @@ const char *im_cli_value(const char *verb, int argc, char **argv, int *i);
 /* Parse a finite double > 0 given to `flag`; dies naming flag and text otherwise. */
 double im_cli_positive(const char *verb, const char *flag, const char *text);
 
-/* Parse a non-negative integer given to `flag` (at most max); dies otherwise. */
+/* Parse a non-negative integer given to `flag` (at most max <= LLONG_MAX);
+ * dies otherwise. */
 unsigned long long im_cli_count(const char *verb, const char *flag, const char *text,
                                 unsigned long long max);
 

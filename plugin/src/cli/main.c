@@ -1,5 +1,4 @@
 /* ./infomonitor: the command-line front end (the only code that exits). */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,8 @@
 
 static void usage(FILE *f)
 {
+    char names[96];
+    im_backend_names(names, sizeof names, "|");
     fprintf(f,
             "infomonitor %s - information flow in CNNs with matrix-based Renyi alpha-entropy\n"
             "\n"
@@ -21,12 +22,12 @@ static void usage(FILE *f)
             "\n"
             "Run 'infomonitor <command> --help' for a command's options.\n"
             "Environment:\n"
-            "  IM_BACKEND=cuda|cpu|cpu-ref  spectrum back end (default: the fastest that\n"
-            "                               starts: cuda, then cpu)\n"
+            "  IM_BACKEND=%s\n"
+            "          spectrum back end (default: the fastest that starts, in that order)\n"
             "  IM_THREADS=N                 threads of the cpu back end (default: all cores)\n"
             "  IM_SIMD=avx512|avx2|generic  instruction set of the cpu back end (default:\n"
             "                               the widest this processor has)\n",
-            IM_VERSION);
+            im_version(), names);
 }
 
 int main(int argc, char **argv)
@@ -35,18 +36,13 @@ int main(int argc, char **argv)
         usage(stderr);
         return IM_EXIT_USAGE;
     }
-    /* The spectra are many small (n = 128) problems: OpenBLAS's threads cost
-     * more than they give there (0.73 vs 1.2 ms per 128x128 dsyevd on these
-     * 2-core machines), so use one unless the user says otherwise. */
-    if (getenv("OPENBLAS_NUM_THREADS") == NULL)
-        openblas_set_num_threads(1);
     const char *verb = argv[1];
     if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
         usage(stdout);
         return 0;
     }
     if (strcmp(verb, "--version") == 0) {
-        printf("infomonitor %s\n", IM_VERSION);
+        printf("infomonitor %s\n", im_version());
         return 0;
     }
     if (strcmp(verb, "estimate") == 0)

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "args.h"
-#include "darknet/driver.h"
+#include "adapter_load.h"
 #include "verbs.h"
 
 static void train_help(void)
@@ -86,7 +86,7 @@ int im_cmd_train(int argc, char **argv)
     o.weights = npos > 2 ? pos[2] : NULL;
     fprintf(stderr, "infomonitor train: seed %llu\n", (unsigned long long)o.seed);
     char err[1024];
-    im_status st = im_dn_train(&o, err, sizeof err);
+    im_status st = im_cli_adapter("train")->train(&o, err, sizeof err);
     if (st != IM_OK) {
         fflush(stdout);
         fprintf(stderr, "infomonitor train: %s\n", err);
@@ -113,7 +113,7 @@ int im_cmd_valid(int argc, char **argv)
     if (npos < 3)
         im_cli_die("valid", "need DATA CFG WEIGHTS (see 'infomonitor valid --help')");
     char err[1024];
-    im_status st = im_dn_valid(pos[0], pos[1], pos[2], err, sizeof err);
+    im_status st = im_cli_adapter("valid")->valid(pos[0], pos[1], pos[2], err, sizeof err);
     if (st != IM_OK) {
         fprintf(stderr, "infomonitor valid: %s\n", err);
         return exit_for(st);

@@ -4,12 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "internal.h"
+#include "util/errfmt.h"
+#include "util/parse.h"
 
 void im_options_default(im_options *opt)
 {
     opt->alpha = 1.01;
     opt->backend = NULL;
+    opt->threads = 0;
+    opt->simd = NULL;
 }
 
 im_status im_fail(im_context *ctx, im_status st, const char *fmt, ...)
@@ -17,7 +22,7 @@ im_status im_fail(im_context *ctx, im_status st, const char *fmt, ...)
     if (ctx != NULL) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+        im_verrf(ctx->err, sizeof ctx->err, 0, st, fmt, ap);
         va_end(ap);
     }
     return st;
@@ -37,6 +42,41 @@ static int alpha_ok(double alpha)
     return isfinite(alpha) && alpha > 0.0;
 }
 
+/* An option left at its default takes the environment variable `var`. */
+static const char *from_env(const char *value, const char *var)
+{
+    if (value != NULL && strcmp(value, "auto") != 0)
+        return value;
+    const char *env = getenv(var);
+    return env != NULL && env[0] != '\0' ? env : value;
+}
+
+/* The back end's threads: opt->threads, else IM_THREADS, else the online
+ * processors (at most IM_MAX_THREADS). */
+static im_status resolve_threads(const im_options *opt, int *out, char *err, size_t errlen)
+{
+    if (opt->threads != 0) {
+        if (opt->threads < 1 || opt->threads > IM_MAX_THREADS)
+            return im_errf(err, errlen, IM_ERR_ARG, "threads must be in 1..%d, got %d",
+                           IM_MAX_THREADS, opt->threads);
+        *out = opt->threads;
+        return IM_OK;
+    }
+    const char *env = getenv("IM_THREADS");
+    long long t;
+    if (env != NULL && *env != '\0') {
+        if (!im_parse_int(env, 1, IM_MAX_THREADS, &t))
+            return im_errf(err, errlen, IM_ERR_ARG,
+                           "IM_THREADS='%s': expected an integer from 1 to %d", env,
+                           IM_MAX_THREADS);
+        *out = (int)t;
+        return IM_OK;
+    }
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    *out = c < 1 ? 1 : c > IM_MAX_THREADS ? IM_MAX_THREADS : (int)c;
+    return IM_OK;
+}
+
 im_status im_context_create(const im_options *opt, im_context **out, char *errbuf, size_t errlen)
 {
     im_options def;
@@ -46,38 +86,34 @@ im_status im_context_create(const im_options *opt, im_context **out, char *errbu
         errlen = sizeof local;
     }
     errbuf[0] = '\0';
-    if (out == NULL) {
-        snprintf(errbuf, errlen, "im_context_create: out is NULL");
-        return IM_ERR_ARG;
-    }
+    if (out == NULL)
+        return im_errf(errbuf, errlen, IM_ERR_ARG, "im_context_create: out is NULL");
     *out = NULL;
     if (opt == NULL) {
         im_options_default(&def);
         opt = &def;
     }
-    if (!alpha_ok(opt->alpha)) {
-        snprintf(errbuf, errlen, "alpha must be a finite number > 0, got %g", opt->alpha);
-        return IM_ERR_ARG;
-    }
-    const char *name = opt->backend;
-    if (name == NULL || strcmp(name, "auto") == 0) {
-        const char *env = getenv("IM_BACKEND");
-        if (env != NULL && env[0] != '\0')
-            name = env;
-    }
+    if (!alpha_ok(opt->alpha))
+        return im_errf(errbuf, errlen, IM_ERR_ARG, "alpha must be a finite number > 0, got %g",
+                       opt->alpha);
+    im_backend_opts bo = {.simd = from_env(opt->simd, "IM_SIMD")};
+    im_status st = resolve_threads(opt, &bo.threads, errbuf, errlen);
+    if (st != IM_OK)
+        return st;
+    const char *name = from_env(opt->backend, "IM_BACKEND");
     im_context *ctx = calloc(1, sizeof *ctx);
-    if (ctx == NULL) {
-        snprintf(errbuf, errlen, "out of memory creating a context");
-        return IM_ERR_NOMEM;
-    }
+    if (ctx == NULL)
+        return im_errf(errbuf, errlen, IM_ERR_NOMEM, "out of memory creating a context");
     ctx->alpha = opt->alpha;
-    im_status st = im_backend_create(name, &ctx->backend, errbuf, errlen);
-    if (st != IM_OK) {
-        if (name != opt->backend && errbuf != NULL && errlen > 0) {
+    if ((st = im_backend_create(name, &bo, &ctx->backend, errbuf, errlen)) != IM_OK) {
+        if (name != opt->backend || bo.simd != opt->simd) {
             /* Say where the name came from. */
             char why[256];
             snprintf(why, sizeof why, "%s", errbuf);
-            snprintf(errbuf, errlen, "IM_BACKEND=%s: %s", name, why);
+            if (name != opt->backend)
+                im_errf(errbuf, errlen, st, "IM_BACKEND=%s: %s", name, why);
+            else
+                im_errf(errbuf, errlen, st, "IM_SIMD='%s': %s", bo.simd, why);
         }
         free(ctx);
         return st;

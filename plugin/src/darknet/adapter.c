@@ -1,0 +1,14 @@
+/* The adapter's one exported symbol: its table of entry points. */
+#include "adapter.h"
+#include "infomonitor/version.h"
+
+const im_dn_adapter *im_dn_adapter_get(void)
+{
+    static const im_dn_adapter table = {
+        .abi = IM_DN_ADAPTER_ABI,
+        .version = IM_VERSION,
+        .train = im_dn_train,
+        .valid = im_dn_valid,
+    };
+    return &table;
+}
