@@ -146,16 +146,16 @@ $(BUILD)/infomonitor: $(CLI_OBJ) $(BUILD)/libinfomonitor.a
 infomonitor: $(BUILD)/infomonitor $(BUILD)/libinfomonitor-darknet.so
 	ln -sfn $(BUILD)/infomonitor $@
 
-$(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ)
-	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka
+$(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ) $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(BUILD)/plugin/src/darknet/cfg_rewrite.o \
-                       $(BUILD)/plugin/src/darknet/errmsg.o
-	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka
+                       $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o $(BUILD)/plugin/src/darknet/data.o \
-                        $(BUILD)/plugin/src/darknet/errmsg.o
-	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(DN_LIBS) -lm
+                        $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 
 $(BUILD)/tests/test_monitor: $(BUILD)/tests/test_monitor.o $(DN_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "npy.h"
+#include "util/errfmt.h"
 
 /* Elements are kept exactly as stored, which is native order only here. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -46,19 +47,11 @@ static im_status fail(const ctx *c, im_status st, const char *fmt, ...)
 
 static im_status fail(const ctx *c, im_status st, const char *fmt, ...)
 {
-    if (!c->err || c->errlen == 0)
-        return st;
-    int n = snprintf(c->err, c->errlen, "%s: ", c->path ? c->path : "npy array");
-    size_t used = n < 0 ? 0 : (size_t)n;
-    if (used < c->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->err + used, c->errlen - used, fmt, ap);
-        va_end(ap);
-    }
-    for (char *p = c->err; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    va_list ap;
+    im_errf(c->err, c->errlen, st, "%s: ", c->path ? c->path : "npy array");
+    va_start(ap, fmt);
+    im_verrf(c->err, c->errlen, c->err != NULL ? strnlen(c->err, c->errlen) : 0, st, fmt, ap);
+    va_end(ap);
     return st;
 }
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cfg_rewrite.h"
-#include "errmsg.h"
+#include "util/errfmt.h"
 
 typedef struct {
     char *buf;
@@ -150,13 +150,13 @@ static im_status monitor_option(im_monitor_spec *m, const char *path, int line, 
     while (k < nk && strcmp(keys[k], key))
         k++;
     if (k == nk)
-        return im_dn_fail(
+        return im_errf(
             err, errlen, IM_ERR_FORMAT,
             "%s:%d: [infomonitor] unknown key '%s' (known: name, every, samples, alpha, h, "
             "delta_h, kernel_width, sigma, median, quantities, backend)",
             path, line, key);
     if (*seen & (1u << k))
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] key '%s' given twice",
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] key '%s' given twice",
                           path, line, key);
     *seen |= 1u << k;
     int bad = 0;
@@ -220,7 +220,7 @@ static im_status monitor_option(im_monitor_spec *m, const char *path, int line, 
         break;
     }
     if (bad)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] %s = '%s': expected %s",
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] %s = '%s': expected %s",
                           path, line, key, val, want);
     return IM_OK;
 }
@@ -236,7 +236,7 @@ static im_status net_option(const char *sq, const char *path, int line, int *bat
         return IM_OK;
     const char *v = strchr(sq, '=') + 1;
     if (parse_int(v, 1, dst))
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        return im_errf(err, errlen, IM_ERR_FORMAT,
                           "%s:%d: [net] %.*s = '%s': expected a whole number >= 1", path, line,
                           (int)(v - sq - 1), sq, v);
     return IM_OK;
@@ -261,14 +261,14 @@ static im_status monitor_finish(const im_monitor_spec *m, const char *path, unsi
 {
     int has_sigma = (seen >> 7) & 1, has_median = (seen >> 8) & 1;
     if (m->rule == IM_WIDTH_FIXED && !has_sigma)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        return im_errf(err, errlen, IM_ERR_FORMAT,
                           "%s:%d: [infomonitor] kernel_width = fixed needs a sigma", path, m->line);
     if (m->rule != IM_WIDTH_FIXED && has_sigma)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        return im_errf(err, errlen, IM_ERR_FORMAT,
                           "%s:%d: [infomonitor] sigma is only used with kernel_width = fixed", path,
                           m->line);
     if (m->rule != IM_WIDTH_MEDIAN && has_median)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        return im_errf(err, errlen, IM_ERR_FORMAT,
                           "%s:%d: [infomonitor] median is only used with kernel_width = median",
                           path, m->line);
     return IM_OK;
@@ -279,7 +279,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     sbuf sb = {0};
     char *line = NULL, *sq = NULL, **types = NULL;
     size_t cap = 0, ntypes = 0, capmon = 0;
@@ -299,19 +299,19 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
                 goto done;
             in_mon = 0;
             if (!known_section(sq)) {
-                st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                st = im_errf(err, errlen, IM_ERR_FORMAT,
                                 "%s:%d: unknown section %s (Darknet would insert a broken layer)",
                                 path, lineno, sq);
                 goto done;
             }
             if (nsections > 0 && (!strcmp(sq, "[net]") || !strcmp(sq, "[network]"))) {
-                st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: a second %s section", path,
+                st = im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: a second %s section", path,
                                 lineno, sq);
                 goto done;
             }
             if (nsections++ == 0) {
                 if (strcmp(sq, "[net]") && strcmp(sq, "[network]")) {
-                    st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                    st = im_errf(err, errlen, IM_ERR_FORMAT,
                                     "%s:%d: the first section must be [net], found %s", path,
                                     lineno, sq);
                     goto done;
@@ -333,7 +333,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
                 continue;
             }
             if (index == 0) {
-                st = im_dn_fail(
+                st = im_errf(
                     err, errlen, IM_ERR_FORMAT,
                     "%s:%d: [infomonitor] cannot be the first layer: it watches the layer "
                     "before it",
@@ -367,7 +367,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
             continue;
         }
         if (nsections == 0) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
                             "%s:%d: option '%s' before the first section", path, lineno, sq);
             goto done;
         }
@@ -382,7 +382,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
         char *eq = strchr(sq, '=');
         if (eq == NULL || eq == sq || eq[1] == '\0') {
             st =
-                im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                im_errf(err, errlen, IM_ERR_FORMAT,
                            "%s:%d: [infomonitor] expected key=value, found '%s'", path, lineno, sq);
             goto done;
         }
@@ -392,18 +392,18 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
             goto done;
     }
     if (ferror(f)) {
-        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: read error: %s", path, strerror(errno));
+        st = im_errf(err, errlen, IM_ERR_IO, "%s: read error: %s", path, strerror(errno));
         goto done;
     }
     if (nsections == 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no sections (expected [net] and layers)",
+        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no sections (expected [net] and layers)",
                         path);
         goto done;
     }
     if (in_mon && (st = monitor_finish(&out->mon[out->nmon - 1], path, seen, err, errlen)))
         goto done;
     if (batch / subdiv < 1) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        st = im_errf(err, errlen, IM_ERR_FORMAT,
                         "%s: [net] batch = %d and subdivisions = %d give mini-batches of 0 images",
                         path, batch, subdiv);
         goto done;
@@ -428,7 +428,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
     sb.buf = NULL;
     goto done;
 nomem:
-    st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
+    st = im_errf(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
 done:
     fclose(f);
     free(line);
@@ -457,11 +457,11 @@ im_status im_cfg_write_temp(const im_cfg_rewrite *r, char **tmp_path, char *err,
     size_t n = strlen(dir) + 32;
     char *p = malloc(n);
     if (p == NULL)
-        return im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");
     snprintf(p, n, "%s/infomonitor-XXXXXX", dir);
     int fd = mkstemp(p);
     if (fd < 0) {
-        im_status st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot create a temporary cfg: %s",
+        im_status st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot create a temporary cfg: %s",
                                   p, strerror(errno));
         free(p);
         return st;
@@ -471,7 +471,7 @@ im_status im_cfg_write_temp(const im_cfg_rewrite *r, char **tmp_path, char *err,
         ssize_t w = write(fd, r->text + off, len - off);
         if (w <= 0) {
             im_status st =
-                im_dn_fail(err, errlen, IM_ERR_IO, "%s: write failed: %s", p, strerror(errno));
+                im_errf(err, errlen, IM_ERR_IO, "%s: write failed: %s", p, strerror(errno));
             close(fd);
             unlink(p);
             free(p);

@@ -15,7 +15,7 @@
 #include <zlib.h>
 #include "darknet.h"
 #include "darknet/data.h"
-#include "darknet/errmsg.h"
+#include "util/errfmt.h"
 
 #define IDX_IMAGES_MAGIC 0x00000803u /* unsigned bytes, 3 dims */
 #define IDX_LABELS_MAGIC 0x00000801u /* unsigned bytes, 1 dim */
@@ -70,8 +70,8 @@ static im_status gz_fail(gzFile f, const char *path, char *err, size_t errlen)
     int zerr;
     const char *msg = gzerror(f, &zerr);
     if (zerr == Z_ERRNO)
-        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
-    return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: bad gzip data: %s", path, msg);
+        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
+    return im_errf(err, errlen, IM_ERR_FORMAT, "%s: bad gzip data: %s", path, msg);
 }
 
 /* One IDX file of unsigned bytes with ndims (1 or 3) dimensions: checks the
@@ -86,7 +86,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
     errno = 0;
     gzFile f = gzopen(path, "rb");
     if (!f)
-        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
+        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
 
     /* Header: 4-byte magic {0, 0, type 0x08, ndims}, then ndims big-endian
      * uint32 sizes. The magic is checked first, so that a labels file given
@@ -102,7 +102,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         goto out;
     }
     if (got < 4) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes",
+        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes",
                         path, got, head_len);
         goto out;
     }
@@ -110,7 +110,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         (unsigned)head[0] << 24 | (unsigned)head[1] << 16 | (unsigned)head[2] << 8 | head[3];
     if (found != magic) {
         st =
-            im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            im_errf(err, errlen, IM_ERR_FORMAT,
                        "%s: bad magic 0x%08x, expected 0x%08x (IDX %s: unsigned bytes, %u dim%s)%s",
                        path, found, magic, what, ndims, ndims == 1 ? "" : "s",
                        found == IDX_IMAGES_MAGIC   ? " - this is an images file"
@@ -119,7 +119,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         goto out;
     }
     if ((size_t)more < head_len - 4) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes",
+        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: truncated IDX header: %lld of %zu bytes",
                         path, 4 + more, head_len);
         goto out;
     }
@@ -132,13 +132,13 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
             inner *= dims[i];
     }
     if (dims[0] == 0 || inner == 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        st = im_errf(err, errlen, IM_ERR_FORMAT,
                         "%s: the IDX header announces no data (%u %s of %zu bytes)", path,
                         (unsigned)dims[0], what, inner);
         goto out;
     }
     if (dims[0] > INT_MAX || inner > INT_MAX) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        st = im_errf(err, errlen, IM_ERR_FORMAT,
                         "%s: %u %s of %zu bytes each is too large (Darknet sizes are int)", path,
                         (unsigned)dims[0], what, inner);
         goto out;
@@ -147,7 +147,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
     size_t cap = total < IDX_FIRST_CHUNK ? total : IDX_FIRST_CHUNK, have = 0;
     unsigned char *buf = malloc(cap);
     if (!buf) {
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu bytes", path, cap);
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu bytes", path, cap);
         goto out;
     }
     for (;;) {
@@ -162,7 +162,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         size_t next = cap > total / 2 ? total : 2 * cap;
         unsigned char *grown = realloc(buf, next);
         if (!grown) {
-            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu bytes", path,
+            st = im_errf(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu bytes", path,
                             next);
             break;
         }
@@ -170,7 +170,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         cap = next;
     }
     if (st == IM_OK && have < total)
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        st = im_errf(err, errlen, IM_ERR_FORMAT,
                         "%s: truncated data: the header announces %u %s of %zu bytes (%zu bytes), "
                         "only %zu follow",
                         path, (unsigned)dims[0], what, inner, total, have);
@@ -180,7 +180,7 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
         if (got < 0)
             st = gz_fail(f, path, err, errlen);
         else if (got > 0)
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
                             "%s: trailing data after the %zu bytes of %u %s the header announces",
                             path, total, (unsigned)dims[0], what);
     }
@@ -206,10 +206,10 @@ im_status im_idx_load(const char *images, const char *labels, size_t classes, im
                       char *err, size_t errlen)
 {
     if (!out)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_idx_load: out is NULL");
+        return im_errf(err, errlen, IM_ERR_ARG, "im_idx_load: out is NULL");
     memset(out, 0, sizeof *out);
     if (!images || !labels)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_idx_load: %s path is NULL",
+        return im_errf(err, errlen, IM_ERR_ARG, "im_idx_load: %s path is NULL",
                           images ? "labels" : "images");
 
     uint32_t idims[3], ldims[3];
@@ -224,14 +224,14 @@ im_status im_idx_load(const char *images, const char *labels, size_t classes, im
     }
     size_t n = idims[0], d = (size_t)idims[1] * idims[2];
     if (ldims[0] != idims[0]) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: %u labels, but %s holds %zu images",
+        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: %u labels, but %s holds %zu images",
                         labels, (unsigned)ldims[0], images, n);
         goto done;
     }
     unsigned maxlab = 0;
     for (size_t i = 0; i < n; i++) {
         if (classes > 0 && lab[i] >= classes) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
                             "%s: label %u of item %zu is not below classes = %zu", labels, lab[i],
                             i, classes);
             goto done;
@@ -243,7 +243,7 @@ im_status im_idx_load(const char *images, const char *labels, size_t classes, im
     out->y = malloc(n * sizeof *out->y);
     if (!out->x || !out->y) {
         im_dataset_free(out);
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats",
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats",
                         images, n, d);
         goto done;
     }
@@ -278,15 +278,15 @@ void im_labels_free(char **labels, size_t n)
 im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err, size_t errlen)
 {
     if (!labels || !n)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_labels_load: NULL output");
+        return im_errf(err, errlen, IM_ERR_ARG, "im_labels_load: NULL output");
     *labels = NULL;
     *n = 0;
     if (!path)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_labels_load: path is NULL");
+        return im_errf(err, errlen, IM_ERR_ARG, "im_labels_load: path is NULL");
     errno = 0;
     FILE *f = fopen(path, "r");
     if (!f)
-        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
+        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
 
     char **names = NULL, *line = NULL;
     int *lines = NULL;
@@ -300,7 +300,7 @@ im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err,
             continue;
         for (size_t j = 0; j < count; j++)
             if (strcmp(names[j], s) == 0) {
-                st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: label \"%s\" repeats line %d",
+                st = im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: label \"%s\" repeats line %d",
                                 path, lineno, s, lines[j]);
                 goto done;
             }
@@ -313,21 +313,21 @@ im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err,
             if (nl)
                 lines = nl;
             if (!nn || !nl) {
-                st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
+                st = im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
                 goto done;
             }
             cap = ncap;
         }
         if (!(names[count] = strdup(s))) {
-            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
+            st = im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
             goto done;
         }
         lines[count++] = lineno;
     }
     if (ferror(f))
-        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
+        st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
     else if (count == 0)
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        st = im_errf(err, errlen, IM_ERR_FORMAT,
                         "%s: no labels (the file has no non-blank line)", path);
 done:
     free(line);
@@ -389,10 +389,10 @@ static im_status resolve_label(const char *list, int line, const char *path, cha
         return IM_OK;
     }
     if (matches == 0) {
-        im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: no label occurs in \"%s\"; labels:", list,
+        im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: no label occurs in \"%s\"; labels:", list,
                    line, path);
         for (size_t i = 0; i < nlabels; i++)
-            im_dn_append(err, errlen, IM_ERR_FORMAT, "%s \"%s\"", i ? "," : "", labels[i]);
+            im_errf_append(err, errlen, IM_ERR_FORMAT, "%s \"%s\"", i ? "," : "", labels[i]);
         return IM_ERR_FORMAT;
     }
     for (size_t i = 0; i < nlabels; i++)
@@ -402,18 +402,18 @@ static im_status resolve_label(const char *list, int line, const char *path, cha
         *label = (int32_t)pick;
         return IM_OK;
     }
-    im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: ambiguous label for \"%s\": it contains", list,
+    im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: ambiguous label for \"%s\": it contains", list,
                line, path);
     const char *inside = NULL;
     size_t listed = 0;
     for (size_t i = 0; i < nlabels; i++) {
         if (!strstr(path, labels[i]) || (strong > 1 && !strong_match(path, labels[i])))
             continue;
-        im_dn_append(err, errlen, IM_ERR_FORMAT, "%s \"%s\"", listed++ ? "," : "", labels[i]);
+        im_errf_append(err, errlen, IM_ERR_FORMAT, "%s \"%s\"", listed++ ? "," : "", labels[i]);
         if (!inside && !strong_match(path, labels[i]) && !strstr(base_name(path), labels[i]))
             inside = labels[i];
     }
-    im_dn_append(err, errlen, IM_ERR_FORMAT, "%s",
+    im_errf_append(err, errlen, IM_ERR_FORMAT, "%s",
                  strong > 1
                      ? ", each a whole directory name or a whole-word prefix of the file name"
                      : " and none of them is a whole directory name or a whole-word prefix of the "
@@ -425,7 +425,7 @@ static im_status resolve_label(const char *list, int line, const char *path, cha
             start--;
         while (*end && *end != '/')
             end++;
-        im_dn_append(
+        im_errf_append(
             err, errlen, IM_ERR_FORMAT,
             " (\"%s\" occurs only inside the directory name \"%.*s\": labels match by substring,"
             " as in Darknet, where \"rain\" matches \"/train/\")",
@@ -469,7 +469,7 @@ static im_status load_one(const char *list, int line, const char *path, size_t w
     errno = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot open image \"%s\": %s", list, line,
+        return im_errf(err, errlen, IM_ERR_IO, "%s:%d: cannot open image \"%s\": %s", list, line,
                           path, errno_str());
     unsigned char head[16];
     size_t got = fread(head, 1, sizeof head, f);
@@ -477,22 +477,22 @@ static im_status load_one(const char *list, int line, const char *path, size_t w
     snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fileno(f));
     im_status st = IM_OK;
     if (ferror(f)) {
-        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot read image \"%s\": %s", list, line,
+        st = im_errf(err, errlen, IM_ERR_IO, "%s:%d: cannot read image \"%s\": %s", list, line,
                         path, errno_str());
     } else if (!image_magic(head, got)) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        st = im_errf(err, errlen, IM_ERR_FORMAT,
                         "%s:%d: \"%s\" is not an image OpenCV reads (%s; expected JPEG, PNG, BMP, "
                         "PNM, TIFF, WebP ...)",
                         list, line, path, got == 0 ? "empty file" : "unknown signature");
     } else if (access(fdpath, R_OK) != 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s:%d: cannot reopen \"%s\" as %s: %s", list, line,
+        st = im_errf(err, errlen, IM_ERR_IO, "%s:%d: cannot reopen \"%s\" as %s: %s", list, line,
                         path, fdpath, errno_str());
     } else {
         /* Always 3 channels: for 1, Darknet's mat_to_image swaps planes 0
          * and 2 of the 1-plane image, writing outside it. */
         image im = load_image(fdpath, (int)w, (int)h, 3);
         if ((size_t)im.w != w || (size_t)im.h != h || im.c != 3 || !im.data) {
-            st = im_dn_fail(
+            st = im_errf(
                 err, errlen, IM_ERR_FORMAT,
                 "%s:%d: Darknet could not decode \"%s\" (got %dx%dx%d, wanted %zux%zux3)", list,
                 line, path, im.w, im.h, im.c, w, h);
@@ -520,27 +520,27 @@ im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabel
                             size_t h, size_t c, im_dataset *out, char *err, size_t errlen)
 {
     if (!out)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_imagelist_load: out is NULL");
+        return im_errf(err, errlen, IM_ERR_ARG, "im_imagelist_load: out is NULL");
     memset(out, 0, sizeof *out);
     if (!list || !labels || nlabels == 0)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_imagelist_load: %s",
+        return im_errf(err, errlen, IM_ERR_ARG, "im_imagelist_load: %s",
                           list ? "no labels" : "list path is NULL");
     if (c != 1 && c != 3)
-        return im_dn_fail(err, errlen, IM_ERR_ARG,
+        return im_errf(err, errlen, IM_ERR_ARG,
                           "%s: channels = %zu, Darknet's loader gives 1 or 3", list, c);
     if (w < 2 || h < 2 || w > INT_MAX / 3 || h > INT_MAX / 3 / w)
-        return im_dn_fail(
+        return im_errf(
             err, errlen, IM_ERR_ARG,
             "%s: image size %zux%zu is out of range (2 to %d pixels a side, w*h*c within int)",
             list, w, h, INT_MAX / 3);
     if (nlabels > INT32_MAX)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "%s: %zu labels are too many", list, nlabels);
+        return im_errf(err, errlen, IM_ERR_ARG, "%s: %zu labels are too many", list, nlabels);
     size_t d = w * h * c;
 
     errno = 0;
     FILE *f = fopen(list, "r");
     if (!f)
-        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", list, errno_str());
+        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", list, errno_str());
     list_entry *ents = NULL;
     size_t n = 0, cap = 0, linecap = 0;
     char *line = NULL;
@@ -557,7 +557,7 @@ im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabel
             size_t ncap = cap ? 2 * cap : 64;
             list_entry *grown = realloc(ents, ncap * sizeof *grown);
             if (!grown) {
-                st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", list, lineno);
+                st = im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", list, lineno);
                 goto done;
             }
             ents = grown;
@@ -567,22 +567,22 @@ im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabel
         if (st != IM_OK)
             goto done;
         if (!(ents[n].path = strdup(path))) {
-            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", list, lineno);
+            st = im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", list, lineno);
             goto done;
         }
         ents[n++].line = lineno;
     }
     if (ferror(f)) {
-        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", list, errno_str());
+        st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot read: %s", list, errno_str());
         goto done;
     }
     if (n == 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        st = im_errf(err, errlen, IM_ERR_FORMAT,
                         "%s: no image paths (the file has no non-blank line)", list);
         goto done;
     }
     if (n > INT_MAX || n > SIZE_MAX / sizeof(float) / d) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: %zu images are too many", list, n);
+        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: %zu images are too many", list, n);
         goto done;
     }
 
@@ -590,7 +590,7 @@ im_status im_imagelist_load(const char *list, char *const *labels, size_t nlabel
     out->x = malloc(n * d * sizeof *out->x);
     out->y = malloc(n * sizeof *out->y);
     if (!out->x || !out->y) {
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats",
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "%s: out of memory for %zu images of %zu floats",
                         list, n, d);
         goto done;
     }
@@ -681,7 +681,7 @@ static im_status datacfg_read(const char *path, char *val[K_COUNT], int line_of[
     errno = 0;
     FILE *f = fopen(path, "r");
     if (!f)
-        return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
+        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, errno_str());
     char *line = NULL;
     size_t linecap = 0;
     int lineno = 0;
@@ -693,7 +693,7 @@ static im_status datacfg_read(const char *path, char *val[K_COUNT], int line_of[
             continue;
         char *eq = strchr(s, '=');
         if (!eq) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
                             "%s:%d: expected \"key = value\", got \"%s\"", path, lineno, s);
             break;
         }
@@ -705,21 +705,21 @@ static im_status datacfg_read(const char *path, char *val[K_COUNT], int line_of[
             if (strcmp(key, data_keys[i].name) == 0)
                 slot = data_keys[i].slot, name = data_keys[i].name;
         if (slot < 0)
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
                             "%s:%d: unknown key \"%s\" (known: " KNOWN_KEYS ")", path, lineno, key);
         else if (!*value)
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: empty value for %s", path, lineno,
+            st = im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: empty value for %s", path, lineno,
                             key);
         else if (val[slot])
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: %s repeats %s from line %d", path,
+            st = im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: %s repeats %s from line %d", path,
                             lineno, key, name_of[slot], line_of[slot]);
         else if (!(val[slot] = strdup(value)))
-            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
+            st = im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
         else
             line_of[slot] = lineno, name_of[slot] = name;
     }
     if (st == IM_OK && ferror(f))
-        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
+        st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, errno_str());
     free(line);
     fclose(f);
     return st;
@@ -730,27 +730,27 @@ static im_status datacfg_check(const char *path, char *val[K_COUNT], const int l
                                int classes, int top, char *err, size_t errlen)
 {
     if (!val[K_CLASSES])
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        return im_errf(err, errlen, IM_ERR_FORMAT,
                           "%s: no classes key (the number of classes is required)", path);
     if (top > classes)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: top = %d exceeds classes = %d", path,
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: top = %d exceeds classes = %d", path,
                           line_of[K_TOP], top, classes);
     if (!val[K_TRAIN] && !val[K_VALID])
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: neither train nor valid is given", path);
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s: neither train nor valid is given", path);
     if (val[K_TRAIN_LABELS] || val[K_VALID_LABELS]) {
         static const int pairs[2][2] = {{K_TRAIN, K_TRAIN_LABELS}, {K_VALID, K_VALID_LABELS}};
         static const char *names[2][2] = {{"train", "train_labels"}, {"valid", "valid_labels"}};
         for (int i = 0; i < 2; i++) {
             int has_img = val[pairs[i][0]] != NULL, has_lab = val[pairs[i][1]] != NULL;
             if (has_img != has_lab)
-                return im_dn_fail(
+                return im_errf(
                     err, errlen, IM_ERR_FORMAT,
                     "%s:%d: %s without %s (the IDX form pairs each images file with a labels file)",
                     path, line_of[pairs[i][has_img ? 0 : 1]], names[i][has_img ? 0 : 1],
                     names[i][has_img ? 1 : 0]);
         }
     } else if (!val[K_LABELS]) {
-        return im_dn_fail(
+        return im_errf(
             err, errlen, IM_ERR_FORMAT,
             "%s: no labels key (image lists need labels = a file with one class name per line;"
             " IDX files need train_labels/valid_labels)",
@@ -762,10 +762,10 @@ static im_status datacfg_check(const char *path, char *val[K_COUNT], const int l
 im_status im_datacfg_load(const char *path, im_datacfg *out, char *err, size_t errlen)
 {
     if (!out)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_datacfg_load: out is NULL");
+        return im_errf(err, errlen, IM_ERR_ARG, "im_datacfg_load: out is NULL");
     memset(out, 0, sizeof *out);
     if (!path)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_datacfg_load: path is NULL");
+        return im_errf(err, errlen, IM_ERR_ARG, "im_datacfg_load: path is NULL");
 
     char *val[K_COUNT] = {0};
     int line_of[K_COUNT] = {0};
@@ -773,17 +773,17 @@ im_status im_datacfg_load(const char *path, im_datacfg *out, char *err, size_t e
     int classes = 0, top = 1;
     im_status st = datacfg_read(path, val, line_of, name_of, err, errlen);
     if (st == IM_OK && val[K_CLASSES] && !parse_int(val[K_CLASSES], 1, &classes))
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: classes = \"%s\" is not an integer > 0",
+        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: classes = \"%s\" is not an integer > 0",
                         path, line_of[K_CLASSES], val[K_CLASSES]);
     if (st == IM_OK && val[K_TOP] && !parse_int(val[K_TOP], 1, &top))
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s:%d: top = \"%s\" is not an integer >= 1",
+        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: top = \"%s\" is not an integer >= 1",
                         path, line_of[K_TOP], val[K_TOP]);
     if (st == IM_OK)
         st = datacfg_check(path, val, line_of, classes, top, err, errlen);
     if (st == IM_OK && !val[K_BACKUP] && !(val[K_BACKUP] = strdup("backup")))
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
     if (st == IM_OK && !(out->path = strdup(path)))
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
     if (st != IM_OK) {
         for (int i = 0; i < K_COUNT; i++)
             free(val[i]);
@@ -812,10 +812,10 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
                            im_dataset *out, char *err, size_t errlen)
 {
     if (!out)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_datacfg_split: out is NULL");
+        return im_errf(err, errlen, IM_ERR_ARG, "im_datacfg_split: out is NULL");
     memset(out, 0, sizeof *out);
     if (!cfg || !cfg->path || (which != 0 && which != 1))
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "im_datacfg_split: %s",
+        return im_errf(err, errlen, IM_ERR_ARG, "im_datacfg_split: %s",
                           cfg && cfg->path ? "which must be 0 (train) or 1 (valid)"
                                            : "no .data file loaded");
     const char *key = which ? "valid" : "train";
@@ -823,7 +823,7 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
     const char *idx_labels = which ? cfg->valid_labels : cfg->train_labels;
     int line = which ? cfg->line_valid : cfg->line_train;
     if (!images)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "%s: no %s key, so there is no %s split",
+        return im_errf(err, errlen, IM_ERR_ARG, "%s: no %s key, so there is no %s split",
                           cfg->path, key, key);
 
     /* Class names: required in the list form, optional in the IDX form;
@@ -836,7 +836,7 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
         if (st != IM_OK)
             return st;
         if (nnames != (size_t)cfg->classes) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
                             "%s:%d: classes = %d, but %s (line %d) holds %zu labels", cfg->path,
                             cfg->line_classes, cfg->classes, cfg->labels, cfg->line_labels, nnames);
             goto done;
@@ -845,7 +845,7 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
     if (idx_labels) {
         st = im_idx_load(images, idx_labels, (size_t)cfg->classes, out, err, errlen);
         if (st == IM_OK && (out->w != w || out->h != h || out->c != c)) {
-            st = im_dn_fail(
+            st = im_errf(
                 err, errlen, IM_ERR_FORMAT,
                 "%s:%d: %s images %s are %zux%zux%zu (w x h x c), the network input is %zux%zux%zu",
                 cfg->path, line, key, images, out->w, out->h, out->c, w, h, c);

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cfg_rewrite.h"
-#include "errmsg.h"
+#include "util/errfmt.h"
 #include "darknet.h"
 #include "data.h"
 #include "driver.h"
@@ -32,7 +32,7 @@ im_status im_dn_check_abi(char *err, size_t errlen)
     int plugin_gpu = 0;
 #endif
     if (lib_gpu != plugin_gpu)
-        return im_dn_fail(
+        return im_errf(
             err, errlen, IM_ERR_BACKEND,
             "libdarknet is a %s build but infomonitor was compiled %s -DGPU: struct layer "
             "and struct network differ between the two (CPU 1184/272 bytes, GPU 1672/304), "
@@ -79,13 +79,13 @@ static im_status mkdirs(const char *path, char *err, size_t errlen)
 {
     char buf[4096];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return im_dn_fail(err, errlen, IM_ERR_ARG, "%s: path too long", path);
+        return im_errf(err, errlen, IM_ERR_ARG, "%s: path too long", path);
     for (char *p = buf + 1;; p++) {
         if (*p == '/' || *p == '\0') {
             char c = *p;
             *p = '\0';
             if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot create folder: %s", buf,
+                return im_errf(err, errlen, IM_ERR_IO, "%s: cannot create folder: %s", buf,
                                   strerror(errno));
             *p = c;
             if (c == '\0')
@@ -114,7 +114,7 @@ static im_status load_net(const char *cfg, const char *weights, int clear, uint6
     if (weights) {
         FILE *f = fopen(weights, "rb");
         if (f == NULL)
-            return im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open weights: %s", weights,
+            return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open weights: %s", weights,
                               strerror(errno));
         fclose(f);
     }
@@ -144,7 +144,7 @@ static im_status accuracy(network *net, const im_dataset *d, int topk, double *t
     if (buf == NULL || idx == NULL) {
         free(buf);
         free(idx);
-        return im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory for validation");
+        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for validation");
     }
     size_t hit1 = 0, hitk = 0;
     for (size_t s = 0; s < d->n; s += B) {
@@ -195,11 +195,11 @@ static im_status check_data_vs_net(const im_datacfg *dc, const network *net, cha
                                    size_t errlen)
 {
     if (dc->classes != net->outputs)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        return im_errf(err, errlen, IM_ERR_FORMAT,
                           "%s:%d: classes = %d, but the network's output layer has %d outputs",
                           dc->path, dc->line_classes, dc->classes, net->outputs);
     if (dc->top < 1 || dc->top > dc->classes)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: top = %d must be in 1..%d (classes)",
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s: top = %d must be in 1..%d (classes)",
                           dc->path, dc->top, dc->classes);
     return IM_OK;
 }
@@ -222,7 +222,7 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
     if (st != IM_OK)
         goto out;
     if (dc.train == NULL) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no 'train' key", o->datacfg);
+        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'train' key", o->datacfg);
         goto out;
     }
     if ((st = load_net(o->cfg, o->weights, o->clear, o->seed, &rw, &net, err, errlen)) != IM_OK)
@@ -243,7 +243,7 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
             goto out;
     }
     if (o->epochs == 0 && net->max_batches <= 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_ARG,
+        st = im_errf(err, errlen, IM_ERR_ARG,
                         "%s: [net] max_batches is %d; set it or give -epochs E (Darknet would "
                         "train forever)",
                         o->cfg, net->max_batches);
@@ -252,36 +252,36 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
     size_t N = train.n, K = (size_t)dc.classes, cols = (size_t)net->inputs;
     size_t imgs = (size_t)net->batch * (size_t)net->subdivisions;
     if (train.w * train.h * train.c != cols) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        st = im_errf(err, errlen, IM_ERR_FORMAT,
                         "%s: samples have %zu values, the network takes %zu", dc.train,
                         train.w * train.h * train.c, cols);
         goto out;
     }
     if (N < imgs) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: %zu samples, fewer than one batch (%zu)",
+        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: %zu samples, fewer than one batch (%zu)",
                         dc.train, N, imgs);
         goto out;
     }
     if ((base = base_name(o->cfg)) == NULL) {
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");
         goto out;
     }
     if ((st = mkdirs(dc.backup, err, errlen)) != IM_OK)
         goto out;
     /* Darknet's save_weights exit(0)s on a file it cannot open: check first. */
     if (access(dc.backup, W_OK) != 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: backup folder is not writable: %s", dc.backup,
+        st = im_errf(err, errlen, IM_ERR_IO, "%s: backup folder is not writable: %s", dc.backup,
                         strerror(errno));
         goto out;
     }
     if (strlen(dc.backup) + strlen(base) + 32 > sizeof path) {
-        st = im_dn_fail(err, errlen, IM_ERR_ARG, "%s: backup path too long", dc.backup);
+        st = im_errf(err, errlen, IM_ERR_ARG, "%s: backup path too long", dc.backup);
         goto out;
     }
     if (o->log == NULL)
         backup_path(logpath, dc.backup, base, ".metrics.csv");
     else if (snprintf(logpath, sizeof logpath, "%s", o->log) >= (int)sizeof logpath) {
-        st = im_dn_fail(err, errlen, IM_ERR_ARG, "-log path too long");
+        st = im_errf(err, errlen, IM_ERR_ARG, "-log path too long");
         goto out;
     }
     if (reg && (st = im_metrics_open(logpath, &log, err, errlen)) != IM_OK)
@@ -290,7 +290,7 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
         backup_path(path, dc.backup, base, ".accuracy.csv");
         acc = fopen(path, "a");
         if (acc == NULL) {
-            st = im_dn_fail(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+            st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
             goto out;
         }
         if (ftell(acc) == 0)
@@ -303,7 +303,7 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
     onehot = calloc(N * K, sizeof(float));
     rows = calloc(reg ? im_registry_count(reg) : 1, sizeof *rows);
     if (!order || !xrows || !yrows || !onehot || !rows) {
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory for %zu samples", N);
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for %zu samples", N);
         goto out;
     }
     for (size_t i = 0; i < N; i++) {
@@ -437,7 +437,7 @@ im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights,
     if (st != IM_OK)
         goto out;
     if (dc.valid == NULL) {
-        st = im_dn_fail(err, errlen, IM_ERR_FORMAT, "%s: no 'valid' key", datacfg);
+        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'valid' key", datacfg);
         goto out;
     }
     if ((st = load_net(cfg, weights, 0, 0, &rw, &net, err, errlen)) != IM_OK)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "monitor.h"
-#include "errmsg.h"
+#include "util/errfmt.h"
 
 /* A cached Gram matrix of a shared variable (X, Y or delta_K) for one
  * iteration and kernel width: monitors with the same options share it. */
@@ -259,12 +259,12 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
 {
     *out = NULL;
     if (net->n != rw->nlayers)
-        return im_dn_fail(err, errlen, IM_ERR_FORMAT,
+        return im_errf(err, errlen, IM_ERR_FORMAT,
                           "%s: Darknet parsed %d layers, the cfg has %d", cfg_path, net->n,
                           rw->nlayers);
 #ifdef GPU
     if (net->gpu_index >= 0)
-        return im_dn_fail(
+        return im_errf(
             err, errlen, IM_ERR_BACKEND,
             "%s: monitors read CPU buffers; on Darknet's GPU path they would see stale "
             "data, and GPU taps are not implemented yet",
@@ -273,7 +273,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
     im_registry *reg = calloc(1, sizeof *reg);
     int bad = 0;
     if (reg == NULL)
-        return im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");
     reg->net = net;
     reg->layers = net->layers;
     reg->softmax = -1;
@@ -286,7 +286,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
     reg->by_index = xcalloc((size_t)net->n, sizeof *reg->by_index, &bad);
     im_status st = IM_OK;
     if (bad) {
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < rw->nmon; i++) {
@@ -295,28 +295,28 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         m->spec = *s;
         layer *self = &net->layers[s->index], *w = &net->layers[s->layer];
         if (self->type != DROPOUT) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
                             "%s:%d: internal: layer %d is not the monitor's "
                             "pass-through",
                             cfg_path, s->line, s->index);
             goto fail;
         }
         if (w->output == NULL || w->outputs <= 0) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
                             "%s:%d: [infomonitor] watches layer %d, which has no output", cfg_path,
                             s->line, s->layer);
             goto fail;
         }
         if (loss_layer(w->type) && s->index != net->n - 1 &&
             net->layers[s->index + 1].type != DROPOUT) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
                             "%s:%d: [infomonitor] after a loss layer must come last in the cfg",
                             cfg_path, s->line);
             goto fail;
         }
         if ((s->quantities & IM_Q_DELTA) && (reg->softmax < 0 || s->layer > reg->softmax)) {
             st =
-                im_dn_fail(err, errlen, IM_ERR_FORMAT,
+                im_errf(err, errlen, IM_ERR_FORMAT,
                            "%s:%d: [infomonitor] quantities include delta, which needs a [softmax] "
                            "output layer after the watched layer",
                            cfg_path, s->line);
@@ -324,7 +324,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         }
         m->n = s->samples ? (size_t)s->samples : (size_t)net->batch;
         if (m->n > (size_t)net->batch || m->n < 2) {
-            st = im_dn_fail(err, errlen, IM_ERR_FORMAT,
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
                             "%s:%d: [infomonitor] samples = %zu, must be in 2..%d (the batch size)",
                             cfg_path, s->line, m->n, net->batch);
             goto fail;
@@ -335,7 +335,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         m->C = (conv && (s->quantities & IM_Q_MMI)) ? (size_t)w->out_c : 1;
         m->d = m->outputs / m->C;
         if ((s->quantities & IM_Q_PID) && m->C < 2) {
-            st = im_dn_fail(
+            st = im_errf(
                 err, errlen, IM_ERR_FORMAT,
                 "%s:%d: [infomonitor] pid needs a conv-shaped layer with >= 2 feature maps "
                 "and mmi on; layer %d has %zu variable(s)",
@@ -348,7 +348,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         o.backend = s->backend;
         char cerr[256];
         if ((st = im_context_create(&o, &m->ctx, cerr, sizeof cerr)) != IM_OK) {
-            st = im_dn_fail(err, errlen, st, "%s:%d: [infomonitor] backend = %s: %s", cfg_path,
+            st = im_errf(err, errlen, st, "%s:%d: [infomonitor] backend = %s: %s", cfg_path,
                             s->line, s->backend, cerr);
             goto fail;
         }
@@ -365,7 +365,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         m->map_idx = xcalloc(2 * m->C, sizeof *m->map_idx, &bad);
         m->terms.idx = xcalloc(8 * (m->C + 1), sizeof(uint32_t), &bad);
         if (bad) {
-            st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
+            st = im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
             goto fail;
         }
         for (size_t c = 0; c < m->C; c++) {
@@ -389,7 +389,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
     reg->x_cols = (size_t)net->inputs;
     reg->dK_cols = reg->softmax >= 0 ? (size_t)net->layers[reg->softmax].outputs : 0;
     if (bad) {
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "out of memory");
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");
         goto fail;
     }
     int slot = -1;
@@ -397,7 +397,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
         if (g_active[i] == NULL)
             slot = i;
     if (slot < 0) {
-        st = im_dn_fail(err, errlen, IM_ERR_ARG, "more than %d monitored networks at once",
+        st = im_errf(err, errlen, IM_ERR_ARG, "more than %d monitored networks at once",
                         IM_MAX_NETS);
         goto fail;
     }
@@ -412,7 +412,7 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
             pthread_mutex_destroy(&reg->mu);
     }
     if (!reg->has_thread) {
-        st = im_dn_fail(err, errlen, IM_ERR_NOMEM, "cannot start the measurement thread");
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "cannot start the measurement thread");
         goto fail;
     }
     for (size_t i = 0; i < reg->nmon; i++) {
@@ -718,7 +718,7 @@ im_status im_registry_drain(im_registry *reg, im_metrics *rows, size_t *nrows,
     if (!done)
         return IM_OK;
     if (reg->job_st != IM_OK)
-        return im_dn_fail(err, errlen, reg->job_st, "%s", reg->job_err);
+        return im_errf(err, errlen, reg->job_st, "%s", reg->job_err);
     memcpy(rows, reg->job_rows, reg->job_nrows * sizeof *rows);
     *nrows = reg->job_nrows;
     *nonfinite = reg->job_nonfinite;
