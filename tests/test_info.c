@@ -353,6 +353,57 @@ static void ib_objective(void **state)
     im_context_destroy(ctx);
 }
 
+/* im_mmi_sets: two variable sets (3 and 2 maps) with two and one targets
+ * give S(B) + S(T) - S(T o B) from single entropies, the values of im_mmi
+ * bit for bit, and take a cached S(target) as given. */
+static void mmi_sets_match_definitions(void **state)
+{
+    (void)state;
+    uint64_t seed = 41;
+    size_t n = 24, d = 5;
+    for (size_t a = 0; a < 5; a++) {
+        im_context *ctx = tu_ctx(alphas[a]);
+        double *K[7];
+        for (int v = 0; v < 7; v++) {
+            float *x = tu_randn(&seed, n, d);
+            K[v] = tu_gram(ctx, x, n, d, 1.0 + tu_unif(&seed));
+            free(x);
+        }
+        const double *T1[3] = {K[0], K[1], K[2]}, *T2[2] = {K[3], K[4]};
+        const double *B1[2] = {K[5], K[6]}, *B2[1] = {K[6]};
+        double sb1[2] = {NAN, NAN}, sb2[1] = {NAN}, mi1[2], mi2[1], st1, st2;
+        im_mmi_set sets[2] = {{T1, 3, B1, 2, sb1, &st1, mi1}, {T2, 2, B2, 1, sb2, &st2, mi2}};
+        assert_int_equal(im_mmi_sets(ctx, sets, 2, n), IM_OK);
+        double sT, sB, sTB;
+        const double *tb[4] = {K[0], K[1], K[2], K[5]};
+        assert_int_equal(im_joint_entropy(ctx, T1, 3, n, &sT), IM_OK);
+        assert_int_equal(im_entropy(ctx, K[5], n, &sB), IM_OK);
+        assert_int_equal(im_joint_entropy(ctx, tb, 4, n, &sTB), IM_OK);
+        tu_close(st1, sT, 1e-12, 0);
+        tu_close(sb1[0], sB, 1e-12, 0);
+        tu_close(mi1[0], sB + sT - sTB, 1e-12, 0);
+        double m, sbm, stm;
+        assert_int_equal(im_mmi(ctx, K[6], T1, 3, n, &m, &sbm, &stm), IM_OK);
+        assert_memory_equal(&m, &mi1[1], sizeof m);
+        assert_memory_equal(&sbm, &sb1[1], sizeof m);
+        assert_int_equal(im_mmi(ctx, K[6], T2, 2, n, &m, NULL, &stm), IM_OK);
+        assert_memory_equal(&m, &mi2[0], sizeof m);
+        assert_memory_equal(&stm, &st2, sizeof m);
+        /* A cached S(target) is used as given. */
+        double cached = sb2[0] + 0.5, mi3;
+        im_mmi_set again = {T2, 2, B2, 1, &cached, NULL, &mi3};
+        assert_int_equal(im_mmi_sets(ctx, &again, 1, n), IM_OK);
+        tu_close(cached, sb2[0] + 0.5, 0, 0);
+        tu_close(mi3, mi2[0] + 0.5, 1e-12, 0);
+        again.C = 0;
+        assert_int_equal(im_mmi_sets(ctx, &again, 1, n), IM_ERR_ARG);
+        assert_non_null(strstr(im_context_error(ctx), "C = 0"));
+        for (int v = 0; v < 7; v++)
+            free(K[v]);
+        im_context_destroy(ctx);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +415,7 @@ int main(void)
         cmocka_unit_test(cmi_identities),
         cmocka_unit_test(cmi_permutation_decisions),
         cmocka_unit_test(ib_objective),
+        cmocka_unit_test(mmi_sets_match_definitions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,12 @@
  * spectra in fp32 for alpha >= 1 (within 1e-4 bits of cpu-ref) and in fp64
  * for alpha < 1; they clip negative eigenvalues and rescale the rest to sum
  * 1.  Power sums and logarithms are fp64 everywhere.  A matrix holding NaN
- * or Inf gives S = NaN. */
+ * or Inf gives S = NaN.
+ *
+ * Statuses: IM_OK; IM_ERR_ARG (ctx or an array NULL, n < 2, a malformed
+ * term list); IM_ERR_NOMEM; IM_ERR_SOLVER (the eigenvalue solver failed);
+ * IM_ERR_BACKEND (a GPU error at run time).  Every array is the caller's:
+ * M and the factors are read, S and eig written, nothing is kept. */
 #ifndef INFOMONITOR_ENTROPY_H
 #define INFOMONITOR_ENTROPY_H
 

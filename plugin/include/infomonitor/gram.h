@@ -46,15 +46,22 @@ IM_API double im_silverman_sigma(double h, size_t n, size_t d);
  * *sigma_used (may be NULL) receives the sigma applied.
  * Non-finite samples give a matrix of NaN (status IM_OK), so every entropy
  * computed from it is NaN; *sigma_used is then the rule's sigma for the
- * Silverman and fixed rules and NaN for the median rule. */
+ * Silverman and fixed rules and NaN for the median rule.
+ * Statuses: IM_OK; IM_ERR_ARG (ctx, x or K NULL, n < 2, d = 0, ld < d, a
+ * width parameter that is not a finite number > 0, an unknown rule);
+ * IM_ERR_UNDEFINED (the median rule when more than half of the pairwise
+ * distances are 0, so the width would be 0); IM_ERR_NOMEM.  K (n*n) and
+ * x are the caller's. */
 IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld,
                       im_width w, double *K, double *sigma_used);
 
-/* The Kronecker-delta kernel of integer labels: K_ij = 1 if y_i == y_j else 0. */
+/* The Kronecker-delta kernel of integer labels: K_ij = 1 if y_i == y_j else 0.
+ * IM_OK, or IM_ERR_ARG (NULL y or K, n < 2). */
 IM_API im_status im_gram_labels(im_context *ctx, const int32_t *y, size_t n, double *K);
 
 /* Normalize an arbitrary PSD Gram matrix in place as in Def. 1:
- * A_ij = K_ij / (n sqrt(K_ii K_jj)), so that tr(A) = 1.  Needs K_ii > 0. */
+ * A_ij = K_ij / (n sqrt(K_ii K_jj)), so that tr(A) = 1.  Needs K_ii > 0:
+ * IM_ERR_ARG names the first diagonal entry that is not. */
 IM_API im_status im_normalize(im_context *ctx, double *K, size_t n);
 
 #ifdef __cplusplus

@@ -2,7 +2,16 @@
  * Every argument named like A, B, X, Y, T[c] is an n*n Gram matrix (unit
  * diagonal from gram.h, or any matrix with positive diagonal that the trace
  * normalization suits).  Each function batches all the entropies it needs
- * into one call to the back end. */
+ * into one call to the back end.
+ *
+ * Ownership: every matrix, list and output stays the caller's; nothing is
+ * kept after a call returns.
+ * Statuses (all functions): IM_OK; IM_ERR_ARG for misuse (ctx NULL, n < 2,
+ * a NULL matrix or output, a count out of range; the message names the
+ * function and the value); IM_ERR_NOMEM; IM_ERR_SOLVER when the back end's
+ * eigenvalue solver fails; IM_ERR_BACKEND when the back end fails at run
+ * time (a GPU error).  NaN or Inf in a matrix is not an error: the values
+ * that depend on it are NaN. */
 #ifndef INFOMONITOR_INFO_H
 #define INFOMONITOR_INFO_H
 
@@ -23,6 +32,27 @@ IM_API im_status im_mutual_information(im_context *ctx, const double *A, const d
  * Optional outputs (may be NULL): S_B = S(B), S_T = S(T1 o..o TC). */
 IM_API im_status im_mmi(im_context *ctx, const double *B, const double *const *T, size_t C, size_t n,
                  double *mi, double *S_B, double *S_T);
+
+/* Several variable sets, each with several targets (Eq. 7 for each pair):
+ *   mi[k]  = I(targets[k]; {T[0..C-1]}) = S(targets[k]) + S(T) - S(T o targets[k])
+ * S_target (nt entries) is in/out: a finite value is taken as the cached
+ * S(targets[k]) (computed by the caller at the context's alpha), a NaN is
+ * computed and written back, so a caller that measures several sets against
+ * the same X computes S(X) once.  S_T (may be NULL) receives S(T).  nt may
+ * be 0 (then only S(T) is computed). */
+typedef struct im_mmi_set {
+    const double *const *T;       /* C >= 1 matrices */
+    size_t C;
+    const double *const *targets; /* nt matrices */
+    size_t nt;
+    double *S_target;             /* nt, in/out */
+    double *S_T;                  /* out, may be NULL */
+    double *mi;                   /* nt, out */
+} im_mmi_set;
+
+/* Every entropy of every set in one back-end batch; the values equal those
+ * of im_mmi on the same matrices, bit for bit. */
+IM_API im_status im_mmi_sets(im_context *ctx, const im_mmi_set *sets, size_t nsets, size_t n);
 
 /* Conditional MI I(A;B|C) = S(A,C) + S(B,C) - S(A,B,C) - S(C), where A, B and
  * C are sets of variables (a set's joint matrix is the Hadamard product of its

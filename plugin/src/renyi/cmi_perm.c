@@ -4,23 +4,44 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "util/rng.h"
 
-static uint64_t splitmix64(uint64_t *s)
+/* Gram matrices of the candidate t with its samples permuted,
+ * Q_p[i][j] = K[pi(i)][pi(j)], for P permutations pi drawn from seed. */
+static void permuted_grams(const double *K, size_t n, size_t P, uint64_t seed, size_t *pi,
+                           double *perm)
 {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    uint64_t rng = seed;
+    for (size_t p = 0; p < P; p++) {
+        for (size_t i = 0; i < n; i++)
+            pi[i] = i;
+        im_rng_shuffle(pi, n, &rng);
+        double *Q = perm + p * n * n;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                Q[i * n + j] = K[pi[i] * n + pi[j]];
+    }
 }
 
-/* Uniform in [0, m) without modulo bias. */
-static size_t below(uint64_t *s, size_t m)
+/* For each conditioning set C = Ts + {t or t~p}: S(A,C), S(Y,C), S(A,Y,C),
+ * S(C).  Factors: A (nA), Y at iY, Ts (nS) at iS, t at iT, the P permuted
+ * copies from iT + 1. */
+static void perm_terms(im_terms *t, size_t nA, size_t nS, size_t P, uint32_t iY, uint32_t *cond)
 {
-    uint64_t lim = UINT64_MAX - UINT64_MAX % m, r;
-    do
-        r = splitmix64(s);
-    while (r >= lim);
-    return (size_t)(r % m);
+    uint32_t iS = iY + 1, iT = iS + (uint32_t)nS;
+    for (size_t s = 0; s < nS; s++)
+        cond[s] = iS + (uint32_t)s;
+    uint32_t *ay = cond + nS + 1; /* A then Y */
+    for (size_t a = 0; a < nA; a++)
+        ay[a] = (uint32_t)a;
+    ay[nA] = iY;
+    for (size_t p = 0; p <= P; p++) {
+        cond[nS] = p == 0 ? iT : iT + (uint32_t)p;
+        im_terms_add(t, ay, nA, cond, nS + 1);
+        im_terms_add(t, ay + nA, 1, cond, nS + 1);
+        im_terms_add(t, ay, nA + 1, cond, nS + 1);
+        im_terms_add(t, cond, nS + 1, NULL, 0);
+    }
 }
 
 im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, size_t nS,
@@ -44,17 +65,14 @@ im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, size_t nS
         return IM_OK;
     }
     size_t nn = n * n, nA = nR - 1;
-    /* Factors: A = Tr - t (nA), Y, Ts (nS), t, then the P permuted copies. */
-    size_t nf = nA + 1 + nS + 1 + P;
+    size_t nf = nA + 1 + nS + 1 + P, maxk = nA + 1 + nS + 1, nterm = 4 * (P + 1);
     const double **f = malloc(nf * sizeof *f);
     double *perm = malloc(P * nn * sizeof(double));
     size_t *pi = malloc(n * sizeof(size_t));
-    size_t maxk = nA + 1 + nS + 1;
-    size_t nterm = 4 * (P + 1);
-    uint32_t *off = malloc((nterm + 1) * sizeof(uint32_t));
-    uint32_t *idx = malloc(nterm * maxk * sizeof(uint32_t));
-    double *S = malloc(nterm * sizeof(double));
-    if (!f || !perm || !pi || !off || !idx || !S) {
+    uint32_t *cond = malloc((nS + 1 + nA + 1) * sizeof(uint32_t));
+    im_terms terms = {0};
+    double *S = NULL;
+    if (!f || !perm || !pi || !cond) {
         st = im_fail(ctx, IM_ERR_NOMEM, "out of memory for %zu permutations", P);
         goto out;
     }
@@ -67,40 +85,13 @@ im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, size_t nS
     for (size_t i = 0; i < nS; i++)
         f[iS + i] = Ts[i];
     f[iT] = Tr[t];
-    uint64_t rng = seed;
-    for (size_t p = 0; p < P; p++) {
-        for (size_t i = 0; i < n; i++)
-            pi[i] = i;
-        for (size_t i = n - 1; i > 0; i--) {
-            size_t j = below(&rng, i + 1), tmp = pi[i];
-            pi[i] = pi[j];
-            pi[j] = tmp;
-        }
-        /* The Gram matrix of t with its samples permuted: K[pi(i)][pi(j)]. */
-        double *Q = perm + p * nn;
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++)
-                Q[i * n + j] = Tr[t][pi[i] * n + pi[j]];
-        f[iP + p] = Q;
-    }
-    /* For each conditioning set C = Ts + {t or t~p}: S(A,C), S(Y,C), S(A,Y,C), S(C). */
-    size_t ni = 0, nt = 0;
-    off[0] = 0;
-    for (size_t p = 0; p <= P; p++) {
-        uint32_t cand = (uint32_t)(p == 0 ? iT : iP + p - 1);
-        for (int term = 0; term < 4; term++) {
-            if (term == 0 || term == 2)
-                for (size_t a = 0; a < nA; a++)
-                    idx[ni++] = (uint32_t)a;
-            if (term == 1 || term == 2)
-                idx[ni++] = (uint32_t)iY;
-            for (size_t s = 0; s < nS; s++)
-                idx[ni++] = (uint32_t)(iS + s);
-            idx[ni++] = cand;
-            off[++nt] = (uint32_t)ni;
-        }
-    }
-    if ((st = im_entropy_products(ctx, f, nf, n, off, idx, nterm, S)) != IM_OK)
+    permuted_grams(Tr[t], n, P, seed, pi, perm);
+    for (size_t p = 0; p < P; p++)
+        f[iP + p] = perm + p * nn;
+    if ((st = im_terms_init(ctx, &terms, nterm, nterm * maxk)) != IM_OK)
+        goto out;
+    perm_terms(&terms, nA, nS, P, (uint32_t)iY, cond);
+    if ((st = im_terms_eval(ctx, f, nf, n, &terms, &S)) != IM_OK)
         goto out;
     double cmi = S[0] + S[1] - S[2] - S[3];
     size_t ge = 0;
@@ -114,8 +105,8 @@ im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, size_t nS
     out->keep = isfinite(cmi) && out->fraction <= significance;
 out:
     free(S);
-    free(idx);
-    free(off);
+    im_terms_free(&terms);
+    free(cond);
     free(pi);
     free(perm);
     free(f);

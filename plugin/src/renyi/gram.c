@@ -107,7 +107,7 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
         if (st != IM_OK)
             return st;
         if (!(sigma > 0.0))
-            return im_fail(ctx, IM_ERR_ARG,
+            return im_fail(ctx, IM_ERR_UNDEFINED,
                            "median kernel width is 0: more than half of the %zu samples coincide", n);
     }
     double g = -1.0 / (2.0 * sigma * sigma);

@@ -2,7 +2,9 @@
 #ifndef IM_RENYI_INTERNAL_H
 #define IM_RENYI_INTERNAL_H
 
+#include <assert.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "infomonitor/infomonitor.h"
 #include "../backend/backend.h"
 
@@ -24,5 +26,40 @@ im_status im_fail(im_context *ctx, im_status st, const char *fmt, ...)
 
 /* Check the arguments every quantity shares (ctx, n >= 2). */
 im_status im_check_n(im_context *ctx, size_t n);
+
+/* A list of product terms in the CSR form of im_entropy_products (terms.c),
+ * sized up front: term b is the product of the factors
+ * idx[off[b] .. off[b+1]-1]. */
+typedef struct {
+    uint32_t *off, *idx;
+    size_t nterm, nidx;
+    size_t max_terms, max_idx; /* capacities; exceeding one is a bug (assert) */
+} im_terms;
+
+/* Room for max_terms terms of max_idx factor indices in all.  IM_ERR_ARG
+ * past 2^32, IM_ERR_NOMEM; *t is then empty (im_terms_free is safe). */
+im_status im_terms_init(im_context *ctx, im_terms *t, size_t max_terms, size_t max_idx);
+void im_terms_free(im_terms *t);
+
+/* Append the term made of factors a[0..na-1] then b[0..nb-1] (na + nb >= 1);
+ * returns its index. */
+size_t im_terms_add(im_terms *t, const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
+/* Append the one-factor term {a}. */
+size_t im_terms_add1(im_terms *t, uint32_t a);
+
+/* Evaluate every term over the factors f[0..nf-1] of order n: *S gets
+ * t->nterm entropies (malloc'd, the caller frees; NULL on failure). */
+im_status im_terms_eval(im_context *ctx, const double *const *f, size_t nf, size_t n,
+                        const im_terms *t, double **S);
+
+/* IM_ERR_ARG naming fn when the list M of m matrices, or one of them, is NULL. */
+im_status im_check_mats(im_context *ctx, const char *fn, const double *const *M, size_t m);
+
+/* The pointer list a then b (malloc'd; NULL after recording IM_ERR_NOMEM). */
+const double **im_concat(im_context *ctx, const double *const *a, size_t na,
+                         const double *const *b, size_t nb);
+
+/* start, start+1, ..., start+m-1 (malloc'd; NULL after recording IM_ERR_NOMEM). */
+uint32_t *im_iota(im_context *ctx, size_t m, uint32_t start);
 
 #endif
