@@ -15,6 +15,8 @@
 #include "darknet.h"
 #include "darknet/cfg_rewrite.h"
 #include "darknet/monitor.h"
+#include "darknet/monitor_testing.h"
+#include "util/errfmt.h"
 
 #define B 8      /* batch */
 #define IN 36    /* 6x6x1 inputs */
@@ -39,33 +41,52 @@ typedef struct {
     float *xr[B], *yr[B];
 } fixture;
 
-/* Parse the cfg (learning rate lr, extra text after the fc monitor's name
- * and after [softmax]) and attach the monitors. */
-static im_status setup(fixture *f, const char *lr, const char *fc_extra, const char *tail,
-                       char *err, size_t errlen)
+/* A cfg: learning rate, extra text after the fc monitor's name and after
+ * [softmax]. */
+typedef struct {
+    const char *lr, *fc_extra, *tail;
+} cfg_params;
+
+static const cfg_params k_plain = {"0.05", "", ""};
+static const cfg_params k_every3 = {"0.05", "\nevery=3", ""};
+static const cfg_params k_diverge = {"100000", "", ""};
+static const cfg_params k_median = {"0.05", "\nkernel_width=median", ""};
+
+/* Free what build() made (safe on a partly built or empty fixture). */
+static void release(fixture *f)
 {
-    memset(f, 0, sizeof *f);
+    im_registry_free(f->reg);
+    if (f->net)
+        free_network(f->net);
+    im_cfg_rewrite_free(&f->rw);
+    f->reg = NULL;
+    f->net = NULL;
+}
+
+/* Parse the cfg of p and attach the monitors; IM_OK or attach's status. */
+static im_status build(fixture *f, const cfg_params *p, char *err, size_t errlen)
+{
+    release(f);
     char text[2048], path[64];
     /* Darknet's maxpool keeps index -1 for an all-NaN window and its
      * backward then writes before the delta buffer, so the divergence test
      * uses a network without pooling. */
-    const char *pool = strcmp(lr, "100000") ? "[maxpool]\nsize=2\nstride=2\n\n" : "";
-    snprintf(text, sizeof text, k_cfg, lr, pool, fc_extra, tail);
+    const char *pool = strcmp(p->lr, "100000") ? "[maxpool]\nsize=2\nstride=2\n\n" : "";
+    snprintf(text, sizeof text, k_cfg, p->lr, pool, p->fc_extra, p->tail);
     snprintf(path, sizeof path, "/tmp/im_test_mon_%d.cfg", (int)getpid());
     FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
+    if (fp == NULL || fputs(text, fp) < 0 || fclose(fp) != 0)
+        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot write", path);
     im_status st = im_cfg_rewrite_file(path, &f->rw, err, errlen);
-    assert_int_equal(st, IM_OK);
-    char *tmp;
-    assert_int_equal(im_cfg_write_temp(&f->rw, &tmp, err, errlen), IM_OK);
-    srand(1);
-    f->net = parse_network_cfg(tmp);
-    unlink(tmp);
-    free(tmp);
-    im_monitor_detach_loss_deltas(f->net, &f->rw);
-    st = im_registry_attach(f->net, &f->rw, path, &f->reg, err, errlen);
+    char *tmp = NULL;
+    if (st == IM_OK && (st = im_cfg_write_temp(&f->rw, &tmp, err, errlen)) == IM_OK) {
+        srand(1);
+        f->net = parse_network_cfg(tmp);
+        unlink(tmp);
+        free(tmp);
+        im_monitor_detach_loss_deltas(f->net, &f->rw);
+        st = im_registry_attach(f->net, &f->rw, path, &f->reg, err, errlen);
+    }
     unlink(path);
     for (int i = 0; i < B; i++) {
         f->xr[i] = f->x + i * IN;
@@ -77,11 +98,30 @@ static im_status setup(fixture *f, const char *lr, const char *fc_extra, const c
     return st;
 }
 
-static void teardown(fixture *f)
+/* cmocka fixtures: the prestate names the cfg (NULL: an empty fixture for
+ * tests that build their own); teardown frees whatever a test left, also
+ * after a failed assertion. */
+static int setup(void **state)
 {
-    im_registry_free(f->reg);
-    free_network(f->net);
-    im_cfg_rewrite_free(&f->rw);
+    const cfg_params *p = *state;
+    fixture *f = calloc(1, sizeof *f);
+    char err[512];
+    if (f == NULL)
+        return -1;
+    *state = f;
+    if (p != NULL && build(f, p, err, sizeof err) != IM_OK) {
+        fprintf(stderr, "setup: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    release(f);
+    free(f);
+    return 0;
 }
 
 /* Measure the last training step; returns the number of rows. */
@@ -114,23 +154,20 @@ static void fill_batch(fixture *f, unsigned step)
 
 static void taps_see_layer_buffers(void **state)
 {
-    (void)state;
-    fixture f;
-    char err[512];
-    assert_int_equal(setup(&f, "0.05", "", "", err, sizeof err), IM_OK);
-    assert_int_equal(f.net->n, 6);
-    assert_int_equal(f.net->layers[1].type, DROPOUT);
-    assert_int_equal(f.net->layers[4].type, DROPOUT);
-    fill_batch(&f, 0);
-    train_network(f.net, f.d);
+    fixture *f = *state;
+    assert_int_equal(f->net->n, 6);
+    assert_int_equal(f->net->layers[1].type, DROPOUT);
+    assert_int_equal(f->net->layers[4].type, DROPOUT);
+    fill_batch(f, 0);
+    train_network(f->net, f->d);
     size_t n;
     /* Conv monitor: its T is the conv layer's output and its delta the conv
      * layer's delta (linear activation: backward leaves it as the tap saw it). */
-    const layer *conv = &f.net->layers[0];
-    const float *t = im_registry_last_t(f.reg, 0, &n);
+    const layer *conv = &f->net->layers[0];
+    const float *t = im_registry_last_t(f->reg, 0, &n);
     assert_int_equal(n, B);
     assert_memory_equal(t, conv->output, (size_t)(B * conv->outputs) * sizeof(float));
-    const float *dk = im_registry_last_delta(f.reg, 0, &n);
+    const float *dk = im_registry_last_delta(f->reg, 0, &n);
     assert_memory_equal(dk, conv->delta, (size_t)(B * conv->outputs) * sizeof(float));
     float mx = 0;
     for (int i = 0; i < B * conv->outputs; i++)
@@ -138,7 +175,7 @@ static void taps_see_layer_buffers(void **state)
     assert_true(mx > 0.0f);
     /* fc monitor before the softmax: T is the logits z, and its delta must
      * be truth - softmax(z), recomputed here. */
-    const float *z = im_registry_last_t(f.reg, 1, &n), *dz = im_registry_last_delta(f.reg, 1, &n);
+    const float *z = im_registry_last_t(f->reg, 1, &n), *dz = im_registry_last_delta(f->reg, 1, &n);
     for (int i = 0; i < B; i++) {
         double m = -INFINITY, sum = 0;
         for (int k = 0; k < K; k++)
@@ -147,12 +184,12 @@ static void taps_see_layer_buffers(void **state)
             sum += exp(z[i * K + k] - m);
         for (int k = 0; k < K; k++) {
             double p = exp(z[i * K + k] - m) / sum;
-            assert_float_equal(dz[i * K + k], f.y[i * K + k] - p, 1e-6);
+            assert_float_equal(dz[i * K + k], f->y[i * K + k] - p, 1e-6);
         }
     }
     im_metrics rows[2];
     int nonfinite;
-    size_t nr = measure(&f, rows, &nonfinite);
+    size_t nr = measure(f, rows, &nonfinite);
     assert_int_equal(nr, 2);
     assert_false(nonfinite);
     assert_string_equal(rows[0].monitor, "c1");
@@ -162,27 +199,114 @@ static void taps_see_layer_buffers(void **state)
     assert_true(rows[0].have & IM_HAVE_PID);
     assert_false(rows[1].have & IM_HAVE_PID);
     /* A second measure without training has nothing new. */
-    assert_int_equal(measure(&f, rows, &nonfinite), 0);
-    teardown(&f);
+    assert_int_equal(measure(f, rows, &nonfinite), 0);
+}
+
+/* n*n RBF Gram matrices of the C variables of n rows of `cols` floats
+ * (variable c at offset c*d), Silverman with multiplier h; the mean sigma. */
+static double *maps_gram(im_context *ctx, const float *rows, size_t n, size_t cols, size_t C,
+                         double h, const double **Km, double *sigma)
+{
+    double *G = malloc(C * n * n * sizeof(double)), sc, sum = 0;
+    assert_non_null(G);
+    for (size_t c = 0; c < C; c++) {
+        assert_int_equal(im_gram_rbf(ctx, rows + c * (cols / C), n, cols / C, cols,
+                                     (im_width){IM_WIDTH_SILVERMAN, h}, G + c * n * n, &sc),
+                         IM_OK);
+        Km[c] = G + c * n * n;
+        sum += sc;
+    }
+    *sigma = sum / (double)C;
+    return G;
+}
+
+#define ROW_EQ(got, want) near_core(#got, got, want)
+static void near_core(const char *what, double got, double want)
+{
+    if (!(fabs(got - want) <= 1e-12))
+        fail_msg("%s = %.17g, the core gives %.17g", what, got, want);
+}
+
+/* Both monitors' rows equal the core's results on the arrays the taps
+ * captured, to 1e-12: the adapter adds nothing of its own. */
+static void row_equals_core(void **state)
+{
+    fixture *f = *state;
+    fill_batch(f, 0);
+    train_network(f->net, f->d);
+    size_t n, nx, xcols, ny, kcols;
+    const float *x = im_registry_last_x(f->reg, &nx, &xcols), *dK;
+    const int32_t *y = im_registry_last_y(f->reg, &ny);
+    dK = im_registry_last_dK(f->reg, &ny, &kcols);
+    const float *t[2], *dk[2];
+    for (size_t i = 0; i < 2; i++) {
+        t[i] = im_registry_last_t(f->reg, i, &n);
+        dk[i] = im_registry_last_delta(f->reg, i, &n);
+    }
+    im_metrics rows[2];
+    int nonfinite;
+    assert_int_equal(measure(f, rows, &nonfinite), 2);
+    im_options o;
+    im_options_default(&o);
+    o.backend = im_context_backend(im_registry_context(f->reg, 0));
+    im_context *ctx = NULL;
+    char err[256];
+    assert_int_equal(im_context_create(&o, &ctx, err, sizeof err), IM_OK);
+    double Ky[B * B], sx, sK, st, sd, hx, ht, hy, ixt, ity, idl;
+    const double *Xm[1], *Km[1], *Tm[3], *Dm[3];
+    double *Kx = maps_gram(ctx, x, n, xcols, 1, 5.0, Xm, &sx);
+    double *KdK = maps_gram(ctx, dK, n, kcols, 1, 0.1, Km, &sK);
+    assert_int_equal(im_gram_labels(ctx, y, n, Ky), IM_OK);
+    for (size_t i = 0; i < 2; i++) {
+        const im_metrics *r = &rows[i];
+        size_t C = r->C, cols = (size_t)f->net->layers[r->layer].outputs;
+        double *Kt = maps_gram(ctx, t[i], n, cols, C, 5.0, Tm, &st);
+        double *Kd = maps_gram(ctx, dk[i], n, cols, C, 0.1, Dm, &sd);
+        assert_int_equal(im_mmi(ctx, Kx, Tm, C, n, &ixt, &hx, &ht), IM_OK);
+        assert_int_equal(im_mmi(ctx, Ky, Tm, C, n, &ity, &hy, NULL), IM_OK);
+        assert_int_equal(im_mmi(ctx, KdK, Dm, C, n, &idl, NULL, NULL), IM_OK);
+        ROW_EQ(r->sigma_x, sx);
+        ROW_EQ(r->sigma_t, st);
+        ROW_EQ(r->sigma_delta, sd);
+        ROW_EQ(r->H_X, hx);
+        ROW_EQ(r->H_T, ht);
+        ROW_EQ(r->H_Y, hy);
+        ROW_EQ(r->I_XT, ixt);
+        ROW_EQ(r->I_TY, ity);
+        ROW_EQ(r->I_delta, idl);
+        if (r->have & IM_HAVE_PID) {
+            const double *targets[2] = {Kx, Ky};
+            im_pid pid[2];
+            assert_int_equal(im_pid_pairs(ctx, targets, 2, Tm, C, n, pid, NULL), IM_OK);
+            ROW_EQ(r->rs, pid[0].rs);
+            ROW_EQ(r->wnr, pid[0].wnr);
+            ROW_EQ(r->rs_pct, pid[0].rs_pct);
+            ROW_EQ(r->wnr_pct, pid[0].wnr_pct);
+            ROW_EQ(r->wnr_y, pid[1].wnr);
+        }
+        free(Kt);
+        free(Kd);
+    }
+    assert_true(rows[0].have & IM_HAVE_PID);
+    free(Kx);
+    free(KdK);
+    im_context_destroy(ctx);
 }
 
 static void trains_with_finite_metrics(void **state)
 {
-    (void)state;
-    fixture f;
-    char err[512];
-    assert_int_equal(setup(&f, "0.05", "\nevery=3", "", err, sizeof err), IM_OK);
+    fixture *f = *state;
     size_t measured[2] = {0, 0};
     float first = 0, last = 0;
     for (unsigned it = 0; it < 30; it++) {
-        fill_batch(&f, it);
-        float loss = train_network(f.net, f.d);
+        fill_batch(f, it);
+        float loss = train_network(f->net, f->d);
         if (it == 0)
             first = loss;
         last = loss;
         im_metrics rows[2];
         int nonfinite;
-        size_t nr = measure(&f, rows, &nonfinite);
+        size_t nr = measure(f, rows, &nonfinite);
         assert_false(nonfinite);
         for (size_t r = 0; r < nr; r++) {
             const im_metrics *m = &rows[r];
@@ -198,87 +322,82 @@ static void trains_with_finite_metrics(void **state)
     assert_int_equal(measured[0], 30);
     assert_int_equal(measured[1], 10); /* every=3: iterations 1, 4, ..., 28 */
     assert_true(last < first);
-    teardown(&f);
 }
 
 static void divergence_gives_nan_and_goes_on(void **state)
 {
-    (void)state;
-    fixture f;
-    char err[512];
-    assert_int_equal(setup(&f, "100000", "", "", err, sizeof err), IM_OK);
+    fixture *f = *state;
     int saw_nan = 0;
     for (unsigned it = 0; it < 25; it++) {
-        fill_batch(&f, it);
-        train_network(f.net, f.d);
+        fill_batch(f, it);
+        train_network(f->net, f->d);
         im_metrics rows[2];
         int nonfinite;
-        size_t nr = measure(&f, rows, &nonfinite);
+        size_t nr = measure(f, rows, &nonfinite);
         assert_int_equal(nr, 2);
         saw_nan |= nonfinite;
     }
     assert_true(saw_nan);
-    teardown(&f);
 }
 
 /* The median rule is undefined when most samples coincide (all-zero
  * inputs give all-zero outputs): the row is NaN and nothing fails. */
 static void undefined_width_gives_nan(void **state)
 {
-    (void)state;
-    fixture f;
-    char err[512];
-    assert_int_equal(setup(&f, "0.05", "\nkernel_width=median", "", err, sizeof err), IM_OK);
-    fill_batch(&f, 0);
-    memset(f.x, 0, sizeof f.x);
-    train_network(f.net, f.d);
+    fixture *f = *state;
+    fill_batch(f, 0);
+    memset(f->x, 0, sizeof f->x);
+    train_network(f->net, f->d);
     im_metrics rows[2];
     int nonfinite;
-    size_t nr = measure(&f, rows, &nonfinite);
+    size_t nr = measure(f, rows, &nonfinite);
     assert_int_equal(nr, 2);
     assert_true(nonfinite);
     assert_string_equal(rows[1].monitor, "f");
     assert_true(isnan(rows[1].I_XT) && isnan(rows[1].I_TY));
     assert_true(rows[1].have & IM_HAVE_IXT);
-    teardown(&f);
 }
 
 static void attach_errors_name_the_line(void **state)
 {
-    (void)state;
-    fixture f;
+    fixture *f = *state;
     char err[512];
     /* pid on a flat (connected) layer: the fc monitor's header is line 31. */
-    assert_int_equal(setup(&f, "0.05", "\nquantities=ixt,pid", "", err, sizeof err), IM_ERR_FORMAT);
+    const cfg_params pid_flat = {"0.05", "\nquantities=ixt,pid", ""};
+    const cfg_params too_many = {"0.05", "\nsamples=9", ""};
+    const cfg_params after_softmax = {"0.05", "", "\n[infomonitor]\nname=prob\n"};
+    assert_int_equal(build(f, &pid_flat, err, sizeof err), IM_ERR_FORMAT);
     assert_non_null(strstr(err, ":31:"));
     assert_non_null(strstr(err, "pid"));
-    im_cfg_rewrite_free(&f.rw);
-    free_network(f.net);
-    assert_int_equal(setup(&f, "0.05", "\nsamples=9", "", err, sizeof err), IM_ERR_FORMAT);
+    assert_int_equal(build(f, &too_many, err, sizeof err), IM_ERR_FORMAT);
     assert_non_null(strstr(err, "samples = 9"));
-    im_cfg_rewrite_free(&f.rw);
-    free_network(f.net);
     /* A monitor after the softmax is fine (it must come last). */
-    assert_int_equal(setup(&f, "0.05", "", "\n[infomonitor]\nname=prob\n", err, sizeof err), IM_OK);
-    fill_batch(&f, 0);
-    float l0 = train_network(f.net, f.d), l1 = l0;
+    assert_int_equal(build(f, &after_softmax, err, sizeof err), IM_OK);
+    fill_batch(f, 0);
+    float l0 = train_network(f->net, f->d), l1 = l0;
     for (unsigned it = 1; it < 30; it++) {
-        fill_batch(&f, it);
-        l1 = train_network(f.net, f.d);
+        fill_batch(f, it);
+        l1 = train_network(f->net, f->d);
     }
     /* The softmax's delta still reaches the network: it learns. */
     assert_true(l1 < l0);
-    teardown(&f);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(taps_see_layer_buffers),
-        cmocka_unit_test(trains_with_finite_metrics),
-        cmocka_unit_test(divergence_gives_nan_and_goes_on),
-        cmocka_unit_test(undefined_width_gives_nan),
-        cmocka_unit_test(attach_errors_name_the_line),
+        cmocka_unit_test_prestate_setup_teardown(taps_see_layer_buffers, setup, teardown,
+                                                 (void *)&k_plain),
+        cmocka_unit_test_prestate_setup_teardown(row_equals_core, setup, teardown,
+                                                 (void *)&k_plain),
+        cmocka_unit_test_prestate_setup_teardown(trains_with_finite_metrics, setup, teardown,
+                                                 (void *)&k_every3),
+        cmocka_unit_test_prestate_setup_teardown(divergence_gives_nan_and_goes_on, setup,
+                                                 teardown, (void *)&k_diverge),
+        cmocka_unit_test_prestate_setup_teardown(undefined_width_gives_nan, setup, teardown,
+                                                 (void *)&k_median),
+        cmocka_unit_test_prestate_setup_teardown(attach_errors_name_the_line, setup, teardown,
+                                                 NULL),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

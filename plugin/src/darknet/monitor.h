@@ -9,8 +9,11 @@
  * truth - prediction, which is what the layer feeding the softmax receives).
  * The taps only read Darknet's buffers and draw no random numbers, so the
  * training is unchanged.  A worker thread turns the copies into the
- * information quantities, through the estimator core, while Darknet trains
- * the next iteration (the captures are double-buffered).
+ * information quantities, through the estimator core (im_mmi_sets and
+ * im_pid_pairs: the adapter computes no quantity itself), while Darknet
+ * trains the next iteration (the captures are double-buffered).  The files:
+ * monitor_taps.c, monitor_registry.c, monitor_worker.c, monitor_measure.c;
+ * monitor_testing.h gives the tests the last captures.
  *
  * Shapes: Darknet stores a batch as output[b*outputs + c*h*w + i]; a monitor
  * on a conv-shaped layer (out_c > 1, out_h*out_w > 1) with `mmi` on treats T
@@ -94,10 +97,5 @@ im_status im_registry_drain(im_registry *reg, im_metrics *rows, size_t *nrows,
  * nothing may be pending from submit()). */
 im_status im_registry_measure(im_registry *reg, im_metrics *rows, size_t *nrows, int *nonfinite,
                               char *err, size_t errlen);
-
-/* The last captured T and delta_k of monitor i (n rows of `outputs` floats),
- * and the number of rows; for tests. */
-const float *im_registry_last_t(const im_registry *reg, size_t i, size_t *n);
-const float *im_registry_last_delta(const im_registry *reg, size_t i, size_t *n);
 
 #endif

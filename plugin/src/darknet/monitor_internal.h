@@ -1,0 +1,103 @@
+/* Internals shared by the monitor's three files:
+ *   monitor_taps.c      the forward/backward taps and how they find their registry;
+ *   monitor_registry.c  attaching monitors to a network, and freeing them;
+ *   monitor_worker.c    the worker thread and the submit/drain hand-over;
+ *   monitor_measure.c   turning one monitor's captures into a row of
+ *                       metrics through the estimator core.
+ * Layout of every capture: Darknet's, n rows of `cols` floats, row i at
+ * i*cols (output[b*outputs + c*h*w + k] for a conv layer). */
+#ifndef IM_DN_MONITOR_INTERNAL_H
+#define IM_DN_MONITOR_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "monitor.h"
+
+/* A cached Gram matrix of a shared variable (X, Y or delta_K) for one
+ * iteration and kernel width: monitors with the same options share it,
+ * and its entropy S when computed at alpha S_alpha (NaN: not yet). */
+typedef struct {
+    size_t iter, n;
+    int valid;
+    im_width w;
+    double *K; /* n*n */
+    double sigma;
+    double S, S_alpha;
+} gram_cache;
+
+/* What the taps of one training step copy.  There are two of each: the
+ * taps fill the front one while the worker thread measures the back one. */
+typedef struct {
+    float *t, *dk; /* n*outputs captures of T and delta_k */
+    size_t fwd_iter, bwd_iter, dk_iter;
+} mon_capture;
+
+typedef struct {
+    float *x, *dK; /* nmax rows of the network input / of the softmax's delta */
+    int32_t *y;    /* nmax labels (argmax of the one-hot truth) */
+    size_t x_iter, y_iter, dK_iter;
+} shared_capture;
+
+typedef struct {
+    im_monitor_spec spec;
+    im_context *ctx;
+    size_t n;         /* samples per measurement */
+    size_t outputs;   /* values per sample of the watched layer */
+    size_t C, d;      /* variables of T (and delta_k) and values per variable */
+    mon_capture cap[2];
+    size_t done_iter; /* last iteration measured */
+    double *Kt, *Kd;  /* C*n*n Gram matrices of the maps of T and delta_k */
+    const double **Tm, **Dm; /* C pointers into Kt and Kd */
+} monitor;
+
+struct im_registry {
+    network *net;
+    layer *layers; /* lookup key: the taps receive a copy of the network */
+    size_t nmon;
+    monitor *mon;
+    monitor **by_index;     /* layer index -> monitor (NULL elsewhere) */
+    int softmax;            /* index of the last softmax layer, -1 if none */
+    size_t x_cols, dK_cols; /* net->inputs and the softmax's outputs, read once: the
+                               worker never touches the network */
+    size_t nmax;            /* largest n of any monitor */
+    shared_capture cap[2];
+    int front; /* the taps write cap[front]; the worker reads cap[!front] */
+    gram_cache gx, gy, gd;
+    /* The worker thread and its job: measure the back captures. */
+    pthread_t thread;
+    int has_thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int posted, done, quit;
+    im_train_point job_point;
+    im_metrics *job_rows;
+    size_t job_nrows;
+    int job_nonfinite;
+    im_status job_st;
+    char job_err[512];
+};
+
+/* Layers that compute their delta in their own forward pass (softmax,
+ * cost, ...). */
+int im_mon_loss_layer(LAYER_TYPE t);
+
+/* Make reg's pass-through layers call the taps, and let the taps find reg
+ * (IM_ERR_ARG when too many networks are monitored at once). */
+im_status im_mon_taps_install(im_registry *reg, char *err, size_t errlen);
+/* Forget reg (its layers keep the tap pointers; they find nothing). */
+void im_mon_taps_remove(const im_registry *reg);
+
+/* The worker thread's function (arg: the registry). */
+void *im_mon_worker(void *arg);
+
+/* One monitor's row from its back captures cap and the shared ones g.
+ * IM_ERR_UNDEFINED: the data left a quantity undefined (the caller logs a
+ * NaN row); any other failure is an error, with the context's message. */
+im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
+                         const shared_capture *g, im_metrics *r);
+/* Every requested quantity NaN (q: the IM_Q_* bits). */
+void im_mon_nan_row(im_metrics *r, unsigned q);
+/* 0 when a computed field of r is NaN or Inf. */
+int im_mon_finite_row(const im_metrics *r);
+
+#endif

@@ -1,0 +1,219 @@
+/* One monitor's measurement: Gram matrices of its captures (the shared X, Y
+ * and delta_K cached per iteration), then the information quantities from
+ * the estimator core.  This file captures nothing and computes no quantity
+ * itself: it builds the core's inputs, calls im_mmi_sets and im_pid_pairs,
+ * and copies their results into the row. */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "monitor_internal.h"
+
+/* Gram matrix of n rows of x (each `cols` floats) with width w, cached for
+ * this iteration. */
+static im_status cached_rbf(im_context *ctx, gram_cache *g, size_t iter, const float *x, size_t n,
+                            size_t cols, im_width w)
+{
+    if (g->valid && g->iter == iter && g->n == n && g->w.rule == w.rule && g->w.param == w.param)
+        return IM_OK;
+    double *K = realloc(g->K, n * n * sizeof(double));
+    if (K == NULL)
+        return IM_ERR_NOMEM;
+    g->K = K;
+    g->valid = 0;
+    im_status st = im_gram_rbf(ctx, x, n, cols, cols, w, g->K, &g->sigma);
+    if (st != IM_OK)
+        return st;
+    g->valid = 1;
+    g->iter = iter;
+    g->n = n;
+    g->w = w;
+    g->S_alpha = NAN;
+    return IM_OK;
+}
+
+static im_status cached_labels(im_context *ctx, gram_cache *g, size_t iter, const int32_t *y,
+                               size_t n)
+{
+    if (g->valid && g->iter == iter && g->n == n)
+        return IM_OK;
+    double *K = realloc(g->K, n * n * sizeof(double));
+    if (K == NULL)
+        return IM_ERR_NOMEM;
+    g->K = K;
+    im_status st = im_gram_labels(ctx, y, n, K);
+    g->valid = st == IM_OK;
+    g->iter = iter;
+    g->n = n;
+    g->S_alpha = NAN;
+    return st;
+}
+
+static im_width width_for(const im_monitor_spec *s, int error_chain)
+{
+    if (s->rule == IM_WIDTH_MEDIAN)
+        return (im_width){IM_WIDTH_MEDIAN, s->median};
+    if (s->rule == IM_WIDTH_FIXED && !error_chain)
+        return (im_width){IM_WIDTH_FIXED, s->sigma};
+    return (im_width){IM_WIDTH_SILVERMAN, error_chain ? s->delta_h : s->h};
+}
+
+/* Gram matrices of the C variables of a capture (variable c at offset c*d
+ * of each row); *sigma gets the mean width over them (they differ only
+ * under the median rule). */
+static im_status maps_gram(im_context *ctx, const monitor *m, const float *cap, im_width w,
+                           double *K, double *sigma)
+{
+    double sum = 0.0, sc;
+    for (size_t c = 0; c < m->C; c++) {
+        im_status st =
+            im_gram_rbf(ctx, cap + c * m->d, m->n, m->d, m->outputs, w, K + c * m->n * m->n, &sc);
+        if (st != IM_OK)
+            return st;
+        sum += sc;
+    }
+    *sigma = sum / (double)m->C;
+    return IM_OK;
+}
+
+/* The Gram matrices this monitor's quantities need; *want_d says whether
+ * the error chain is measured this time. */
+static im_status grams(im_registry *reg, monitor *m, const mon_capture *cap,
+                       const shared_capture *g, im_metrics *r, int *want_d)
+{
+    const im_monitor_spec *s = &m->spec;
+    unsigned q = s->quantities;
+    size_t it = cap->fwd_iter;
+    im_status st = IM_OK;
+    if ((q & (IM_Q_IXT | IM_Q_ITY | IM_Q_PID)) &&
+        (st = maps_gram(m->ctx, m, cap->t, width_for(s, 0), m->Kt, &r->sigma_t)) != IM_OK)
+        return st;
+    if (q & (IM_Q_IXT | IM_Q_PID)) {
+        if ((st = cached_rbf(m->ctx, &reg->gx, it, g->x, m->n, reg->x_cols, width_for(s, 0))))
+            return st;
+        r->sigma_x = reg->gx.sigma;
+    }
+    if ((q & (IM_Q_ITY | IM_Q_PID)) && (st = cached_labels(m->ctx, &reg->gy, it, g->y, m->n)))
+        return st;
+    *want_d = (q & IM_Q_DELTA) && cap->dk_iter == it && g->dK_iter == it;
+    if (*want_d) {
+        im_width wd = width_for(s, 1);
+        if ((st = maps_gram(m->ctx, m, cap->dk, wd, m->Kd, &r->sigma_delta)) != IM_OK)
+            return st;
+        st = cached_rbf(m->ctx, &reg->gd, it, g->dK, m->n, reg->dK_cols, wd);
+    }
+    return st;
+}
+
+/* The cached entropy of a shared variable at alpha, or NaN. */
+static double cached_S(const gram_cache *g, double alpha)
+{
+    return g->S_alpha == alpha ? g->S : NAN;
+}
+
+static void store_S(gram_cache *g, double S, double alpha)
+{
+    g->S = S;
+    g->S_alpha = alpha;
+}
+
+/* I(X;T), I(T;Y) and I(delta_K;delta_k) in one call of the core. */
+static im_status mmi_quantities(im_registry *reg, monitor *m, int want_d, im_metrics *r)
+{
+    unsigned q = m->spec.quantities;
+    double alpha = im_context_alpha(m->ctx);
+    const double *tt[2], *td[1] = {reg->gd.K};
+    double st[2], mt[2], sd[1] = {cached_S(&reg->gd, alpha)}, md[1];
+    gram_cache *tc[2];
+    size_t nt = 0, ns = 0;
+    if (q & IM_Q_IXT)
+        tc[nt++] = &reg->gx;
+    if (q & IM_Q_ITY)
+        tc[nt++] = &reg->gy;
+    assert(nt <= 2);
+    for (size_t k = 0; k < nt; k++) {
+        tt[k] = tc[k]->K;
+        st[k] = cached_S(tc[k], alpha);
+    }
+    im_mmi_set sets[2];
+    if (nt)
+        sets[ns++] = (im_mmi_set){m->Tm, m->C, tt, nt, st, &r->H_T, mt};
+    if (want_d)
+        sets[ns++] = (im_mmi_set){m->Dm, m->C, td, 1, sd, NULL, md};
+    im_status s = im_mmi_sets(m->ctx, sets, ns, m->n);
+    if (s != IM_OK)
+        return s;
+    for (size_t k = 0; k < nt; k++)
+        store_S(tc[k], st[k], alpha);
+    if (want_d)
+        store_S(&reg->gd, sd[0], alpha);
+    for (size_t k = 0; k < nt; k++) {
+        int x = tc[k] == &reg->gx;
+        *(x ? &r->H_X : &r->H_Y) = st[k];
+        *(x ? &r->I_XT : &r->I_TY) = mt[k];
+        r->have |= x ? IM_HAVE_X | IM_HAVE_T | IM_HAVE_IXT : IM_HAVE_T | IM_HAVE_Y | IM_HAVE_ITY;
+    }
+    if (want_d) {
+        r->I_delta = md[0];
+        r->have |= IM_HAVE_DELTA;
+    }
+    return IM_OK;
+}
+
+static im_status pid_quantities(im_registry *reg, monitor *m, im_metrics *r)
+{
+    const double *targets[2] = {reg->gx.K, reg->gy.K};
+    im_pid pid[2];
+    im_status st = im_pid_pairs(m->ctx, targets, 2, m->Tm, m->C, m->n, pid, NULL);
+    if (st != IM_OK)
+        return st;
+    r->rs = pid[0].rs;
+    r->wnr = pid[0].wnr;
+    r->rs_pct = pid[0].rs_pct;
+    r->wnr_pct = pid[0].wnr_pct;
+    r->wnr_y = pid[1].wnr;
+    r->have |= IM_HAVE_PID;
+    return IM_OK;
+}
+
+im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
+                         const shared_capture *g, im_metrics *r)
+{
+    memset(r, 0, sizeof *r);
+    r->monitor = m->spec.name;
+    r->layer = m->spec.layer;
+    r->n = m->n;
+    r->C = m->C;
+    int want_d = 0;
+    im_status st = grams(reg, m, cap, g, r, &want_d);
+    if (st != IM_OK || (st = mmi_quantities(reg, m, want_d, r)) != IM_OK)
+        return st;
+    if (m->spec.quantities & IM_Q_PID)
+        return pid_quantities(reg, m, r);
+    return IM_OK;
+}
+
+void im_mon_nan_row(im_metrics *r, unsigned q)
+{
+    r->sigma_x = r->sigma_t = r->sigma_delta = NAN;
+    r->H_X = r->H_T = r->H_Y = r->I_XT = r->I_TY = r->I_delta = NAN;
+    r->rs = r->wnr = r->rs_pct = r->wnr_pct = r->wnr_y = NAN;
+    r->have = ((q & IM_Q_IXT) ? IM_HAVE_X | IM_HAVE_T | IM_HAVE_IXT : 0) |
+              ((q & IM_Q_ITY) ? IM_HAVE_T | IM_HAVE_Y | IM_HAVE_ITY : 0) |
+              ((q & IM_Q_DELTA) ? IM_HAVE_DELTA : 0) | ((q & IM_Q_PID) ? IM_HAVE_PID : 0);
+}
+
+int im_mon_finite_row(const im_metrics *r)
+{
+    const double v[] = {r->H_X, r->H_T, r->H_Y,    r->I_XT,    r->I_TY, r->I_delta,
+                        r->rs,  r->wnr, r->rs_pct, r->wnr_pct, r->wnr_y};
+    const unsigned bit[] = {IM_HAVE_X,   IM_HAVE_T,     IM_HAVE_Y,   IM_HAVE_IXT,
+                            IM_HAVE_ITY, IM_HAVE_DELTA, IM_HAVE_PID, IM_HAVE_PID,
+                            IM_HAVE_PID, IM_HAVE_PID,   IM_HAVE_PID};
+    _Static_assert(sizeof v / sizeof v[0] == sizeof bit / sizeof bit[0],
+                   "one IM_HAVE bit per metric");
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if ((r->have & bit[i]) && !isfinite(v[i]))
+            return 0;
+    return 1;
+}

@@ -1,0 +1,158 @@
+/* The taps: the forward and backward functions of a monitor's pass-through
+ * layer.  On a measured iteration they copy the first n rows of the watched
+ * layer's output (T) and delta (delta_k), and once per step the network
+ * input (X), the labels (Y) and the softmax's delta (delta_K), into the
+ * registry's front captures.  They only read Darknet's buffers and draw no
+ * random numbers, so training is unchanged. */
+#include <string.h>
+#include "monitor_internal.h"
+#include "util/errfmt.h"
+
+/* Registries in use.  The taps are plain function pointers called with a
+ * copy of the network, so they find their registry through the layers
+ * array, which the copy shares.  This table is the adapter's only global
+ * state; attaching and freeing happen on the training thread. */
+#define IM_MAX_NETS 64
+static im_registry *g_active[IM_MAX_NETS];
+
+static im_registry *lookup(const layer *layers)
+{
+    for (int i = 0; i < IM_MAX_NETS; i++)
+        if (g_active[i] && g_active[i]->layers == layers)
+            return g_active[i];
+    return NULL;
+}
+
+/* Iteration that the current training step belongs to, 1-based: *seen was
+ * already advanced by this step's batch (first subdivision counts). */
+static size_t current_iter(const network *net)
+{
+    size_t per = (size_t)net->batch * (size_t)net->subdivisions;
+    return (*net->seen + per - 1) / per;
+}
+
+static void copy_rows(float *dst, const float *src, size_t n, size_t cols)
+{
+    memcpy(dst, src, n * cols * sizeof(float));
+}
+
+/* What a tap call is about: its registry, monitor, front captures and the
+ * current iteration.  0 when not training or not a monitor. */
+typedef struct {
+    im_registry *reg;
+    monitor *m;
+    mon_capture *c;
+    shared_capture *g;
+    size_t it;
+} tap_site;
+
+static int tap_site_of(const network *net, tap_site *t)
+{
+    t->reg = lookup(net->layers);
+    if (t->reg == NULL || !net->train || (t->m = t->reg->by_index[net->index]) == NULL)
+        return 0;
+    t->c = &t->m->cap[t->reg->front];
+    t->g = &t->reg->cap[t->reg->front];
+    t->it = current_iter(net);
+    return 1;
+}
+
+/* Labels of the first n rows of a one-hot truth with k columns (-1 for an
+ * all-zero row). */
+static void argmax_rows(const float *truth, size_t n, size_t k, int32_t *y)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float *row = truth + i * k;
+        int32_t best = -1;
+        float bv = 0.0f;
+        for (size_t j = 0; j < k; j++)
+            if (row[j] > bv) {
+                bv = row[j];
+                best = (int32_t)j;
+            }
+        y[i] = best;
+    }
+}
+
+static void tap_forward(layer l, network net)
+{
+    tap_site t;
+    if (!tap_site_of(&net, &t) || t.it == 0 || (t.it - 1) % (size_t)t.m->spec.every ||
+        t.c->fwd_iter == t.it)
+        return;
+    im_registry *reg = t.reg;
+    copy_rows(t.c->t, l.output, t.m->n, t.m->outputs);
+    if (t.g->x_iter != t.it) {
+        copy_rows(t.g->x, reg->net->input, reg->nmax, reg->x_cols);
+        t.g->x_iter = t.it;
+    }
+    if (t.g->y_iter != t.it && net.truth) {
+        argmax_rows(net.truth, reg->nmax, (size_t)reg->net->truths, t.g->y);
+        t.g->y_iter = t.it;
+    }
+    t.c->fwd_iter = t.it;
+}
+
+static void tap_backward(layer l, network net)
+{
+    tap_site t;
+    if (!tap_site_of(&net, &t) || t.c->fwd_iter != t.it || t.c->bwd_iter == t.it)
+        return;
+    /* A monitor after a loss layer has no delta of its own (see
+     * im_monitor_detach_loss_deltas); net.delta is then the loss layer's. */
+    const float *d = l.delta ? l.delta : net.delta;
+    if (d && (t.m->spec.quantities & IM_Q_DELTA)) {
+        copy_rows(t.c->dk, d, t.m->n, t.m->outputs);
+        t.c->dk_iter = t.it;
+        if (t.g->dK_iter != t.it && t.reg->softmax >= 0) {
+            const layer *s = &t.reg->net->layers[t.reg->softmax];
+            copy_rows(t.g->dK, s->delta, t.reg->nmax, t.reg->dK_cols);
+            t.g->dK_iter = t.it;
+        }
+    }
+    t.c->bwd_iter = t.it;
+}
+
+int im_mon_loss_layer(LAYER_TYPE t)
+{
+    return t == SOFTMAX || t == COST || t == LOGXENT || t == REGION || t == DETECTION ||
+           t == YOLO || t == ISEG;
+}
+
+void im_monitor_detach_loss_deltas(network *net, const im_cfg_rewrite *rw)
+{
+    /* Darknet zeroes a layer's delta before its forward, so a pass-through
+     * sharing a loss layer's delta would wipe the gradient. */
+    for (size_t i = 0; i < rw->nmon; i++)
+        if (im_mon_loss_layer(net->layers[rw->mon[i].layer].type)) {
+            net->layers[rw->mon[i].index].delta = NULL;
+#ifdef GPU
+            net->layers[rw->mon[i].index].delta_gpu = NULL;
+#endif
+        }
+}
+
+im_status im_mon_taps_install(im_registry *reg, char *err, size_t errlen)
+{
+    int slot = -1;
+    for (int i = 0; i < IM_MAX_NETS && slot < 0; i++)
+        if (g_active[i] == NULL)
+            slot = i;
+    if (slot < 0)
+        return im_errf(err, errlen, IM_ERR_ARG, "more than %d monitored networks at once",
+                       IM_MAX_NETS);
+    for (size_t i = 0; i < reg->nmon; i++) {
+        layer *self = &reg->net->layers[reg->mon[i].spec.index];
+        self->forward = tap_forward;
+        self->backward = tap_backward;
+    }
+    g_active[slot] = reg;
+    return IM_OK;
+}
+
+void im_mon_taps_remove(const im_registry *reg)
+{
+    for (int i = 0; i < IM_MAX_NETS; i++)
+        if (g_active[i] == reg)
+            g_active[i] = NULL;
+}
