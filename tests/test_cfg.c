@@ -161,6 +161,20 @@ static void errors_name_file_and_line(void **state)
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nmedian=0.1\n", 9, "only used with");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nname=a,b\n", 10, "name = 'a,b'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nbackend=gpu\n", 10, "backend = 'gpu'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nbogus=1\n", 10,
+                "(known: name, every, samples, alpha, h, delta_h, kernel_width, sigma, median, "
+                "quantities, backend)");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=fixed\nsigma=0\n", 11,
+                "sigma = '0': expected a number > 0");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nsamples=1000000001\n", 10,
+                "expected a whole number >= 2");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\n"
+                "name=a123456789012345678901234567890123456789012345678901234567890123\n",
+                10, "expected a name of 1-63 characters");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nname=a\"b\n", 10, "name = 'a\"b'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nh=1\nsigma=1\nh=2\n", 12,
+                "key 'h' given twice");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\n=3\n", 10, "key=value");
     rewrite_bad("[connected]\noutput=2\n[conection]\n", 9, "unknown section [conection]");
     rewrite_bad("[connected]\noutput=2\n[net]\n", 9, "second [net]");
     /* [net] values Darknet divides by. */
@@ -190,6 +204,34 @@ static void errors_name_file_and_line(void **state)
     assert_non_null(strstr(err, "/nonexistent/x.cfg"));
 }
 
+/* The backend option takes its names from the back-end registry. */
+static void backend_names_from_registry(void **state)
+{
+    (void)state;
+    char body[256];
+    for (size_t i = 0; im_backend_name(i) != NULL; i++) {
+        snprintf(body, sizeof body, "[connected]\noutput=2\n[infomonitor]\nbackend=%s\n",
+                 im_backend_name(i));
+        im_cfg_rewrite rw = rewrite_ok(body);
+        assert_string_equal(rw.mon[0].backend, im_backend_name(i));
+        im_cfg_rewrite_free(&rw);
+    }
+    im_cfg_rewrite rw = rewrite_ok("[connected]\noutput=2\n[infomonitor]\nbackend=auto\n");
+    assert_string_equal(rw.mon[0].backend, "auto");
+    im_cfg_rewrite_free(&rw);
+    /* A name the registry lacks: the message lists auto and every registry name. */
+    write_cfg("[net]\nbatch=4\n[connected]\noutput=2\n[infomonitor]\nbackend=opencl\n");
+    char err[512];
+    assert_int_equal(im_cfg_rewrite_file(g_path, &rw, err, sizeof err), IM_ERR_FORMAT);
+    assert_non_null(strstr(err, ":6: [infomonitor] backend = 'opencl': expected auto, "));
+    for (size_t i = 0; im_backend_name(i) != NULL; i++)
+        if (!strstr(err, im_backend_name(i)))
+            fail_msg("message '%s' lacks back end '%s'", err, im_backend_name(i));
+    /* Names are case-sensitive, as in the registry. */
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nbackend=CPU\n", 10, "backend = 'CPU'");
+    unlink(g_path);
+}
+
 /* Windows line ends: Darknet's parser would keep the '\r' ("[net]\r"
  * aborts it), so the rewrite drops them. */
 static void crlf_lines(void **state)
@@ -214,6 +256,7 @@ int main(void)
         cmocka_unit_test(indices_and_defaults),
         cmocka_unit_test(no_monitor_is_unchanged),
         cmocka_unit_test(errors_name_file_and_line),
+        cmocka_unit_test(backend_names_from_registry),
         cmocka_unit_test(crlf_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

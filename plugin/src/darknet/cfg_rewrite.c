@@ -1,13 +1,15 @@
 /* Rewriting [infomonitor] sections into pass-through [dropout] layers. */
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cfg_rewrite.h"
 #include "util/errfmt.h"
+#include "util/parse.h"
 
 typedef struct {
     char *buf;
@@ -70,6 +72,11 @@ static int known_section(const char *s)
     return 0;
 }
 
+static int is_net_section(const char *s)
+{
+    return !strcmp(s, "[net]") || !strcmp(s, "[network]");
+}
+
 static const char *short_type(const char *section)
 {
     if (!strcmp(section, "[convolutional]") || !strcmp(section, "[conv]"))
@@ -83,29 +90,75 @@ static const char *short_type(const char *section)
     return NULL;
 }
 
-static int parse_int(const char *v, int lo, int *out)
+/* ---- Parsers of monitor values.  Each reads the whole value text into the
+ * field it is given and returns 1, or returns 0 for a bad value. */
+
+#define SPEC_FIELD_SIZE(f) sizeof(((im_monitor_spec *)0)->f)
+
+/* An int in [lo, 1e9]. */
+static int parse_count(const char *v, long long lo, int *out)
 {
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end || errno || x < lo || x > 1000000000L)
-        return -1;
+    long long x;
+    if (!im_parse_int(v, lo, 1000000000LL, &x))
+        return 0;
     *out = (int)x;
-    return 0;
+    return 1;
 }
 
-static int parse_pos(const char *v, double *out)
+static int opt_every(const char *v, void *field)
 {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (end == v || *end || errno || !isfinite(x) || x <= 0)
-        return -1;
-    *out = x;
+    return parse_count(v, 1, field);
+}
+
+static int opt_samples(const char *v, void *field)
+{
+    return parse_count(v, 2, field);
+}
+
+static int opt_positive(const char *v, void *field)
+{
+    return im_parse_positive(v, field);
+}
+
+/* A number in (0, 1]. */
+static int opt_fraction(const char *v, void *field)
+{
+    double x;
+    if (!im_parse_positive(v, &x) || x > 1.0)
+        return 0;
+    *(double *)field = x;
+    return 1;
+}
+
+/* A name that fits, without the CSV log's ',' and '"'. */
+static int opt_name(const char *v, void *field)
+{
+    if (!*v || strlen(v) >= SPEC_FIELD_SIZE(name) || strchr(v, ',') || strchr(v, '"'))
+        return 0;
+    strcpy(field, v);
+    return 1;
+}
+
+static int opt_width(const char *v, void *field)
+{
+    static const struct {
+        const char *name;
+        im_width_rule rule;
+    } w[] = {
+        {"silverman", IM_WIDTH_SILVERMAN},
+        {"median", IM_WIDTH_MEDIAN},
+        {"fixed", IM_WIDTH_FIXED},
+    };
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (!strcmp(v, w[i].name)) {
+            *(im_width_rule *)field = w[i].rule;
+            return 1;
+        }
     return 0;
 }
 
-static int parse_quantities(const char *v, unsigned *out)
+/* A comma list of distinct quantity names; pid brings mmi along. */
+static int opt_quantities(const char *v, void *field)
 {
     static const struct {
         const char *name;
@@ -124,121 +177,121 @@ static int parse_quantities(const char *v, unsigned *out)
             if (strlen(q[i].name) == n && !strncmp(q[i].name, p, n))
                 bit = q[i].bit;
         if (!bit || (bits & bit))
-            return -1;
+            return 0;
         bits |= bit;
         p += n + (e != NULL);
         if (e && !*p)
-            return -1;
+            return 0;
     }
     if (!bits)
-        return -1;
+        return 0;
     /* Pairs of feature maps exist only with T split into its maps. */
     if (bits & IM_Q_PID)
         bits |= IM_Q_MMI;
-    *out = bits;
-    return 0;
+    *(unsigned *)field = bits;
+    return 1;
 }
 
-/* Apply one `key=value` of an [infomonitor] section. */
-static im_status monitor_option(im_monitor_spec *m, const char *path, int line, const char *key,
-                                const char *val, unsigned *seen, char *err, size_t errlen)
+/* "auto" or a name of the back-end registry, if it fits the field. */
+static int opt_backend(const char *v, void *field)
 {
-    static const char *keys[] = {"name",   "every",   "samples",      "alpha",
-                                 "h",      "delta_h", "kernel_width", "sigma",
-                                 "median", "quantities", "backend"};
-    size_t nk = sizeof keys / sizeof keys[0], k = 0;
-    while (k < nk && strcmp(keys[k], key))
+    if (!im_backend_known(v) || strlen(v) >= SPEC_FIELD_SIZE(backend))
+        return 0;
+    strcpy(field, v);
+    return 1;
+}
+
+/* ---- The [infomonitor] keys. */
+
+typedef struct {
+    const char *key;
+    int (*parse)(const char *val, void *field); /* 1 on success, 0 for a bad value */
+    size_t field;                               /* offsetof the field in im_monitor_spec */
+    const char *want; /* what a bad value should have been; NULL: auto or a registry name */
+} opt_entry;
+
+#define F(f) offsetof(im_monitor_spec, f)
+static const opt_entry k_opts[] = {
+    {"name", opt_name, F(name), "a name of 1-63 characters without ',' or '\"'"},
+    {"every", opt_every, F(every), "a whole number >= 1"},
+    {"samples", opt_samples, F(samples), "a whole number >= 2"},
+    {"alpha", opt_positive, F(alpha), "a number > 0"},
+    {"h", opt_positive, F(h), "a number > 0"},
+    {"delta_h", opt_positive, F(delta_h), "a number > 0"},
+    {"kernel_width", opt_width, F(rule), "silverman, median or fixed"},
+    {"sigma", opt_positive, F(sigma), "a number > 0"},
+    {"median", opt_fraction, F(median), "a fraction in (0, 1]"},
+    {"quantities", opt_quantities, F(quantities),
+     "a comma list of distinct ixt, ity, mmi, delta, pid"},
+    {"backend", opt_backend, F(backend), NULL},
+};
+#undef F
+#define NOPT (sizeof k_opts / sizeof k_opts[0])
+_Static_assert(SPEC_FIELD_SIZE(name) == 64, "the name's 'want' text says 1-63 characters");
+
+/* Index of key in k_opts, or NOPT. */
+static size_t opt_index(const char *key)
+{
+    size_t k = 0;
+    while (k < NOPT && strcmp(k_opts[k].key, key))
         k++;
-    if (k == nk)
-        return im_errf(
-            err, errlen, IM_ERR_FORMAT,
-            "%s:%d: [infomonitor] unknown key '%s' (known: name, every, samples, alpha, h, "
-            "delta_h, kernel_width, sigma, median, quantities, backend)",
-            path, line, key);
-    if (*seen & (1u << k))
-        return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] key '%s' given twice",
-                          path, line, key);
-    *seen |= 1u << k;
-    int bad = 0;
-    const char *want = "";
-    switch (k) {
-    case 0:
-        bad = !*val || strlen(val) >= sizeof m->name || strchr(val, ',') || strchr(val, '"');
-        want = "a name of 1-63 characters without ',' or '\"'";
-        if (!bad)
-            strcpy(m->name, val);
-        break;
-    case 1:
-        bad = parse_int(val, 1, &m->every);
-        want = "a whole number >= 1";
-        break;
-    case 2:
-        bad = parse_int(val, 2, &m->samples);
-        want = "a whole number >= 2";
-        break;
-    case 3:
-        bad = parse_pos(val, &m->alpha);
-        want = "a number > 0";
-        break;
-    case 4:
-        bad = parse_pos(val, &m->h);
-        want = "a number > 0";
-        break;
-    case 5:
-        bad = parse_pos(val, &m->delta_h);
-        want = "a number > 0";
-        break;
-    case 6:
-        if (!strcmp(val, "silverman"))
-            m->rule = IM_WIDTH_SILVERMAN;
-        else if (!strcmp(val, "median"))
-            m->rule = IM_WIDTH_MEDIAN;
-        else if (!strcmp(val, "fixed"))
-            m->rule = IM_WIDTH_FIXED;
-        else
-            bad = 1;
-        want = "silverman, median or fixed";
-        break;
-    case 7:
-        bad = parse_pos(val, &m->sigma);
-        want = "a number > 0";
-        break;
-    case 8:
-        bad = parse_pos(val, &m->median) || m->median > 1.0;
-        want = "a fraction in (0, 1]";
-        break;
-    case 9:
-        bad = parse_quantities(val, &m->quantities);
-        want = "a comma list of distinct ixt, ity, mmi, delta, pid";
-        break;
-    default:
-        bad = strcmp(val, "auto") && strcmp(val, "cuda") && strcmp(val, "cpu") &&
-              strcmp(val, "cpu-ref");
-        want = "auto, cuda, cpu or cpu-ref";
-        if (!bad)
-            strcpy(m->backend, val);
-        break;
-    }
-    if (bad)
+    return k;
+}
+
+static im_status unknown_key(const char *path, int line, const char *key, char *err, size_t errlen)
+{
+    im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] unknown key '%s' (known: ", path,
+            line, key);
+    for (size_t k = 0; k < NOPT; k++)
+        im_errf_append(err, errlen, IM_ERR_FORMAT, "%s%s", k ? ", " : "", k_opts[k].key);
+    return im_errf_append(err, errlen, IM_ERR_FORMAT, ")");
+}
+
+static im_status bad_value(const char *path, int line, const opt_entry *o, const char *val,
+                           char *err, size_t errlen)
+{
+    if (o->want != NULL)
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] %s = '%s': expected %s",
-                          path, line, key, val, want);
+                       path, line, o->key, val, o->want);
+    char names[128];
+    im_backend_names(names, sizeof names, ", ");
+    return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] %s = '%s': expected auto, %s",
+                   path, line, o->key, val, names);
+}
+
+/* Apply one `key=value` of an [infomonitor] section; seen[k] marks k_opts[k] given. */
+static im_status monitor_option(im_monitor_spec *m, bool seen[NOPT], const char *path, int line,
+                                const char *key, const char *val, char *err, size_t errlen)
+{
+    size_t k = opt_index(key);
+    if (k == NOPT)
+        return unknown_key(path, line, key, err, errlen);
+    if (seen[k])
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] key '%s' given twice",
+                       path, line, key);
+    seen[k] = true;
+    const opt_entry *o = &k_opts[k];
+    if (!o->parse(val, (char *)m + o->field))
+        return bad_value(path, line, o, val, err, errlen);
     return IM_OK;
 }
 
-/* [net] keys that Darknet would divide by: batch and subdivisions >= 1. */
-static im_status net_option(const char *sq, const char *path, int line, int *batch, int *subdiv,
-                            char *err, size_t errlen)
+/* Checks that need the whole section. */
+static im_status monitor_finish(const im_monitor_spec *m, const bool seen[NOPT], const char *path,
+                                char *err, size_t errlen)
 {
-    int *dst = !strncmp(sq, "batch=", 6)           ? batch
-               : !strncmp(sq, "subdivisions=", 13) ? subdiv
-                                                   : NULL;
-    if (dst == NULL)
-        return IM_OK;
-    const char *v = strchr(sq, '=') + 1;
-    if (parse_int(v, 1, dst))
+    bool has_sigma = seen[opt_index("sigma")], has_median = seen[opt_index("median")];
+    if (m->rule == IM_WIDTH_FIXED && !has_sigma)
         return im_errf(err, errlen, IM_ERR_FORMAT,
-                          "%s:%d: [net] %.*s = '%s': expected a whole number >= 1", path, line,
-                          (int)(v - sq - 1), sq, v);
+                       "%s:%d: [infomonitor] kernel_width = fixed needs a sigma", path, m->line);
+    if (m->rule != IM_WIDTH_FIXED && has_sigma)
+        return im_errf(err, errlen, IM_ERR_FORMAT,
+                       "%s:%d: [infomonitor] sigma is only used with kernel_width = fixed", path,
+                       m->line);
+    if (m->rule != IM_WIDTH_MEDIAN && has_median)
+        return im_errf(err, errlen, IM_ERR_FORMAT,
+                       "%s:%d: [infomonitor] median is only used with kernel_width = median", path,
+                       m->line);
     return IM_OK;
 }
 
@@ -255,164 +308,184 @@ static void spec_default(im_monitor_spec *m)
     strcpy(m->backend, "auto");
 }
 
-/* Checks that need the whole section. */
-static im_status monitor_finish(const im_monitor_spec *m, const char *path, unsigned seen,
-                                char *err, size_t errlen)
+/* [net] keys that Darknet would divide by: batch and subdivisions >= 1. */
+static im_status net_option(const char *sq, const char *path, int line, int *batch, int *subdiv,
+                            char *err, size_t errlen)
 {
-    int has_sigma = (seen >> 7) & 1, has_median = (seen >> 8) & 1;
-    if (m->rule == IM_WIDTH_FIXED && !has_sigma)
+    int *dst = !strncmp(sq, "batch=", 6)           ? batch
+               : !strncmp(sq, "subdivisions=", 13) ? subdiv
+                                                   : NULL;
+    if (dst == NULL)
+        return IM_OK;
+    const char *v = strchr(sq, '=') + 1;
+    if (!parse_count(v, 1, dst))
         return im_errf(err, errlen, IM_ERR_FORMAT,
-                          "%s:%d: [infomonitor] kernel_width = fixed needs a sigma", path, m->line);
-    if (m->rule != IM_WIDTH_FIXED && has_sigma)
-        return im_errf(err, errlen, IM_ERR_FORMAT,
-                          "%s:%d: [infomonitor] sigma is only used with kernel_width = fixed", path,
-                          m->line);
-    if (m->rule != IM_WIDTH_MEDIAN && has_median)
-        return im_errf(err, errlen, IM_ERR_FORMAT,
-                          "%s:%d: [infomonitor] median is only used with kernel_width = median",
-                          path, m->line);
+                       "%s:%d: [net] %.*s = '%s': expected a whole number >= 1", path, line,
+                       (int)(v - sq - 1), sq, v);
     return IM_OK;
 }
 
-im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, size_t errlen)
+/* ---- Reading the cfg line by line. */
+
+typedef struct {
+    const char *path;
+    char *err;
+    size_t errlen;
+    im_cfg_rewrite *out;
+    sbuf text;             /* the rewritten cfg so far */
+    char **types;          /* section name of each layer after [net] */
+    size_t ntypes, capmon; /* capmon: room in out->mon */
+    int line;              /* number of the line being read */
+    int nsections;         /* sections so far, [net] included */
+    int batch, subdiv;     /* of [net] */
+    im_monitor_spec *mon;  /* the monitor whose options are being read, or NULL */
+    bool seen[NOPT];       /* its keys given so far */
+} rw_state;
+
+static im_status nomem(const rw_state *s)
 {
-    memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    sbuf sb = {0};
-    char *line = NULL, *sq = NULL, **types = NULL;
-    size_t cap = 0, ntypes = 0, capmon = 0;
+    return im_errf(s->err, s->errlen, IM_ERR_NOMEM, "%s: out of memory", s->path);
+}
+
+/* Copy the line read into the rewritten text. */
+static im_status keep(rw_state *s, const char *line, size_t len)
+{
+    return sb_line(&s->text, line, len) ? nomem(s) : IM_OK;
+}
+
+static im_status finish_monitor(rw_state *s)
+{
+    const im_monitor_spec *m = s->mon;
+    s->mon = NULL;
+    return m ? monitor_finish(m, s->seen, s->path, s->err, s->errlen) : IM_OK;
+}
+
+/* Start an [infomonitor] section, already counted as a layer: the watched
+ * layer, the defaults, and the dropout that replaces it in the text. */
+static im_status begin_monitor(rw_state *s)
+{
+    im_cfg_rewrite *o = s->out;
+    int index = s->nsections - 2;
+    if (index == 0)
+        return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
+                       "%s:%d: [infomonitor] cannot be the first layer: it watches the layer "
+                       "before it",
+                       s->path, s->line);
+    if (o->nmon == s->capmon) {
+        size_t cap = s->capmon ? 2 * s->capmon : 8;
+        im_monitor_spec *nm = realloc(o->mon, cap * sizeof *nm);
+        if (nm == NULL)
+            return nomem(s);
+        o->mon = nm;
+        s->capmon = cap;
+    }
+    im_monitor_spec *m = &o->mon[o->nmon++];
+    spec_default(m);
+    m->index = index;
+    m->line = s->line;
+    m->layer = index - 1;
+    /* After another monitor: watch the same layer as that one. */
+    if (o->nmon > 1 && o->mon[o->nmon - 2].index == index - 1)
+        m->layer = o->mon[o->nmon - 2].layer;
+    s->mon = m;
+    memset(s->seen, 0, sizeof s->seen);
+    return sb_put(&s->text, "[dropout]\nprobability=0\n", 24) ? nomem(s) : IM_OK;
+}
+
+/* A section header `sq` (squeezed) read from `line`. */
+static im_status section_line(rw_state *s, const char *line, size_t len, const char *sq)
+{
+    im_status st = finish_monitor(s);
+    if (st != IM_OK)
+        return st;
+    if (!known_section(sq))
+        return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
+                       "%s:%d: unknown section %s (Darknet would insert a broken layer)", s->path,
+                       s->line, sq);
+    if (s->nsections > 0 && is_net_section(sq))
+        return im_errf(s->err, s->errlen, IM_ERR_FORMAT, "%s:%d: a second %s section", s->path,
+                       s->line, sq);
+    if (s->nsections++ == 0) {
+        if (!is_net_section(sq))
+            return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
+                           "%s:%d: the first section must be [net], found %s", s->path, s->line,
+                           sq);
+        return keep(s, line, len);
+    }
+    char **nt = realloc(s->types, (s->ntypes + 1) * sizeof *nt);
+    if (nt == NULL)
+        return nomem(s);
+    s->types = nt;
+    if ((s->types[s->ntypes] = strdup(sq)) == NULL)
+        return nomem(s);
+    s->ntypes++;
+    return strcmp(sq, "[infomonitor]") ? keep(s, line, len) : begin_monitor(s);
+}
+
+/* An option line `sq` (squeezed, so modifiable) of an [infomonitor] section. */
+static im_status monitor_line(rw_state *s, char *sq)
+{
+    char *eq = strchr(sq, '=');
+    if (eq == NULL || eq == sq || eq[1] == '\0')
+        return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
+                       "%s:%d: [infomonitor] expected key=value, found '%s'", s->path, s->line, sq);
+    *eq = '\0';
+    return monitor_option(s->mon, s->seen, s->path, s->line, sq, eq + 1, s->err, s->errlen);
+}
+
+/* One line as read (`line`, len bytes) and squeezed (`sq`). */
+static im_status one_line(rw_state *s, const char *line, size_t len, char *sq)
+{
+    if (sq[0] == '[')
+        return section_line(s, line, len, sq);
+    if (sq[0] == '\0' || sq[0] == '#' || sq[0] == ';')
+        return s->mon ? IM_OK : keep(s, line, len);
+    if (s->nsections == 0)
+        return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
+                       "%s:%d: option '%s' before the first section", s->path, s->line, sq);
+    if (s->mon != NULL)
+        return monitor_line(s, sq);
+    if (s->nsections == 1) {
+        im_status st = net_option(sq, s->path, s->line, &s->batch, &s->subdiv, s->err, s->errlen);
+        if (st != IM_OK)
+            return st;
+    }
+    return keep(s, line, len);
+}
+
+static im_status read_lines(rw_state *s, FILE *f)
+{
+    char *line = NULL, *sq = NULL;
+    size_t cap = 0, sqcap = 0;
     ssize_t len;
-    int lineno = 0, in_mon = 0, nsections = 0, batch = 1, subdiv = 1;
-    unsigned seen = 0;
     im_status st = IM_OK;
-    while ((len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        char *nsq = realloc(sq, (size_t)len + 1);
-        if (nsq == NULL)
-            goto nomem;
-        sq = nsq;
+    while (st == IM_OK && (len = getline(&line, &cap, f)) >= 0) {
+        s->line++;
+        if ((size_t)len + 1 > sqcap) {
+            char *nsq = realloc(sq, (size_t)len + 1);
+            if (nsq == NULL) {
+                st = nomem(s);
+                break;
+            }
+            sq = nsq;
+            sqcap = (size_t)len + 1;
+        }
         squeeze(line, (size_t)len, sq);
-        if (sq[0] == '[') {
-            if (in_mon && (st = monitor_finish(&out->mon[out->nmon - 1], path, seen, err, errlen)))
-                goto done;
-            in_mon = 0;
-            if (!known_section(sq)) {
-                st = im_errf(err, errlen, IM_ERR_FORMAT,
-                                "%s:%d: unknown section %s (Darknet would insert a broken layer)",
-                                path, lineno, sq);
-                goto done;
-            }
-            if (nsections > 0 && (!strcmp(sq, "[net]") || !strcmp(sq, "[network]"))) {
-                st = im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: a second %s section", path,
-                                lineno, sq);
-                goto done;
-            }
-            if (nsections++ == 0) {
-                if (strcmp(sq, "[net]") && strcmp(sq, "[network]")) {
-                    st = im_errf(err, errlen, IM_ERR_FORMAT,
-                                    "%s:%d: the first section must be [net], found %s", path,
-                                    lineno, sq);
-                    goto done;
-                }
-                if (sb_line(&sb, line, (size_t)len))
-                    goto nomem;
-                continue;
-            }
-            int index = nsections - 2;
-            char **nt = realloc(types, (ntypes + 1) * sizeof *nt);
-            if (nt == NULL)
-                goto nomem;
-            types = nt;
-            if ((types[ntypes++] = strdup(sq)) == NULL)
-                goto nomem;
-            if (strcmp(sq, "[infomonitor]")) {
-                if (sb_line(&sb, line, (size_t)len))
-                    goto nomem;
-                continue;
-            }
-            if (index == 0) {
-                st = im_errf(
-                    err, errlen, IM_ERR_FORMAT,
-                    "%s:%d: [infomonitor] cannot be the first layer: it watches the layer "
-                    "before it",
-                    path, lineno);
-                goto done;
-            }
-            if (out->nmon == capmon) {
-                capmon = capmon ? 2 * capmon : 8;
-                im_monitor_spec *nm = realloc(out->mon, capmon * sizeof *nm);
-                if (nm == NULL)
-                    goto nomem;
-                out->mon = nm;
-            }
-            im_monitor_spec *m = &out->mon[out->nmon++];
-            spec_default(m);
-            m->index = index;
-            m->line = lineno;
-            m->layer = index - 1;
-            /* After another monitor: watch the same layer as that one. */
-            if (out->nmon > 1 && out->mon[out->nmon - 2].index == index - 1)
-                m->layer = out->mon[out->nmon - 2].layer;
-            in_mon = 1;
-            seen = 0;
-            if (sb_put(&sb, "[dropout]\nprobability=0\n", 24))
-                goto nomem;
-            continue;
-        }
-        if (sq[0] == '\0' || sq[0] == '#' || sq[0] == ';') {
-            if (!in_mon && sb_line(&sb, line, (size_t)len))
-                goto nomem;
-            continue;
-        }
-        if (nsections == 0) {
-            st = im_errf(err, errlen, IM_ERR_FORMAT,
-                            "%s:%d: option '%s' before the first section", path, lineno, sq);
-            goto done;
-        }
-        if (!in_mon) {
-            if (nsections == 1 &&
-                (st = net_option(sq, path, lineno, &batch, &subdiv, err, errlen)) != IM_OK)
-                goto done;
-            if (sb_line(&sb, line, (size_t)len))
-                goto nomem;
-            continue;
-        }
-        char *eq = strchr(sq, '=');
-        if (eq == NULL || eq == sq || eq[1] == '\0') {
-            st =
-                im_errf(err, errlen, IM_ERR_FORMAT,
-                           "%s:%d: [infomonitor] expected key=value, found '%s'", path, lineno, sq);
-            goto done;
-        }
-        *eq = '\0';
-        if ((st = monitor_option(&out->mon[out->nmon - 1], path, lineno, sq, eq + 1, &seen, err,
-                                 errlen)))
-            goto done;
+        st = one_line(s, line, (size_t)len, sq);
     }
-    if (ferror(f)) {
-        st = im_errf(err, errlen, IM_ERR_IO, "%s: read error: %s", path, strerror(errno));
-        goto done;
-    }
-    if (nsections == 0) {
-        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no sections (expected [net] and layers)",
-                        path);
-        goto done;
-    }
-    if (in_mon && (st = monitor_finish(&out->mon[out->nmon - 1], path, seen, err, errlen)))
-        goto done;
-    if (batch / subdiv < 1) {
-        st = im_errf(err, errlen, IM_ERR_FORMAT,
-                        "%s: [net] batch = %d and subdivisions = %d give mini-batches of 0 images",
-                        path, batch, subdiv);
-        goto done;
-    }
-    out->nlayers = nsections - 1;
-    /* Default names: short type of the watched layer and its ordinal among
-     * layers of that type (conv1, fc2, ...). */
-    for (size_t i = 0; i < out->nmon; i++) {
-        im_monitor_spec *m = &out->mon[i];
+    if (st == IM_OK && ferror(f))
+        st = im_errf(s->err, s->errlen, IM_ERR_IO, "%s: read error: %s", s->path, strerror(errno));
+    free(line);
+    free(sq);
+    return st;
+}
+
+/* Default names: short type of the watched layer and its ordinal among
+ * layers of that type (conv1, fc2, ...). */
+static void default_names(im_cfg_rewrite *r, char *const *types)
+{
+    for (size_t i = 0; i < r->nmon; i++) {
+        im_monitor_spec *m = &r->mon[i];
         if (m->name[0])
             continue;
         const char *t = short_type(types[m->layer]);
@@ -424,19 +497,43 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
         else
             snprintf(m->name, sizeof m->name, "layer%d", m->layer);
     }
-    out->text = sb.buf;
-    sb.buf = NULL;
-    goto done;
-nomem:
-    st = im_errf(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
-done:
+}
+
+/* After the last line: checks of the whole file, names, the text. */
+static im_status finish_file(rw_state *s)
+{
+    if (s->nsections == 0)
+        return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
+                       "%s: no sections (expected [net] and layers)", s->path);
+    im_status st = finish_monitor(s);
+    if (st != IM_OK)
+        return st;
+    if (s->batch / s->subdiv < 1)
+        return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
+                       "%s: [net] batch = %d and subdivisions = %d give mini-batches of 0 images",
+                       s->path, s->batch, s->subdiv);
+    s->out->nlayers = s->nsections - 1;
+    default_names(s->out, s->types);
+    s->out->text = s->text.buf;
+    s->text.buf = NULL;
+    return IM_OK;
+}
+
+im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    rw_state s = {.path = path, .err = err, .errlen = errlen, .out = out, .batch = 1, .subdiv = 1};
+    im_status st = read_lines(&s, f);
+    if (st == IM_OK)
+        st = finish_file(&s);
     fclose(f);
-    free(line);
-    free(sq);
-    for (size_t i = 0; i < ntypes; i++)
-        free(types[i]);
-    free(types);
-    free(sb.buf);
+    for (size_t i = 0; i < s.ntypes; i++)
+        free(s.types[i]);
+    free(s.types);
+    free(s.text.buf);
     if (st != IM_OK)
         im_cfg_rewrite_free(out);
     return st;
@@ -461,8 +558,8 @@ im_status im_cfg_write_temp(const im_cfg_rewrite *r, char **tmp_path, char *err,
     snprintf(p, n, "%s/infomonitor-XXXXXX", dir);
     int fd = mkstemp(p);
     if (fd < 0) {
-        im_status st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot create a temporary cfg: %s",
-                                  p, strerror(errno));
+        im_status st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot create a temporary cfg: %s", p,
+                               strerror(errno));
         free(p);
         return st;
     }

@@ -37,7 +37,8 @@ typedef struct im_monitor_spec {
     double sigma;        /* fixed sigma (kernel_width=fixed) */
     double median;       /* median fraction (kernel_width=median; 0.15) */
     unsigned quantities; /* IM_Q_* bits */
-    char backend[8];     /* spectrum back end: auto (the fastest), cuda, cpu, cpu-ref */
+    char backend[16];    /* spectrum back end: "auto" (the fastest that starts) or a name
+                            of the registry (im_backend_known); a longer name is refused */
 } im_monitor_spec;
 
 typedef struct im_cfg_rewrite {
@@ -47,8 +48,10 @@ typedef struct im_cfg_rewrite {
     int nlayers;          /* layers after [net] */
 } im_cfg_rewrite;
 
-/* Read `path` and rewrite it.  On error: IM_ERR_IO / IM_ERR_FORMAT and a
- * one-line message "path:line: ..." naming the key and value. */
+/* Read `path` and rewrite it.  On error: IM_ERR_IO / IM_ERR_FORMAT /
+ * IM_ERR_NOMEM, *out empty, and a one-line message "path:line: ..." naming
+ * the key and value.  Each monitor key may be given once; sigma needs
+ * kernel_width = fixed (which needs a sigma), median needs kernel_width = median. */
 im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, size_t errlen);
 void im_cfg_rewrite_free(im_cfg_rewrite *r);
 
