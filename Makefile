@@ -103,7 +103,7 @@ CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=s
              -gencode arch=compute_90,code=compute_90
 ifeq ($(GPU),1)
 CUDA_DIR := $(patsubst %/bin/nvcc,%,$(NVCC))
-LIB_OBJ  += $(BUILD)/plugin/src/backend/cuda.o
+LIB_OBJ  += $(patsubst %.cu,$(BUILD)/%.o,$(wildcard plugin/src/backend/*.cu))
 CPPFLAGS += -DIM_HAVE_CUDA
 LDLIBS   += -L$(CUDA_DIR)/lib64 -lcudart_static -ldl -lrt -lstdc++
 $(BUILD)/%.o: %.cu
@@ -153,7 +153,8 @@ $(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(BUILD)/plugin/src/darknet/c
                        $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
-$(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o $(BUILD)/plugin/src/darknet/data.o \
+$(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o \
+                        $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,dataset data_io idx labels image_list datacfg) \
                         $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 
