@@ -24,6 +24,8 @@ typedef struct {
 
 static void help(void)
 {
+    char names[96];
+    im_backend_names(names, sizeof names, ", ");
     printf("usage: infomonitor estimate X.npy [T.npy] [Y.npy] [options]\n"
            "\n"
            "Matrix-based Renyi alpha-entropy estimates (bits) of numpy arrays.\n"
@@ -41,10 +43,10 @@ static void help(void)
            "  --pid          redundancy-synergy quantities over all pairs of T's maps\n"
            "                 (Eqs. 11-12; needs C >= 2): pid_x, and pid_y with Y\n"
            "  --flat         treat T as one variable even when it has rank >= 3\n"
-           "  --backend B    spectrum back end: auto (default: the fastest that starts,\n"
-           "                 cuda, then cpu), cuda, cpu (SIMD engine) or cpu-ref (LAPACKE\n"
-           "                 reference); the environment variable IM_BACKEND sets the\n"
-           "                 default\n"
+           "  --backend B    spectrum back end: auto (default: the first that starts of\n"
+           "                 %s; cpu is the SIMD engine, cpu-ref the\n"
+           "                 LAPACKE reference); the environment variable IM_BACKEND\n"
+           "                 sets the default\n"
            "  -h, --help     this text\n"
            "\n"
            "Output keys: n, C, alpha, sigma_x, sigma_t, H_X, H_T, I_XT; with Y also\n"
@@ -52,7 +54,8 @@ static void help(void)
            "rs/wnr are means over pairs i<j of I(X;Ti)+I(X;Tj)-I(X;{Ti,Tj}) and\n"
            "2I(X;{Ti,Tj})-I(X;Ti)-I(X;Tj); the _pct keys are the means of their ratios\n"
            "to I(X;{Ti,Tj}), as fractions.  A non-finite value prints as null.\n"
-           "Exit status: 0 on success, 2 on bad input, 1 on an internal failure.\n");
+           "Exit status: 0 on success, 2 on bad input, 1 on an internal failure.\n",
+           names);
 }
 
 static void parse(int argc, char **argv, est_args *a)
@@ -191,13 +194,93 @@ static void key_pid(const char *k, const im_pid *p)
     printf("}");
 }
 
+static void load_labels(const char *py, size_t n, const char *px, int32_t **y)
+{
+    im_npy ya;
+    char err[512];
+    if (im_npy_load(py, &ya, err, sizeof err) != IM_OK)
+        im_cli_die(VERB, "%s", err);
+    if (ya.ndim != 1)
+        im_cli_die(VERB, "%s: labels must have shape (n,), got rank %d", py, ya.ndim);
+    if (ya.shape[0] != n)
+        im_cli_die(VERB, "%s has n = %zu labels but %s has n = %zu", py, ya.shape[0], px, n);
+    if (im_npy_as_labels(&ya, py, y, err, sizeof err) != IM_OK)
+        im_cli_die(VERB, "%s", err);
+    im_npy_free(&ya);
+}
+
+static im_context *open_context(const est_args *a)
+{
+    im_options o;
+    im_options_default(&o);
+    o.alpha = a->alpha;
+    o.backend = a->backend;
+    im_context *ctx;
+    char err[512];
+    if (im_context_create(&o, &ctx, err, sizeof err) != IM_OK) {
+        if (a->backend != NULL)
+            im_cli_die(VERB, "--backend %s: %s", a->backend, err);
+        im_cli_die(VERB, "%s", err);
+    }
+    return ctx;
+}
+
+/* The Gram matrices of T's C maps (C*n*n) and pointers to them in Tm. */
+static double *maps_grams(im_context *ctx, const varset *T, im_width w, const double **Tm,
+                          double *sigma)
+{
+    size_t nn = T->n * T->n;
+    double *Kt = xmalloc(T->C * nn * sizeof(double));
+    for (size_t c = 0; c < T->C; c++) {
+        Tm[c] = Kt + c * nn;
+        check(ctx, im_gram_rbf(ctx, T->data + c * T->d, T->n, T->d, T->C * T->d, w, Kt + c * nn,
+                               sigma));
+    }
+    return Kt;
+}
+
+/* The keys that need T: I(X;T) and, with labels Ky, I(T;Y) in one batch of
+ * the core (S(T) shared, S(X) given), I(X;Y), and the PID pairs. */
+static void report_t(im_context *ctx, const est_args *a, const varset *T, const double *Kx,
+                     double H_X, const double *Ky)
+{
+    size_t n = T->n;
+    im_width wt = a->sigma_t > 0 ? (im_width){IM_WIDTH_FIXED, a->sigma_t}
+                                 : (im_width){IM_WIDTH_SILVERMAN, a->h_t};
+    const double **Tm = xmalloc(T->C * sizeof *Tm);
+    double sigma_t = NAN, H_T, S[2] = {H_X, NAN}, I[2];
+    double *Kt = maps_grams(ctx, T, wt, Tm, &sigma_t);
+    const double *targets[2] = {Kx, Ky};
+    im_mmi_set set = {Tm, T->C, targets, Ky ? 2 : 1, S, &H_T, I};
+    check(ctx, im_mmi_sets(ctx, &set, 1, n));
+    key_num("sigma_t", sigma_t);
+    key_num("H_X", H_X);
+    key_num("H_T", H_T);
+    key_num("I_XT", I[0]);
+    if (Ky) {
+        double I_XY;
+        check(ctx, im_mutual_information(ctx, Kx, Ky, n, &I_XY));
+        key_num("H_Y", S[1]);
+        key_num("I_TY", I[1]);
+        key_num("I_XY", I_XY);
+    }
+    if (a->pid) {
+        im_pid pid[2];
+        check(ctx, im_pid_pairs(ctx, targets, Ky ? 2 : 1, Tm, T->C, n, pid, NULL));
+        key_pid("pid_x", &pid[0]);
+        if (Ky)
+            key_pid("pid_y", &pid[1]);
+    }
+    free(Tm);
+    free(Kt);
+}
+
 int im_cmd_estimate(int argc, char **argv)
 {
     est_args a;
     parse(argc, argv, &a);
     const char *px = a.path[0], *pt = a.npath > 1 ? a.path[1] : NULL,
                *py = a.npath > 2 ? a.path[2] : NULL;
-
     varset X, T = {0};
     int32_t *y = NULL;
     load_floats(px, 0, &X);
@@ -206,47 +289,24 @@ int im_cmd_estimate(int argc, char **argv)
         if (T.n != X.n)
             im_cli_die(VERB, "%s has n = %zu samples but %s has n = %zu", pt, T.n, px, X.n);
     }
-    if (py) {
-        im_npy ya;
-        char err[512];
-        if (im_npy_load(py, &ya, err, sizeof err) != IM_OK)
-            im_cli_die(VERB, "%s", err);
-        if (ya.ndim != 1)
-            im_cli_die(VERB, "%s: labels must have shape (n,), got rank %d", py, ya.ndim);
-        if (ya.shape[0] != X.n)
-            im_cli_die(VERB, "%s has n = %zu labels but %s has n = %zu", py, ya.shape[0], px, X.n);
-        if (im_npy_as_labels(&ya, py, &y, err, sizeof err) != IM_OK)
-            im_cli_die(VERB, "%s", err);
-        im_npy_free(&ya);
-    }
+    if (py)
+        load_labels(py, X.n, px, &y);
     if (a.pid && (!pt || T.C < 2))
         im_cli_die(VERB, "--pid needs T with C >= 2 feature maps (got C = %zu)", pt ? T.C : 0);
     warn_nonfinite(px, &X);
     if (pt)
         warn_nonfinite(pt, &T);
-
-    im_options o;
-    im_options_default(&o);
-    o.alpha = a.alpha;
-    o.backend = a.backend;
-    im_context *ctx;
-    char err[512];
-    im_status st = im_context_create(&o, &ctx, err, sizeof err);
-    if (st != IM_OK) {
-        if (a.backend != NULL)
-            im_cli_die(VERB, "--backend %s: %s", a.backend, err);
-        im_cli_die(VERB, "%s", err);
-    }
-
+    im_context *ctx = open_context(&a);
     size_t n = X.n, nn = n * n;
     im_width wx = a.sigma_x > 0 ? (im_width){IM_WIDTH_FIXED, a.sigma_x}
                                 : (im_width){IM_WIDTH_SILVERMAN, a.h_x};
-    im_width wt = a.sigma_t > 0 ? (im_width){IM_WIDTH_FIXED, a.sigma_t}
-                                : (im_width){IM_WIDTH_SILVERMAN, a.h_t};
-    double *Kx = xmalloc(nn * sizeof(double)), sigma_x, sigma_t = NAN, H_X;
+    double *Kx = xmalloc(nn * sizeof(double)), *Ky = NULL, sigma_x, H_X;
     check(ctx, im_gram_rbf(ctx, X.data, n, X.d, X.d, wx, Kx, &sigma_x));
     check(ctx, im_entropy(ctx, Kx, n, &H_X));
-
+    if (y) {
+        Ky = xmalloc(nn * sizeof(double));
+        check(ctx, im_gram_labels(ctx, y, n, Ky));
+    }
     first_key = 1;
     printf("{");
     key_int("n", n);
@@ -254,54 +314,13 @@ int im_cmd_estimate(int argc, char **argv)
         key_int("C", T.C);
     key_num("alpha", a.alpha);
     key_num("sigma_x", sigma_x);
-    if (!pt) {
+    if (pt)
+        report_t(ctx, &a, &T, Kx, H_X, Ky);
+    else
         key_num("H_X", H_X);
-        printf("\n}\n");
-        im_context_destroy(ctx);
-        free(Kx);
-        free(X.data);
-        return 0;
-    }
-
-    double *Kt = xmalloc(T.C * nn * sizeof(double));
-    const double **Tm = xmalloc(T.C * sizeof *Tm);
-    for (size_t c = 0; c < T.C; c++) {
-        Tm[c] = Kt + c * nn;
-        check(ctx, im_gram_rbf(ctx, T.data + c * T.d, n, T.d, T.C * T.d, wt, Kt + c * nn,
-                               &sigma_t));
-    }
-    double I_XT, H_T;
-    check(ctx, im_mmi(ctx, Kx, Tm, T.C, n, &I_XT, NULL, &H_T));
-    key_num("sigma_t", sigma_t);
-    key_num("H_X", H_X);
-    key_num("H_T", H_T);
-    key_num("I_XT", I_XT);
-
-    double *Ky = NULL;
-    if (py) {
-        double H_Y, I_TY, I_XY;
-        Ky = xmalloc(nn * sizeof(double));
-        check(ctx, im_gram_labels(ctx, y, n, Ky));
-        check(ctx, im_mmi(ctx, Ky, Tm, T.C, n, &I_TY, &H_Y, NULL));
-        check(ctx, im_mutual_information(ctx, Kx, Ky, n, &I_XY));
-        key_num("H_Y", H_Y);
-        key_num("I_TY", I_TY);
-        key_num("I_XY", I_XY);
-    }
-    if (a.pid) {
-        const double *targets[2] = {Kx, Ky};
-        im_pid pid[2];
-        check(ctx, im_pid_pairs(ctx, targets, py ? 2 : 1, Tm, T.C, n, pid, NULL));
-        key_pid("pid_x", &pid[0]);
-        if (py)
-            key_pid("pid_y", &pid[1]);
-    }
     printf("\n}\n");
-
     im_context_destroy(ctx);
     free(Ky);
-    free(Tm);
-    free(Kt);
     free(Kx);
     free(y);
     free(T.data);
