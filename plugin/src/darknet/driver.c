@@ -1,46 +1,46 @@
-/* Training and validation loops over Darknet's library API.
+/* The training loop over Darknet's library API (the ABI guard and network
+ * loading are in net_load.c, accuracy and `valid` in valid.c, the files a
+ * run writes in train_out.c).
  *
- * Batches are built here (Darknet's `data` rows point into one array of
- * samples, CHW floats), shuffled each epoch with our own generator, and
- * passed to train_network(), which walks them in order and draws no random
- * numbers.  With srand(seed) before parsing (weight initialisation), a run
- * is reproducible. */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <math.h>
+ * Batches are built here: Darknet's `data` rows point into one array of
+ * samples (N rows of cols floats, CHW) and of one-hot labels (N rows of K
+ * floats), in an order shuffled each epoch with util/rng.h, and passed to
+ * train_network(), which walks them in order and draws no random numbers.
+ * With srand(seed) before parsing (weight initialisation), a run is
+ * reproducible. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-#include "cfg_rewrite.h"
-#include "util/errfmt.h"
-#include "darknet.h"
-#include "data.h"
 #include "driver.h"
-#include "metrics_log.h"
 #include "monitor.h"
+#include "net_load.h"
+#include "train_out.h"
+#include "util/errfmt.h"
+#include "util/rng.h"
+#include "valid.h"
 
-im_status im_dn_check_abi(char *err, size_t errlen)
-{
-    int lib_gpu = dlsym(RTLD_DEFAULT, "cuda_pull_array") != NULL;
-#ifdef GPU
-    int plugin_gpu = 1;
-#else
-    int plugin_gpu = 0;
-#endif
-    if (lib_gpu != plugin_gpu)
-        return im_errf(
-            err, errlen, IM_ERR_BACKEND,
-            "libdarknet is a %s build but infomonitor was compiled %s -DGPU: struct layer "
-            "and struct network differ between the two (CPU 1184/272 bytes, GPU 1672/304), "
-            "so using it would corrupt memory; rebuild infomonitor against this Darknet "
-            "(see darknet/README.md)",
-            lib_gpu ? "GPU" : "CPU", plugin_gpu ? "with" : "without");
-    return IM_OK;
-}
+/* The state of one training run; im_dn_train owns it. */
+typedef struct run {
+    const im_train_opts *o;
+    im_datacfg dc;
+    im_cfg_rewrite rw;
+    im_dataset train, valid;
+    im_registry *reg; /* NULL: no monitor */
+    network *net;
+    im_dn_out out;
+    size_t N, K, cols, imgs; /* samples, classes, values per sample, images per step */
+    size_t *order;           /* N sample indices, shuffled per epoch */
+    float *onehot;           /* N rows of K */
+    float **xrows, **yrows;  /* imgs rows of d, into train.x and onehot */
+    data d;
+    im_metrics *rows; /* one per monitor */
+    uint64_t rng;
+    size_t pos;        /* next position in order */
+    size_t epoch_done; /* epochs completed (resumed runs count theirs) */
+    size_t start_epoch;
+    double avg; /* Darknet's running loss average; < 0 before the first step */
+} run;
 
 static double now(void)
 {
@@ -49,413 +49,249 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static uint64_t splitmix64(uint64_t *s)
+/* Load the .data file, the network (with its monitors) and the splits. */
+static im_status load(run *r, char *err, size_t errlen)
 {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static void shuffle(size_t *v, size_t n, uint64_t *rng)
-{
-    for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)(splitmix64(rng) % i), t = v[i - 1];
-        v[i - 1] = v[j];
-        v[j] = t;
-    }
-}
-
-/* Darknet's basecfg(): the file name up to its first '.' (malloc'd). */
-static char *base_name(const char *cfg)
-{
-    const char *b = strrchr(cfg, '/');
-    b = b ? b + 1 : cfg;
-    size_t n = strcspn(b + 1, ".") + 1;
-    return strndup(b, n);
-}
-
-static im_status mkdirs(const char *path, char *err, size_t errlen)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return im_errf(err, errlen, IM_ERR_ARG, "%s: path too long", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return im_errf(err, errlen, IM_ERR_IO, "%s: cannot create folder: %s", buf,
-                                  strerror(errno));
-            *p = c;
-            if (c == '\0')
-                break;
-        }
-    }
-    return IM_OK;
-}
-
-/* out = dir/base + suffix; the caller checked that it fits in 4096.
- * Returns snprintf's count. */
-static int backup_path(char *out, const char *dir, const char *base, const char *suffix)
-{
-    return snprintf(out, 4096, "%s/%s%s", dir, base, suffix);
-}
-
-/* Rewrite, parse (after srand) and optionally load weights. */
-static im_status load_net(const char *cfg, const char *weights, int clear, uint64_t seed,
-                          im_cfg_rewrite *rw, network **out, char *err, size_t errlen)
-{
-    im_status st = im_dn_check_abi(err, errlen);
+    const im_train_opts *o = r->o;
+    im_status st = im_datacfg_load(o->datacfg, &r->dc, err, errlen);
     if (st != IM_OK)
         return st;
-    if ((st = im_cfg_rewrite_file(cfg, rw, err, errlen)) != IM_OK)
+    if (r->dc.train == NULL)
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'train' key", o->datacfg);
+    if ((st = im_dn_load_net(o->cfg, o->weights, o->clear, o->seed, &r->rw, &r->net, err,
+                             errlen)) != IM_OK ||
+        (st = im_dn_check_data(&r->dc, r->net, err, errlen)) != IM_OK)
         return st;
-    if (weights) {
-        FILE *f = fopen(weights, "rb");
-        if (f == NULL)
-            return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open weights: %s", weights,
-                              strerror(errno));
-        fclose(f);
-    }
-    char *tmp;
-    if ((st = im_cfg_write_temp(rw, &tmp, err, errlen)) != IM_OK)
+    network *net = r->net;
+    if (o->monitors && r->rw.nmon > 0 &&
+        (st = im_registry_attach(net, &r->rw, o->cfg, &r->reg, err, errlen)) != IM_OK)
         return st;
-    srand((unsigned)seed);
-    network *net = parse_network_cfg(tmp);
-    unlink(tmp);
-    free(tmp);
-    im_monitor_detach_loss_deltas(net, rw);
-    if (weights)
-        load_weights(net, (char *)weights);
-    if (clear)
-        *net->seen = 0;
-    *out = net;
-    return IM_OK;
+    size_t w = (size_t)net->w, h = (size_t)net->h, c = (size_t)net->c;
+    fprintf(stderr, "infomonitor: loading %s\n", r->dc.train);
+    if ((st = im_datacfg_split(&r->dc, 0, w, h, c, &r->train, err, errlen)) != IM_OK)
+        return st;
+    if (r->dc.valid) {
+        fprintf(stderr, "infomonitor: loading %s\n", r->dc.valid);
+        st = im_datacfg_split(&r->dc, 1, w, h, c, &r->valid, err, errlen);
+    }
+    return st;
 }
 
-/* Top-1 and top-k over d, predicting net->batch rows at a time. */
-static im_status accuracy(network *net, const im_dataset *d, int topk, double *top1, double *topn,
-                          char *err, size_t errlen)
+/* The run's length, and the training split against the network. */
+static im_status check_run(run *r, char *err, size_t errlen)
 {
-    size_t B = (size_t)net->batch, cols = (size_t)net->inputs, K = d->classes;
-    float *buf = calloc(B * cols, sizeof(float));
-    int *idx = malloc((size_t)topk * sizeof(int));
-    if (buf == NULL || idx == NULL) {
-        free(buf);
-        free(idx);
-        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for validation");
-    }
-    size_t hit1 = 0, hitk = 0;
-    for (size_t s = 0; s < d->n; s += B) {
-        size_t m = d->n - s < B ? d->n - s : B;
-        memcpy(buf, d->x + s * cols, m * cols * sizeof(float));
-        memset(buf + m * cols, 0, (B - m) * cols * sizeof(float));
-        const float *out = network_predict(net, buf);
-        for (size_t i = 0; i < m; i++) {
-            top_k((float *)out + i * (size_t)net->outputs, (int)K, topk, idx);
-            int y = d->y[s + i];
-            hit1 += idx[0] == y;
-            for (int j = 0; j < topk; j++)
-                if (idx[j] == y) {
-                    hitk++;
-                    break;
-                }
-        }
-    }
-    free(buf);
-    free(idx);
-    *top1 = (double)hit1 / (double)d->n;
-    *topn = (double)hitk / (double)d->n;
-    return IM_OK;
-}
-
-/* Rows of one measured iteration into the CSV; warn once about a NaN
- * metric or loss. */
-static im_status write_rows(FILE *log, const char *logpath, const im_train_point *p,
-                            const im_metrics *rows, size_t nr, int nonfinite, int *warned,
-                            char *err, size_t errlen)
-{
-    for (size_t r = 0; r < nr; r++) {
-        im_status st = im_metrics_write(log, logpath, p, &rows[r], err, errlen);
-        if (st != IM_OK)
-            return st;
-    }
-    if ((nonfinite || !isfinite(p->loss)) && !*warned) {
-        fprintf(stderr,
-                "infomonitor: warning: iteration %zu: non-finite loss or metrics (loss %f); "
-                "they are logged as nan and training goes on\n",
-                p->iteration, p->loss);
-        *warned = 1;
-    }
-    return IM_OK;
-}
-
-static im_status check_data_vs_net(const im_datacfg *dc, const network *net, char *err,
-                                   size_t errlen)
-{
-    if (dc->classes != net->outputs)
+    network *net = r->net;
+    if (r->o->epochs == 0 && net->max_batches <= 0)
+        return im_errf(err, errlen, IM_ERR_ARG,
+                       "%s: [net] max_batches is %d; set it or give -epochs E (Darknet would "
+                       "train forever)",
+                       r->o->cfg, net->max_batches);
+    r->N = r->train.n;
+    r->K = (size_t)r->dc.classes;
+    r->cols = (size_t)net->inputs;
+    r->imgs = (size_t)net->batch * (size_t)net->subdivisions;
+    size_t values = r->train.w * r->train.h * r->train.c;
+    if (values != r->cols)
         return im_errf(err, errlen, IM_ERR_FORMAT,
-                          "%s:%d: classes = %d, but the network's output layer has %d outputs",
-                          dc->path, dc->line_classes, dc->classes, net->outputs);
-    if (dc->top < 1 || dc->top > dc->classes)
-        return im_errf(err, errlen, IM_ERR_FORMAT, "%s: top = %d must be in 1..%d (classes)",
-                          dc->path, dc->top, dc->classes);
+                       "%s: samples have %zu values, the network takes %zu", r->dc.train,
+                       values, r->cols);
+    if (r->N < r->imgs)
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s: %zu samples, fewer than one batch (%zu)",
+                       r->dc.train, r->N, r->imgs);
     return IM_OK;
 }
 
-im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
+/* The sample order (shuffled once), the one-hot labels and the batch's
+ * row pointers. */
+static im_status make_batches(run *r, char *err, size_t errlen)
 {
-    im_datacfg dc = {0};
-    im_cfg_rewrite rw = {0};
-    im_dataset train = {0}, valid = {0};
-    im_registry *reg = NULL;
-    network *net = NULL;
-    FILE *log = NULL, *acc = NULL;
-    size_t *order = NULL;
-    float **xrows = NULL, **yrows = NULL, *onehot = NULL;
-    im_metrics *rows = NULL;
-    char *base = NULL, path[4096], logpath[4096];
-    int warned_nan = 0;
-
-    im_status st = im_datacfg_load(o->datacfg, &dc, err, errlen);
-    if (st != IM_OK)
-        goto out;
-    if (dc.train == NULL) {
-        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'train' key", o->datacfg);
-        goto out;
-    }
-    if ((st = load_net(o->cfg, o->weights, o->clear, o->seed, &rw, &net, err, errlen)) != IM_OK)
-        goto out;
-    if ((st = check_data_vs_net(&dc, net, err, errlen)) != IM_OK)
-        goto out;
-    if (o->monitors && rw.nmon > 0 &&
-        (st = im_registry_attach(net, &rw, o->cfg, &reg, err, errlen)) != IM_OK)
-        goto out;
-    fprintf(stderr, "infomonitor: loading %s\n", dc.train);
-    if ((st = im_datacfg_split(&dc, 0, (size_t)net->w, (size_t)net->h, (size_t)net->c, &train, err,
-                               errlen)) != IM_OK)
-        goto out;
-    if (dc.valid) {
-        fprintf(stderr, "infomonitor: loading %s\n", dc.valid);
-        if ((st = im_datacfg_split(&dc, 1, (size_t)net->w, (size_t)net->h, (size_t)net->c, &valid,
-                                   err, errlen)) != IM_OK)
-            goto out;
-    }
-    if (o->epochs == 0 && net->max_batches <= 0) {
-        st = im_errf(err, errlen, IM_ERR_ARG,
-                        "%s: [net] max_batches is %d; set it or give -epochs E (Darknet would "
-                        "train forever)",
-                        o->cfg, net->max_batches);
-        goto out;
-    }
-    size_t N = train.n, K = (size_t)dc.classes, cols = (size_t)net->inputs;
-    size_t imgs = (size_t)net->batch * (size_t)net->subdivisions;
-    if (train.w * train.h * train.c != cols) {
-        st = im_errf(err, errlen, IM_ERR_FORMAT,
-                        "%s: samples have %zu values, the network takes %zu", dc.train,
-                        train.w * train.h * train.c, cols);
-        goto out;
-    }
-    if (N < imgs) {
-        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: %zu samples, fewer than one batch (%zu)",
-                        dc.train, N, imgs);
-        goto out;
-    }
-    if ((base = base_name(o->cfg)) == NULL) {
-        st = im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if ((st = mkdirs(dc.backup, err, errlen)) != IM_OK)
-        goto out;
-    /* Darknet's save_weights exit(0)s on a file it cannot open: check first. */
-    if (access(dc.backup, W_OK) != 0) {
-        st = im_errf(err, errlen, IM_ERR_IO, "%s: backup folder is not writable: %s", dc.backup,
-                        strerror(errno));
-        goto out;
-    }
-    if (strlen(dc.backup) + strlen(base) + 32 > sizeof path) {
-        st = im_errf(err, errlen, IM_ERR_ARG, "%s: backup path too long", dc.backup);
-        goto out;
-    }
-    if (o->log == NULL)
-        backup_path(logpath, dc.backup, base, ".metrics.csv");
-    else if (snprintf(logpath, sizeof logpath, "%s", o->log) >= (int)sizeof logpath) {
-        st = im_errf(err, errlen, IM_ERR_ARG, "-log path too long");
-        goto out;
-    }
-    if (reg && (st = im_metrics_open(logpath, &log, err, errlen)) != IM_OK)
-        goto out;
-    if (valid.n) {
-        backup_path(path, dc.backup, base, ".accuracy.csv");
-        acc = fopen(path, "a");
-        if (acc == NULL) {
-            st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-            goto out;
-        }
-        if (ftell(acc) == 0)
-            fprintf(acc, "epoch,iteration,images,top1,top%d\n", dc.top);
-    }
-
-    order = malloc(N * sizeof *order);
-    xrows = malloc(imgs * sizeof *xrows);
-    yrows = malloc(imgs * sizeof *yrows);
-    onehot = calloc(N * K, sizeof(float));
-    rows = calloc(reg ? im_registry_count(reg) : 1, sizeof *rows);
-    if (!order || !xrows || !yrows || !onehot || !rows) {
-        st = im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for %zu samples", N);
-        goto out;
-    }
+    size_t N = r->N, K = r->K;
+    r->order = malloc(N * sizeof *r->order);
+    r->xrows = malloc(r->imgs * sizeof *r->xrows);
+    r->yrows = malloc(r->imgs * sizeof *r->yrows);
+    r->onehot = calloc(N * K, sizeof(float));
+    r->rows = calloc(r->reg ? im_registry_count(r->reg) : 1, sizeof *r->rows);
+    if (!r->order || !r->xrows || !r->yrows || !r->onehot || !r->rows)
+        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for %zu samples", N);
     for (size_t i = 0; i < N; i++) {
-        order[i] = i;
-        onehot[i * K + (size_t)train.y[i]] = 1.0f;
+        r->order[i] = i;
+        r->onehot[i * K + (size_t)r->train.y[i]] = 1.0f;
     }
-    uint64_t rng = o->seed ^ 0x5DEECE66Dull;
-    shuffle(order, N, &rng);
-    data d = {0};
-    d.X = (matrix){(int)imgs, (int)cols, xrows};
-    d.y = (matrix){(int)imgs, (int)K, yrows};
-    d.shallow = 1;
+    r->rng = r->o->seed ^ 0x5DEECE66Dull;
+    im_rng_shuffle(r->order, N, &r->rng);
+    r->d.X = (matrix){(int)r->imgs, (int)r->cols, r->xrows};
+    r->d.y = (matrix){(int)r->imgs, (int)K, r->yrows};
+    r->d.shallow = 1;
+    return IM_OK;
+}
 
+/* The run's settings on stderr, and where the spectra run, once per
+ * distinct back end. */
+static void announce(const run *r)
+{
+    size_t nmon = r->reg ? im_registry_count(r->reg) : 0;
     fprintf(stderr,
             "infomonitor: %zu training samples, batch %d, learning rate %g, momentum %g, "
             "%zu monitor(s), seed %llu\n",
-            N, net->batch, net->learning_rate, net->momentum, reg ? im_registry_count(reg) : 0,
-            (unsigned long long)o->seed);
-    /* Where the spectra run, once per distinct back end. */
-    for (size_t i = 0; reg && i < im_registry_count(reg); i++) {
-        const im_context *c = im_registry_context(reg, i);
+            r->N, r->net->batch, r->net->learning_rate, r->net->momentum, nmon,
+            (unsigned long long)r->o->seed);
+    for (size_t i = 0; i < nmon; i++) {
+        const im_context *c = im_registry_context(r->reg, i);
         size_t k = 0;
-        while (k < i && strcmp(im_context_backend(im_registry_context(reg, k)),
+        while (k < i && strcmp(im_context_backend(im_registry_context(r->reg, k)),
                                im_context_backend(c)))
             k++;
         if (k == i)
             fprintf(stderr, "infomonitor: spectra on %s (%s)\n", im_context_backend(c),
                     im_context_backend_detail(c));
     }
-    if (log)
-        fprintf(stderr, "infomonitor: metrics -> %s\n", logpath);
-    size_t pos = 0, epoch_done = (size_t)(*net->seen / N), start_epoch = epoch_done;
-    double avg = -1.0;
-    for (;;) {
-        size_t cur = get_current_batch(net);
-        if (o->epochs > 0 ? epoch_done - start_epoch >= (size_t)o->epochs
-                          : cur >= (size_t)net->max_batches)
-            break;
-        if (pos + imgs > N) {
-            shuffle(order, N, &rng);
-            pos = 0;
-        }
-        for (size_t j = 0; j < imgs; j++) {
-            xrows[j] = train.x + order[pos + j] * cols;
-            yrows[j] = onehot + order[pos + j] * K;
-        }
-        pos += imgs;
-        double t0 = now();
-        float loss = train_network(net, d);
-        double dt = now() - t0;
-        avg = avg < 0 ? loss : avg * .9 + loss * .1;
-        size_t it = get_current_batch(net);
-        printf("%ld, %.3f: %f, %f avg, %f rate, %lf seconds, %ld images\n", (long)it,
-               (float)*net->seen / (float)N, loss, avg, get_current_rate(net), dt,
-               (long)*net->seen);
-        fflush(stdout);
-        if (reg) {
-            im_train_point p = {it,  (double)*net->seen / (double)N, loss,
-                                avg, get_current_rate(net),          dt},
-                           done;
-            size_t nr;
-            int nonfinite;
-            if ((st = im_registry_submit(reg, &p, rows, &nr, &done, &nonfinite, err, errlen)) !=
-                    IM_OK ||
-                (st = write_rows(log, logpath, &done, rows, nr, nonfinite, &warned_nan, err,
-                                 errlen)) != IM_OK)
-                goto out;
-        }
-        if (*net->seen / N > epoch_done) {
-            epoch_done = *net->seen / N;
-            char suffix[48];
-            snprintf(suffix, sizeof suffix, "_%zu.weights", epoch_done);
-            backup_path(path, dc.backup, base, suffix);
-            save_weights(net, path);
-            if (valid.n) {
-                double a1, ak;
-                if ((st = accuracy(net, &valid, dc.top, &a1, &ak, err, errlen)) != IM_OK)
-                    goto out;
-                printf("epoch %zu: valid top-1 %.4f, top-%d %.4f (%zu images)\n", epoch_done, a1,
-                       dc.top, ak, valid.n);
-                fflush(stdout);
-                fprintf(acc, "%zu,%zu,%zu,%.6f,%.6f\n", epoch_done, it, valid.n, a1, ak);
-                fflush(acc);
-            }
-        }
-        if (it % 1000 == 0) {
-            backup_path(path, dc.backup, base, ".backup");
-            save_weights(net, path);
-        }
+    if (r->out.log)
+        fprintf(stderr, "infomonitor: metrics -> %s\n", r->out.logpath);
+}
+
+/* Set up everything before the first step. */
+static im_status start(run *r, char *err, size_t errlen)
+{
+    im_status st;
+    if ((st = load(r, err, errlen)) != IM_OK || (st = check_run(r, err, errlen)) != IM_OK ||
+        (st = im_dn_out_open(&r->out, r->dc.backup, r->o->cfg, r->o->log, r->reg != NULL,
+                             r->valid.n ? r->dc.top : 0, err, errlen)) != IM_OK ||
+        (st = make_batches(r, err, errlen)) != IM_OK)
+        return st;
+    announce(r);
+    r->epoch_done = r->start_epoch = (size_t)(*r->net->seen / r->N);
+    r->avg = -1.0;
+    return IM_OK;
+}
+
+static int finished(const run *r)
+{
+    if (r->o->epochs > 0)
+        return r->epoch_done - r->start_epoch >= (size_t)r->o->epochs;
+    return get_current_batch(r->net) >= (size_t)r->net->max_batches;
+}
+
+/* Point d's rows at the next imgs samples, reshuffling when fewer remain. */
+static void next_batch(run *r)
+{
+    if (r->pos + r->imgs > r->N) {
+        im_rng_shuffle(r->order, r->N, &r->rng);
+        r->pos = 0;
     }
-    if (reg) {
+    for (size_t j = 0; j < r->imgs; j++) {
+        size_t s = r->order[r->pos + j];
+        r->xrows[j] = r->train.x + s * r->cols;
+        r->yrows[j] = r->onehot + s * r->K;
+    }
+    r->pos += r->imgs;
+}
+
+/* One train_network() call, Darknet's log line, and the monitors: submit
+ * this step and write the rows of the one before.  *it gets the iteration. */
+static im_status step(run *r, size_t *it, char *err, size_t errlen)
+{
+    network *net = r->net;
+    double t0 = now();
+    float loss = train_network(net, r->d);
+    double dt = now() - t0;
+    r->avg = r->avg < 0 ? loss : r->avg * .9 + loss * .1;
+    *it = get_current_batch(net);
+    printf("%ld, %.3f: %f, %f avg, %f rate, %lf seconds, %ld images\n", (long)*it,
+           (float)*net->seen / (float)r->N, loss, r->avg, get_current_rate(net), dt,
+           (long)*net->seen);
+    fflush(stdout);
+    if (r->reg == NULL)
+        return IM_OK;
+    im_train_point p = {*it, (double)*net->seen / (double)r->N, loss, r->avg,
+                        get_current_rate(net), dt},
+                   done;
+    size_t nr;
+    int nonfinite;
+    im_status st = im_registry_submit(r->reg, &p, r->rows, &nr, &done, &nonfinite, err, errlen);
+    if (st != IM_OK)
+        return st;
+    return im_dn_out_rows(&r->out, &done, r->rows, nr, nonfinite, err, errlen);
+}
+
+static void save(const run *r, const char *suffix)
+{
+    char path[IM_DN_PATH_MAX];
+    im_dn_out_path(&r->out, suffix, path);
+    save_weights(r->net, path);
+}
+
+/* When step `it` completed an epoch: its weights, then the validation
+ * accuracy (stdout and the accuracy CSV). */
+static im_status end_epoch(run *r, size_t it, char *err, size_t errlen)
+{
+    size_t epoch = *r->net->seen / r->N;
+    if (epoch <= r->epoch_done)
+        return IM_OK;
+    r->epoch_done = epoch;
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, "_%zu.weights", epoch);
+    save(r, suffix);
+    if (r->valid.n == 0)
+        return IM_OK;
+    double a1, ak;
+    im_status st = im_dn_accuracy(r->net, &r->valid, r->dc.top, &a1, &ak, err, errlen);
+    if (st != IM_OK)
+        return st;
+    printf("epoch %zu: valid top-1 %.4f, top-%d %.4f (%zu images)\n", epoch, a1, r->dc.top, ak,
+           r->valid.n);
+    fflush(stdout);
+    im_dn_out_accuracy(&r->out, epoch, it, r->valid.n, a1, ak);
+    return IM_OK;
+}
+
+/* The rows of the last measured step, and the final weights. */
+static im_status finish(run *r, char *err, size_t errlen)
+{
+    if (r->reg) {
         im_train_point done;
         size_t nr;
         int nonfinite;
-        if ((st = im_registry_drain(reg, rows, &nr, &done, &nonfinite, err, errlen)) != IM_OK ||
-            (st = write_rows(log, logpath, &done, rows, nr, nonfinite, &warned_nan, err, errlen)) !=
-                IM_OK)
-            goto out;
+        im_status st = im_registry_drain(r->reg, r->rows, &nr, &done, &nonfinite, err, errlen);
+        if (st != IM_OK ||
+            (st = im_dn_out_rows(&r->out, &done, r->rows, nr, nonfinite, err, errlen)) != IM_OK)
+            return st;
     }
-    backup_path(path, dc.backup, base, ".weights");
-    save_weights(net, path);
-out:
-    if (log)
-        fclose(log);
-    if (acc)
-        fclose(acc);
-    im_registry_free(reg);
-    if (net)
-        free_network(net);
-    free(base);
-    free(order);
-    free(xrows);
-    free(yrows);
-    free(onehot);
-    free(rows);
-    im_dataset_free(&train);
-    im_dataset_free(&valid);
-    im_cfg_rewrite_free(&rw);
-    im_datacfg_free(&dc);
-    return st;
+    save(r, ".weights");
+    return IM_OK;
 }
 
-im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights, char *err,
-                      size_t errlen)
+static void run_free(run *r)
 {
-    im_datacfg dc = {0};
-    im_cfg_rewrite rw = {0};
-    im_dataset valid = {0};
-    network *net = NULL;
-    im_status st = im_datacfg_load(datacfg, &dc, err, errlen);
-    if (st != IM_OK)
-        goto out;
-    if (dc.valid == NULL) {
-        st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'valid' key", datacfg);
-        goto out;
+    im_dn_out_close(&r->out);
+    im_registry_free(r->reg);
+    if (r->net)
+        free_network(r->net);
+    free(r->order);
+    free(r->xrows);
+    free(r->yrows);
+    free(r->onehot);
+    free(r->rows);
+    im_dataset_free(&r->train);
+    im_dataset_free(&r->valid);
+    im_cfg_rewrite_free(&r->rw);
+    im_datacfg_free(&r->dc);
+}
+
+im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
+{
+    run r = {.o = o};
+    im_status st = start(&r, err, errlen);
+    while (st == IM_OK && !finished(&r)) {
+        size_t it;
+        next_batch(&r);
+        if ((st = step(&r, &it, err, errlen)) != IM_OK ||
+            (st = end_epoch(&r, it, err, errlen)) != IM_OK)
+            break;
+        if (it % 1000 == 0)
+            save(&r, ".backup");
     }
-    if ((st = load_net(cfg, weights, 0, 0, &rw, &net, err, errlen)) != IM_OK)
-        goto out;
-    if ((st = check_data_vs_net(&dc, net, err, errlen)) != IM_OK)
-        goto out;
-    if ((st = im_datacfg_split(&dc, 1, (size_t)net->w, (size_t)net->h, (size_t)net->c, &valid, err,
-                               errlen)) != IM_OK)
-        goto out;
-    double a1, ak;
-    if ((st = accuracy(net, &valid, dc.top, &a1, &ak, err, errlen)) != IM_OK)
-        goto out;
-    printf("top-1: %.4f, top-%d: %.4f (%zu images)\n", a1, dc.top, ak, valid.n);
-out:
-    if (net)
-        free_network(net);
-    im_dataset_free(&valid);
-    im_cfg_rewrite_free(&rw);
-    im_datacfg_free(&dc);
+    if (st == IM_OK)
+        st = finish(&r, err, errlen);
+    run_free(&r);
     return st;
 }

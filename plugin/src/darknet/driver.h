@@ -1,5 +1,7 @@
 /* The training driver (modelled on Darknet's `classifier train`) and the
- * validation pass, both with [infomonitor] support. */
+ * validation pass, both with [infomonitor] support, and the ABI guard: the
+ * entry points that the adapter exports to the CLI (adapter.h).  They live
+ * in driver.c, valid.c and net_load.c. */
 #ifndef IM_DN_DRIVER_H
 #define IM_DN_DRIVER_H
 

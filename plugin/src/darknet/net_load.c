@@ -1,0 +1,78 @@
+/* The ABI guard, and parsing a network (after the [infomonitor] rewrite)
+ * with its weights. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "driver.h"
+#include "monitor.h"
+#include "net_load.h"
+#include "util/errfmt.h"
+
+/* The CLI opens the adapter RTLD_GLOBAL, so RTLD_DEFAULT sees libdarknet's
+ * symbols (and a test's LD_PRELOADed fake). */
+im_status im_dn_check_abi(char *err, size_t errlen)
+{
+    int lib_gpu = dlsym(RTLD_DEFAULT, "cuda_pull_array") != NULL;
+#ifdef GPU
+    int plugin_gpu = 1;
+#else
+    int plugin_gpu = 0;
+#endif
+    if (lib_gpu != plugin_gpu)
+        return im_errf(
+            err, errlen, IM_ERR_BACKEND,
+            "libdarknet is a %s build but infomonitor was compiled %s -DGPU: struct layer "
+            "and struct network differ between the two (CPU 1184/272 bytes, GPU 1672/304), "
+            "so using it would corrupt memory; rebuild infomonitor against this Darknet "
+            "(see darknet/README.md)",
+            lib_gpu ? "GPU" : "CPU", plugin_gpu ? "with" : "without");
+    return IM_OK;
+}
+
+im_status im_dn_load_net(const char *cfg, const char *weights, int clear, uint64_t seed,
+                         im_cfg_rewrite *rw, network **out, char *err, size_t errlen)
+{
+    im_status st = im_dn_check_abi(err, errlen);
+    if (st != IM_OK)
+        return st;
+    if ((st = im_cfg_rewrite_file(cfg, rw, err, errlen)) != IM_OK)
+        return st;
+    /* Darknet's load_weights exits on a file it cannot open: check first. */
+    if (weights) {
+        FILE *f = fopen(weights, "rb");
+        if (f == NULL)
+            return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open weights: %s", weights,
+                           strerror(errno));
+        fclose(f);
+    }
+    char *tmp;
+    if ((st = im_cfg_write_temp(rw, &tmp, err, errlen)) != IM_OK)
+        return st;
+    srand((unsigned)seed); /* Darknet's weight initialisation draws rand() */
+    network *net = parse_network_cfg(tmp);
+    unlink(tmp);
+    free(tmp);
+    im_monitor_detach_loss_deltas(net, rw);
+    if (weights)
+        load_weights(net, (char *)weights);
+    if (clear)
+        *net->seen = 0;
+    *out = net;
+    return IM_OK;
+}
+
+im_status im_dn_check_data(const im_datacfg *dc, const network *net, char *err, size_t errlen)
+{
+    if (dc->classes != net->outputs)
+        return im_errf(err, errlen, IM_ERR_FORMAT,
+                       "%s:%d: classes = %d, but the network's output layer has %d outputs",
+                       dc->path, dc->line_classes, dc->classes, net->outputs);
+    if (dc->top < 1 || dc->top > dc->classes)
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s: top = %d must be in 1..%d (classes)",
+                       dc->path, dc->top, dc->classes);
+    return IM_OK;
+}

@@ -1,0 +1,28 @@
+/* Loading a network for training or validation: the ABI guard, the
+ * [infomonitor] rewrite, parsing, weights, and the checks of a .data file
+ * against the parsed network.  Nothing here prints or exits. */
+#ifndef IM_DN_NET_LOAD_H
+#define IM_DN_NET_LOAD_H
+
+#include <stdint.h>
+#include "cfg_rewrite.h"
+#include "darknet.h"
+#include "data.h"
+#include "infomonitor/status.h"
+
+/* Check the ABI (im_dn_check_abi), rewrite cfg into *rw, check that
+ * `weights` (NULL: none) can be opened, srand(seed), parse the rewritten cfg
+ * and give the pass-throughs after loss layers their own deltas, then load
+ * the weights and, with `clear`, reset the image counter.  *out gets the
+ * network (free_network); *rw must be freed by the caller, also on failure.
+ * IM_ERR_BACKEND: ABI mismatch; IM_ERR_IO: weights cannot be opened; the
+ * rewrite's errors otherwise. */
+im_status im_dn_load_net(const char *cfg, const char *weights, int clear, uint64_t seed,
+                         im_cfg_rewrite *rw, network **out, char *err, size_t errlen);
+
+/* IM_ERR_FORMAT unless dc's classes equal the network's outputs and its top
+ * is in 1..classes; the message names the .data file (and the line of
+ * `classes`). */
+im_status im_dn_check_data(const im_datacfg *dc, const network *net, char *err, size_t errlen);
+
+#endif
