@@ -50,7 +50,7 @@ NPY_OBJ  := $(BUILD)/plugin/src/cli/npy.o
 
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all deps demo test unit-tests asan-tests cli-tests bench clean install
+.PHONY: all deps demo test unit-tests asan-tests cli-tests bench clean install infomonitor
 
 all: $(BUILD)/libinfomonitor.a $(BUILD)/libinfomonitor.so $(BUILD)/infomonitor.pc infomonitor
 
@@ -119,7 +119,10 @@ endif
 
 $(DN_OBJ) $(BUILD)/tests/test_data.o $(BUILD)/tests/test_monitor.o: CPPFLAGS += -I$(DN_INC)
 
+# Rebuilt from scratch: `ar r` only adds members, so a removed source would
+# leave its stale object behind.
 $(BUILD)/libinfomonitor.a: $(LIB_OBJ)
+	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/libinfomonitor.so: $(LIB_OBJ) plugin/libinfomonitor.map
@@ -142,7 +145,7 @@ $(BUILD)/infomonitor: $(CLI_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -ldl
 
 # ./infomonitor is a link to the build's binary, which finds the adapter
-# beside itself.
+# beside itself.  Phony, so that it follows BUILD.
 infomonitor: $(BUILD)/infomonitor $(BUILD)/libinfomonitor-darknet.so
 	ln -sfn $(BUILD)/infomonitor $@
 
@@ -168,7 +171,8 @@ unit-tests: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $$t; done
 
 asan-tests:
-	$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan unit-tests $(if $(filter 1,$(SANITIZE)),,build/asan/infomonitor)
+	$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan unit-tests \
+	    $(if $(filter 1,$(SANITIZE)),,build/asan/infomonitor build/asan/libinfomonitor-darknet.so)
 
 cli-tests: infomonitor
 	$(PYTHON) tests/test_cli.py ./infomonitor
@@ -193,6 +197,7 @@ $(BUILD)/bench_spectra: $(BUILD)/bench/bench_spectra.o $(NPY_OBJ) $(BUILD)/libin
 bench: deps
 	$(MAKE) --no-print-directory all $(BUILD)/bench_spectra
 	PYTHON=$(PYTHON) $(BUILD)/bench_spectra
+	$(PYTHON) bench/bench_estimate.py $(BUILD)/infomonitor
 	$(PYTHON) bench/bench_monitor.py
 
 install: all

@@ -367,23 +367,27 @@ static im_status parse_header(const ctx *c, const char *text, size_t len, im_npy
 
 /* ---- load ----------------------------------------------------------- */
 
-/* The file is checked against its size (when it is a regular file) before
- * anything large is allocated; a stream of unknown size is read until EOF. */
-static im_status load_file(const ctx *c, FILE *f, im_npy *out)
+/* The file's size, when it is a regular file (*sized = 1). */
+static im_status file_size(const ctx *c, FILE *f, int *sized, unsigned long long *fsize)
 {
     struct stat sb;
-    int sized = 0;
-    unsigned long long fsize = 0;
+    *sized = 0;
+    *fsize = 0;
     if (fstat(fileno(f), &sb) == 0) {
         if (S_ISDIR(sb.st_mode))
             return fail(c, IM_ERR_IO, "cannot read: %s", strerror(EISDIR));
         if (S_ISREG(sb.st_mode)) {
-            sized = 1;
-            fsize = (unsigned long long)sb.st_size;
+            *sized = 1;
+            *fsize = (unsigned long long)sb.st_size;
         }
     }
+    return IM_OK;
+}
 
-    /* Preamble: magic, major, minor, then 2 or 4 bytes of header length. */
+/* Preamble: magic, major, minor, then 2 or 4 bytes of header length;
+ * *lenbytes gets that width and *hlen the header length. */
+static im_status read_preamble(const ctx *c, FILE *f, size_t *lenbytes, unsigned long *hlen)
+{
     unsigned char pre[PREAMBLE + 4];
     errno = 0;
     size_t got = fread(pre, 1, PREAMBLE, f);
@@ -398,28 +402,30 @@ static im_status load_file(const ctx *c, FILE *f, im_npy *out)
     unsigned major = pre[6], minor = pre[7];
     if (minor != 0 || major < 1 || major > 3)
         return fail(c, IM_ERR_FORMAT, "unsupported .npy format version %u.%u", major, minor);
-    size_t lenbytes = major == 1 ? 2 : 4;
-    got = fread(pre + PREAMBLE, 1, lenbytes, f);
-    if (got < lenbytes) {
+    *lenbytes = major == 1 ? 2 : 4;
+    got = fread(pre + PREAMBLE, 1, *lenbytes, f);
+    if (got < *lenbytes) {
         if (ferror(f))
             return read_error(c);
         return fail(c, IM_ERR_FORMAT, "truncated header: file has only %zu bytes",
                     PREAMBLE + got);
     }
-    unsigned long hlen = (unsigned long)pre[8] | (unsigned long)pre[9] << 8;
-    if (lenbytes == 4)
-        hlen |= (unsigned long)pre[10] << 16 | (unsigned long)pre[11] << 24;
-    if (hlen > MAX_HEADER)
-        return fail(c, IM_ERR_FORMAT, "header too long: %lu bytes (limit %lu)", hlen, MAX_HEADER);
-    unsigned long long offset = PREAMBLE + lenbytes + hlen;
-    if (sized && fsize < offset)
-        return fail(c, IM_ERR_FORMAT, "truncated header: header says %lu bytes, file has %llu",
-                    hlen, fsize > PREAMBLE + lenbytes ? fsize - PREAMBLE - lenbytes : 0);
+    *hlen = (unsigned long)pre[8] | (unsigned long)pre[9] << 8;
+    if (*lenbytes == 4)
+        *hlen |= (unsigned long)pre[10] << 16 | (unsigned long)pre[11] << 24;
+    if (*hlen > MAX_HEADER)
+        return fail(c, IM_ERR_FORMAT, "header too long: %lu bytes (limit %lu)", *hlen,
+                    MAX_HEADER);
+    return IM_OK;
+}
 
+/* The header text of hlen bytes, parsed into out. */
+static im_status read_header(const ctx *c, FILE *f, unsigned long hlen, im_npy *out)
+{
     char *text = malloc(hlen ? hlen : 1);
     if (!text)
         return fail(c, IM_ERR_NOMEM, "cannot allocate %lu bytes for the header", hlen);
-    got = fread(text, 1, hlen, f);
+    size_t got = fread(text, 1, hlen, f);
     if (got < hlen) {
         free(text);
         if (ferror(f))
@@ -429,9 +435,14 @@ static im_status load_file(const ctx *c, FILE *f, im_npy *out)
     }
     im_status st = parse_header(c, text, hlen, out);
     free(text);
-    if (st != IM_OK)
-        return st;
+    return st;
+}
 
+/* The data: its size checked against the file's (avail bytes after the
+ * header, when sized) before the allocation, then read to EOF. */
+static im_status read_data(const ctx *c, FILE *f, int sized, unsigned long long avail,
+                           im_npy *out)
+{
     char shown[SHAPE_STR];
     int overflow;
     out->count = shape_count(out->ndim, out->shape, &overflow);
@@ -440,19 +451,15 @@ static im_status load_file(const ctx *c, FILE *f, im_npy *out)
         return fail(c, IM_ERR_FORMAT, "shape %s is too large", shown);
     }
     size_t nbytes = out->count * (size_t)out->itemsize;
-    if (sized) {
-        unsigned long long avail = fsize - offset;
-        if (avail < nbytes)
-            return fail(c, IM_ERR_FORMAT, "truncated: header says %zu bytes of data, file has %llu",
-                        nbytes, avail);
-        if (avail > nbytes)
-            return fail(c, IM_ERR_FORMAT, "file has %llu bytes after the data", avail - nbytes);
-    }
-
+    if (sized && avail < nbytes)
+        return fail(c, IM_ERR_FORMAT, "truncated: header says %zu bytes of data, file has %llu",
+                    nbytes, avail);
+    if (sized && avail > nbytes)
+        return fail(c, IM_ERR_FORMAT, "file has %llu bytes after the data", avail - nbytes);
     out->data = malloc(nbytes ? nbytes : 1);
     if (!out->data)
         return fail(c, IM_ERR_NOMEM, "cannot allocate %zu bytes for the data", nbytes);
-    got = fread(out->data, 1, nbytes, f);
+    size_t got = fread(out->data, 1, nbytes, f);
     if (got < nbytes) {
         if (ferror(f))
             return read_error(c);
@@ -469,6 +476,26 @@ static im_status load_file(const ctx *c, FILE *f, im_npy *out)
     if (extra)
         return fail(c, IM_ERR_FORMAT, "file has %llu bytes after the data", extra);
     return IM_OK;
+}
+
+/* The file is checked against its size (when it is a regular file) before
+ * anything large is allocated; a stream of unknown size is read until EOF. */
+static im_status load_file(const ctx *c, FILE *f, im_npy *out)
+{
+    int sized;
+    unsigned long long fsize;
+    size_t lenbytes = 0;
+    unsigned long hlen = 0;
+    im_status st = file_size(c, f, &sized, &fsize);
+    if (st != IM_OK || (st = read_preamble(c, f, &lenbytes, &hlen)) != IM_OK)
+        return st;
+    unsigned long long offset = PREAMBLE + lenbytes + hlen;
+    if (sized && fsize < offset)
+        return fail(c, IM_ERR_FORMAT, "truncated header: header says %lu bytes, file has %llu",
+                    hlen, fsize > PREAMBLE + lenbytes ? fsize - PREAMBLE - lenbytes : 0);
+    if ((st = read_header(c, f, hlen, out)) != IM_OK)
+        return st;
+    return read_data(c, f, sized, sized ? fsize - offset : 0, out);
 }
 
 im_status im_npy_load(const char *path, im_npy *out, char *err, size_t errlen)
