@@ -9,7 +9,8 @@
 #   bench/gpu_check.sh run    there (carry: build/tests/test_backends,
 #                             build/bench_spectra, .gpulibs; 53 MB): the
 #                             back-end tests, which must run cuda rather than
-#                             skip it, then the spectrum benchmark with the GPU
+#                             skip it (IM_REQUIRE_BACKEND=cuda makes a skip a
+#                             failure), then the spectrum benchmark with the GPU
 #                             peers under the machine's python3 (numpy, JAX,
 #                             CuPy).  The log also goes to $OUT/gpu_check.txt
 #                             when OUT is set.
@@ -30,7 +31,8 @@ run)
     export LD_LIBRARY_PATH=$PWD/.gpulibs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     nvidia-smi -L || echo "gpu_check: nvidia-smi failed"
     rc=0
-    build/tests/test_backends | tee /tmp/gpu_check_tests.txt || rc=1
+    IM_REQUIRE_BACKEND=cuda build/tests/test_backends | tee /tmp/gpu_check_tests.txt
+    [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
     if grep -q 'SKIP: cuda' /tmp/gpu_check_tests.txt; then
         echo "gpu_check: FAIL: the cuda tests were skipped"
         rc=1

@@ -48,11 +48,18 @@ typedef struct im_backend_opts {
 /* Create the back end called `name` ("cpu-ref"; "auto" or NULL for the
  * fastest available, in the order of im_backend_name()).  On failure *out
  * is NULL, err holds the reason, and the status is IM_ERR_BACKEND (not
- * available here), IM_ERR_ARG (a bad option) or IM_ERR_NOMEM. */
+ * available here), IM_ERR_ARG (a bad option), IM_ERR_SOLVER (a GPU that
+ * fails its start-up self-check) or IM_ERR_NOMEM. */
 im_status im_backend_create(const char *name, const im_backend_opts *o, im_backend **out,
                             char *err, size_t errlen);
 
-/* The constructors that the registry (registry.c) lists, fastest first. */
+/* The constructors that the registry (registry.c) lists, fastest first.
+ * The cuda one keeps "not here" apart from "broken": IM_ERR_BACKEND when it
+ * is not available (not in this build, no device or driver, or a device
+ * that the build has no kernels for or cannot open); IM_ERR_SOLVER when a
+ * GPU was found but failed the start-up self-check (wrong results, or a
+ * call on it failed while the check ran); IM_ERR_NOMEM when host memory ran
+ * out.  "auto" falls back to the next back end on any of them. */
 im_status im_backend_cuda_create(const im_backend_opts *o, im_backend **out, char *err,
                                  size_t errlen);
 im_status im_backend_cpu_fast_create(const im_backend_opts *o, im_backend **out, char *err,
