@@ -7,8 +7,8 @@
  * gram.h can be passed directly).  Eigenvalues from round-off are clipped
  * to 0: the negative ones, and those with |lambda| <= n eps max|lambda|,
  * which the solver cannot tell from 0 (for alpha < 1 their powers would add
- * about n (n eps)^alpha bits of noise).  alpha = 1 is the limit -sum lambda log2 lambda (0 log 0 = 0);
- * alpha = 2 uses tr(A^2) = ||A||_F^2 and needs no eigenvalues.
+ * about n (n eps)^alpha bits of noise).  alpha = 1 is the limit -sum lambda log2 lambda (0 log 0 =
+ * 0); alpha = 2 uses tr(A^2) = ||A||_F^2 and needs no eigenvalues.
  *
  * Precision: the reference back end ("cpu-ref") forms products and traces in
  * fp64 and calls LAPACKE_dsyevd (eigenvalues only).  The fast back ends
@@ -40,20 +40,20 @@ IM_API im_status im_entropy(im_context *ctx, const double *M, size_t n, double *
 /* S_alpha of B matrices stored back to back (B*n*n doubles).  eig (may be
  * NULL) receives the B*n eigenvalues of M_b / tr(M_b), ascending, before
  * clipping; alpha = 2 still computes them when eig != NULL. */
-IM_API im_status im_entropy_batch(im_context *ctx, const double *M, size_t B, size_t n,
-                           double *S, double *eig);
+IM_API im_status im_entropy_batch(im_context *ctx, const double *M, size_t B, size_t n, double *S,
+                                  double *eig);
 
 /* Batched entropies of normalized Hadamard products (Def. 2).
  * factors[0..nf-1] are n*n matrices.  Term b is the product of the factors
  * listed in idx[off[b] .. off[b+1]-1] (off has B+1 entries, off[0] = 0, every
  * term has at least one factor); S[b] = S_alpha(P_b / tr(P_b)). */
 IM_API im_status im_entropy_products(im_context *ctx, const double *const *factors, size_t nf,
-                              size_t n, const uint32_t *off, const uint32_t *idx, size_t B,
-                              double *S);
+                                     size_t n, const uint32_t *off, const uint32_t *idx, size_t B,
+                                     double *S);
 
 /* Joint entropy of C variables, S_alpha(A1 o ... o AC / tr(.)) (Def. 2, Eq. 3). */
 IM_API im_status im_joint_entropy(im_context *ctx, const double *const *A, size_t C, size_t n,
-                           double *S);
+                                  double *S);
 
 /* S_alpha from a spectrum that sums to 1 (clipped as above): the formula
  * that every fp64 back end shares. */

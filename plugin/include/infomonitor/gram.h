@@ -29,13 +29,13 @@ extern "C" {
 
 typedef enum im_width_rule {
     IM_WIDTH_SILVERMAN = 0, /* sigma = h * n^(-1/(4+d)); param = h (5 forward, 0.1 error chain) */
-    IM_WIDTH_MEDIAN,        /* sigma = param * median pairwise Euclidean distance (param e.g. 0.15) */
-    IM_WIDTH_FIXED          /* sigma = param */
+    IM_WIDTH_MEDIAN, /* sigma = param * median pairwise Euclidean distance (param e.g. 0.15) */
+    IM_WIDTH_FIXED   /* sigma = param */
 } im_width_rule;
 
 typedef struct im_width {
     im_width_rule rule;
-    double param;           /* h, the median fraction, or sigma; > 0 */
+    double param; /* h, the median fraction, or sigma; > 0 */
 } im_width;
 
 /* Silverman's rule, h * n^(-1/(4+d)).  (The median rule needs the data:
@@ -53,7 +53,7 @@ IM_API double im_silverman_sigma(double h, size_t n, size_t d);
  * distances are 0, so the width would be 0); IM_ERR_NOMEM.  K (n*n) and
  * x are the caller's. */
 IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld,
-                      im_width w, double *K, double *sigma_used);
+                             im_width w, double *K, double *sigma_used);
 
 /* The Kronecker-delta kernel of integer labels: K_ij = 1 if y_i == y_j else 0.
  * IM_OK, or IM_ERR_ARG (NULL y or K, n < 2). */

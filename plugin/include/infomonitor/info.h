@@ -26,12 +26,12 @@ extern "C" {
 
 /* I(A;B) = S(A) + S(B) - S(A o B). */
 IM_API im_status im_mutual_information(im_context *ctx, const double *A, const double *B, size_t n,
-                                double *mi);
+                                       double *mi);
 
 /* Multivariate MI of Eq. 7: I(B;{T1..TC}) = S(B) + S(T1 o..o TC) - S(T1 o..o TC o B).
  * Optional outputs (may be NULL): S_B = S(B), S_T = S(T1 o..o TC). */
-IM_API im_status im_mmi(im_context *ctx, const double *B, const double *const *T, size_t C, size_t n,
-                 double *mi, double *S_B, double *S_T);
+IM_API im_status im_mmi(im_context *ctx, const double *B, const double *const *T, size_t C,
+                        size_t n, double *mi, double *S_B, double *S_T);
 
 /* Several variable sets, each with several targets (Eq. 7 for each pair):
  *   mi[k]  = I(targets[k]; {T[0..C-1]}) = S(targets[k]) + S(T) - S(T o targets[k])
@@ -41,13 +41,13 @@ IM_API im_status im_mmi(im_context *ctx, const double *B, const double *const *T
  * the same X computes S(X) once.  S_T (may be NULL) receives S(T).  nt may
  * be 0 (then only S(T) is computed). */
 typedef struct im_mmi_set {
-    const double *const *T;       /* C >= 1 matrices */
+    const double *const *T; /* C >= 1 matrices */
     size_t C;
     const double *const *targets; /* nt matrices */
     size_t nt;
-    double *S_target;             /* nt, in/out */
-    double *S_T;                  /* out, may be NULL */
-    double *mi;                   /* nt, out */
+    double *S_target; /* nt, in/out */
+    double *S_T;      /* out, may be NULL */
+    double *mi;       /* nt, out */
 } im_mmi_set;
 
 /* Every entropy of every set in one back-end batch; the values equal those
@@ -58,7 +58,7 @@ IM_API im_status im_mmi_sets(im_context *ctx, const im_mmi_set *sets, size_t nse
  * C are sets of variables (a set's joint matrix is the Hadamard product of its
  * members).  nC may be 0: then it is the (multivariate) MI I(A;B). */
 IM_API im_status im_cmi(im_context *ctx, const double *const *A, size_t nA, const double *const *B,
-                 size_t nB, const double *const *C, size_t nC, size_t n, double *mi);
+                        size_t nB, const double *const *C, size_t nC, size_t n, double *mi);
 
 /* Pair quantities over the C(C-1)/2 pairs i<j of T (Eqs. 11 and 12):
  *   r_ij = I(X;Ti) + I(X;Tj) - I(X;{Ti,Tj})    redundancy-synergy trade-off
@@ -66,10 +66,10 @@ IM_API im_status im_cmi(im_context *ctx, const double *const *A, size_t nA, cons
  * and their means; the percentages are means of r_ij / I(X;{Ti,Tj}) and
  * w_ij / I(X;{Ti,Tj}), as fractions. */
 typedef struct im_pid {
-    double rs;       /* mean r_ij */
-    double wnr;      /* mean w_ij */
-    double rs_pct;   /* mean r_ij / I(X;{Ti,Tj}) */
-    double wnr_pct;  /* mean w_ij / I(X;{Ti,Tj}) */
+    double rs;      /* mean r_ij */
+    double wnr;     /* mean w_ij */
+    double rs_pct;  /* mean r_ij / I(X;{Ti,Tj}) */
+    double wnr_pct; /* mean w_ij / I(X;{Ti,Tj}) */
 } im_pid;
 
 /* targets[0..nt-1] are the variables playing X (the input X, and the labels
@@ -78,15 +78,15 @@ typedef struct im_pid {
  * the cost is C + C(C-1)/2 + nt (1 + C + C(C-1)/2) spectra.
  * i_single (may be NULL) receives nt*C values: I(targets[k];Ti) at [k*C+i]. */
 IM_API im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
-                       const double *const *T, size_t C, size_t n, im_pid *out,
-                       double *i_single);
+                              const double *const *T, size_t C, size_t n, im_pid *out,
+                              double *i_single);
 
 /* Information-bottleneck importance of each variable (Sec. IV of the paper):
  * ib[c] = I(X;Tc) - beta I(Tc;Y); smaller means more important.
  * ixt, ity (may be NULL) receive the two MI terms. */
 IM_API im_status im_ib_objective(im_context *ctx, const double *X, const double *Y,
-                          const double *const *T, size_t C, size_t n, double beta, double *ib,
-                          double *ixt, double *ity);
+                                 const double *const *T, size_t C, size_t n, double beta,
+                                 double *ib, double *ixt, double *ity);
 
 /* One step of CMI-permutation (Appendix B, Alg. 1).  Ts are the selected
  * variables (nS may be 0), Tr the remaining ones, t an index into Tr (the
@@ -105,9 +105,9 @@ typedef struct im_cmi_perm {
 } im_cmi_perm;
 
 IM_API im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, size_t nS,
-                             const double *const *Tr, size_t nR, size_t t, const double *Y,
-                             size_t n, size_t P, double significance, uint64_t seed,
-                             im_cmi_perm *out);
+                                    const double *const *Tr, size_t nR, size_t t, const double *Y,
+                                    size_t n, size_t P, double significance, uint64_t seed,
+                                    im_cmi_perm *out);
 
 #ifdef __cplusplus
 }

@@ -57,8 +57,8 @@ size_t im_backend_names(char *buf, size_t len, const char *sep)
     return used;
 }
 
-im_status im_backend_create(const char *name, const im_backend_opts *o, im_backend **out,
-                            char *err, size_t errlen)
+im_status im_backend_create(const char *name, const im_backend_opts *o, im_backend **out, char *err,
+                            size_t errlen)
 {
     *out = NULL;
     if (name == NULL || strcmp(name, "auto") == 0) {

@@ -35,8 +35,8 @@ const im_dn_adapter *im_cli_adapter(const char *verb)
         }
         void *h = dlopen(path[i], RTLD_NOW | RTLD_GLOBAL);
         if (h == NULL)
-            im_cli_fail(verb, 1, "cannot load %s: %s (is Darknet installed? 'make deps')",
-                        path[i], dlerror());
+            im_cli_fail(verb, 1, "cannot load %s: %s (is Darknet installed? 'make deps')", path[i],
+                        dlerror());
         const im_dn_adapter *(*get)(void) =
             (const im_dn_adapter *(*)(void))dlsym(h, IM_DN_ADAPTER_SYM);
         const im_dn_adapter *a = get ? get() : NULL;

@@ -233,8 +233,8 @@ static double *maps_grams(im_context *ctx, const varset *T, im_width w, const do
     double *Kt = xmalloc(T->C * nn * sizeof(double));
     for (size_t c = 0; c < T->C; c++) {
         Tm[c] = Kt + c * nn;
-        check(ctx, im_gram_rbf(ctx, T->data + c * T->d, T->n, T->d, T->C * T->d, w, Kt + c * nn,
-                               sigma));
+        check(ctx,
+              im_gram_rbf(ctx, T->data + c * T->d, T->n, T->d, T->C * T->d, w, Kt + c * nn, sigma));
     }
     return Kt;
 }

@@ -125,8 +125,8 @@ static im_status open_monitor(monitor *m, const char *cfg_path, char *err, size_
     char cerr[256];
     im_status st = im_context_create(&o, &m->ctx, cerr, sizeof cerr);
     if (st != IM_OK)
-        return im_errf(err, errlen, st, "%s:%d: [infomonitor] backend = %s: %s", cfg_path,
-                       s->line, s->backend, cerr);
+        return im_errf(err, errlen, st, "%s:%d: [infomonitor] backend = %s: %s", cfg_path, s->line,
+                       s->backend, cerr);
     size_t nn = m->n * m->n;
     int bad = 0;
     for (int b = 0; b < 2; b++) {

@@ -17,9 +17,8 @@ static void ib_terms(im_terms *t, size_t C)
         }
 }
 
-im_status im_ib_objective(im_context *ctx, const double *X, const double *Y,
-                          const double *const *T, size_t C, size_t n, double beta, double *ib,
-                          double *ixt, double *ity)
+im_status im_ib_objective(im_context *ctx, const double *X, const double *Y, const double *const *T,
+                          size_t C, size_t n, double beta, double *ib, double *ixt, double *ity)
 {
     im_status st = im_check_n(ctx, n);
     if (st != IM_OK)

@@ -11,8 +11,8 @@
 struct im_context {
     double alpha;
     im_backend *backend;
-    double *scratch;      /* grows on demand; reused by the Gram builders */
-    size_t scratch_cap;   /* in doubles */
+    double *scratch;    /* grows on demand; reused by the Gram builders */
+    size_t scratch_cap; /* in doubles */
     char err[512];
 };
 
@@ -56,8 +56,8 @@ im_status im_terms_eval(im_context *ctx, const double *const *f, size_t nf, size
 im_status im_check_mats(im_context *ctx, const char *fn, const double *const *M, size_t m);
 
 /* The pointer list a then b (malloc'd; NULL after recording IM_ERR_NOMEM). */
-const double **im_concat(im_context *ctx, const double *const *a, size_t na,
-                         const double *const *b, size_t nb);
+const double **im_concat(im_context *ctx, const double *const *a, size_t na, const double *const *b,
+                         size_t nb);
 
 /* start, start+1, ..., start+m-1 (malloc'd; NULL after recording IM_ERR_NOMEM). */
 uint32_t *im_iota(im_context *ctx, size_t m, uint32_t start);

@@ -15,8 +15,8 @@ im_status im_check_mats(im_context *ctx, const char *fn, const double *const *M,
     return IM_OK;
 }
 
-const double **im_concat(im_context *ctx, const double *const *a, size_t na,
-                         const double *const *b, size_t nb)
+const double **im_concat(im_context *ctx, const double *const *a, size_t na, const double *const *b,
+                         size_t nb)
 {
     const double **f = malloc((na + nb ? na + nb : 1) * sizeof *f);
     if (f == NULL) {
@@ -64,11 +64,11 @@ im_status im_cmi(im_context *ctx, const double *const *A, size_t nA, const doubl
     }
     if ((st = im_terms_init(ctx, &t, 4, 3 * nf)) != IM_OK)
         goto out;
-    im_terms_add(&t, iab, nA, ic, nC);          /* S(A,C) */
-    im_terms_add(&t, iab + nA, nB, ic, nC);     /* S(B,C) */
-    im_terms_add(&t, iab, nA + nB, ic, nC);     /* S(A,B,C) */
+    im_terms_add(&t, iab, nA, ic, nC);      /* S(A,C) */
+    im_terms_add(&t, iab + nA, nB, ic, nC); /* S(B,C) */
+    im_terms_add(&t, iab, nA + nB, ic, nC); /* S(A,B,C) */
     if (nC)
-        im_terms_add(&t, ic, nC, NULL, 0);      /* S(C) */
+        im_terms_add(&t, ic, nC, NULL, 0); /* S(C) */
     if ((st = im_terms_eval(ctx, f, nf, n, &t, &S)) != IM_OK)
         goto out;
     *mi = S[0] + S[1] - S[2] - (nC ? S[3] : 0.0);
@@ -96,8 +96,8 @@ im_status im_mmi(im_context *ctx, const double *B, const double *const *T, size_
     if (mi == NULL || B == NULL)
         return im_fail(ctx, IM_ERR_ARG, "im_mmi: need I and B");
     double sb = NAN;
-    im_mmi_set set = {.T = T, .C = C, .targets = &B, .nt = 1, .S_target = &sb, .S_T = S_T,
-                      .mi = mi};
+    im_mmi_set set = {
+        .T = T, .C = C, .targets = &B, .nt = 1, .S_target = &sb, .S_T = S_T, .mi = mi};
     im_status st = im_mmi_sets(ctx, &set, 1, n);
     if (st == IM_OK && S_B != NULL)
         *S_B = sb;

@@ -33,8 +33,7 @@ static void pid_terms(im_terms *t, size_t nt, size_t C)
 static void pid_combine(const double *S, size_t nt, size_t C, size_t k, im_pid *out,
                         double *i_single)
 {
-    size_t P = C * (C - 1) / 2, o_ti = nt, o_tix = o_ti + C, o_p = o_tix + nt * C,
-           o_px = o_p + P;
+    size_t P = C * (C - 1) / 2, o_ti = nt, o_tix = o_ti + C, o_p = o_tix + nt * C, o_px = o_p + P;
     double sx = S[k], rs = 0, wnr = 0, rs_pct = 0, wnr_pct = 0;
     const double *sti = S + o_ti, *stix = S + o_tix + k * C;
     size_t p = 0;
@@ -59,8 +58,7 @@ static void pid_combine(const double *S, size_t nt, size_t C, size_t k, im_pid *
 }
 
 im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
-                       const double *const *T, size_t C, size_t n, im_pid *out,
-                       double *i_single)
+                       const double *const *T, size_t C, size_t n, im_pid *out, double *i_single)
 {
     im_status st = im_check_n(ctx, n);
     if (st != IM_OK)

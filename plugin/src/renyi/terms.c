@@ -13,8 +13,8 @@ im_status im_terms_init(im_context *ctx, im_terms *t, size_t max_terms, size_t m
     t->max_terms = max_terms;
     t->max_idx = max_idx;
     if (max_terms >= UINT32_MAX || max_idx >= UINT32_MAX)
-        return im_fail(ctx, IM_ERR_ARG, "%zu product terms of %zu factors exceed 2^32",
-                       max_terms, max_idx);
+        return im_fail(ctx, IM_ERR_ARG, "%zu product terms of %zu factors exceed 2^32", max_terms,
+                       max_idx);
     t->off = malloc((max_terms + 1) * sizeof(uint32_t));
     t->idx = malloc((max_idx ? max_idx : 1) * sizeof(uint32_t));
     if (t->off == NULL || t->idx == NULL) {

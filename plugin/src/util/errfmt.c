@@ -2,8 +2,7 @@
 #include <string.h>
 #include "errfmt.h"
 
-im_status im_verrf(char *err, size_t errlen, size_t at, im_status st, const char *fmt,
-                   va_list ap)
+im_status im_verrf(char *err, size_t errlen, size_t at, im_status st, const char *fmt, va_list ap)
 {
     if (err == NULL || errlen == 0 || at >= errlen)
         return st;

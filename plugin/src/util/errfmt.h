@@ -18,8 +18,7 @@ extern "C" {
 #endif
 
 /* Write the message at err + at (at <= strlen(err)), replacing what follows. */
-im_status im_verrf(char *err, size_t errlen, size_t at, im_status st, const char *fmt,
-                   va_list ap);
+im_status im_verrf(char *err, size_t errlen, size_t at, im_status st, const char *fmt, va_list ap);
 
 /* Replace err by the message. */
 im_status im_errf(char *err, size_t errlen, im_status st, const char *fmt, ...)
