@@ -95,6 +95,22 @@ static im_status datacfg_line(const char *path, int lineno, char *s, datacfg_key
     return IM_OK;
 }
 
+typedef struct {
+    const char *path;
+    datacfg_keys *k;
+    char *err;
+    size_t errlen;
+} datacfg_reader;
+
+/* One line that is not a comment ('#' or ';'). */
+static im_status datacfg_each(void *arg, int lineno, char *s)
+{
+    datacfg_reader *r = arg;
+    if (*s == '#' || *s == ';')
+        return IM_OK;
+    return datacfg_line(r->path, lineno, s, r->k, r->err, r->errlen);
+}
+
 /* The "key = value" lines of path into k. */
 static im_status datacfg_read(const char *path, datacfg_keys *k, char *err, size_t errlen)
 {
@@ -102,19 +118,8 @@ static im_status datacfg_read(const char *path, datacfg_keys *k, char *err, size
     FILE *f = fopen(path, "r");
     if (!f)
         return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, im_data_errno_str());
-    char *line = NULL;
-    size_t linecap = 0;
-    int lineno = 0;
-    im_status st = IM_OK;
-    while (st == IM_OK && getline(&line, &linecap, f) >= 0) {
-        lineno++;
-        char *s = im_data_trim(line, 1);
-        if (*s && *s != '#' && *s != ';')
-            st = datacfg_line(path, lineno, s, k, err, errlen);
-    }
-    if (st == IM_OK && ferror(f))
-        st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, im_data_errno_str());
-    free(line);
+    datacfg_reader r = {path, k, err, errlen};
+    im_status st = im_data_lines(f, path, 1, datacfg_each, &r, err, errlen);
     fclose(f);
     return st;
 }

@@ -223,43 +223,49 @@ static im_status list_check_args(const char *list, size_t nlabels, size_t w, siz
     return IM_OK;
 }
 
+typedef struct {
+    const char *list;
+    char *const *labels;
+    size_t nlabels;
+    list_entries *e;
+    char *err;
+    size_t errlen;
+} list_reader;
+
+/* One path of the list and its label. */
+static im_status list_each(void *arg, int lineno, char *path)
+{
+    list_reader *r = arg;
+    list_entries *e = r->e;
+    if (e->n == e->cap) {
+        size_t ncap = e->cap ? 2 * e->cap : 64;
+        list_entry *grown = realloc(e->at, ncap * sizeof *grown);
+        if (!grown)
+            return im_errf(r->err, r->errlen, IM_ERR_NOMEM, "%s:%d: out of memory", r->list,
+                           lineno);
+        e->at = grown;
+        e->cap = ncap;
+    }
+    list_entry *ent = &e->at[e->n];
+    im_status st = resolve_label(r->list, lineno, path, r->labels, r->nlabels, &ent->label, r->err,
+                                 r->errlen);
+    if (st == IM_OK && !(ent->path = strdup(path)))
+        st = im_errf(r->err, r->errlen, IM_ERR_NOMEM, "%s:%d: out of memory", r->list, lineno);
+    if (st == IM_OK)
+        ent->line = lineno, e->n++;
+    return st;
+}
+
 /* Pass 1: the paths of f (the file list) and their labels, so that a label
  * error comes before any decoding; at least one path, and at most what an
  * int and a buffer of rows of d floats hold. */
 static im_status list_read(FILE *f, const char *list, char *const *labels, size_t nlabels,
                            size_t d, list_entries *e, char *err, size_t errlen)
 {
-    char *line = NULL;
-    size_t linecap = 0;
-    int lineno = 0;
-    im_status st = IM_OK;
-    while (st == IM_OK && getline(&line, &linecap, f) >= 0) {
-        lineno++;
-        char *path = im_data_trim(line, 0);
-        if (!*path)
-            continue;
-        if (e->n == e->cap) {
-            size_t ncap = e->cap ? 2 * e->cap : 64;
-            list_entry *grown = realloc(e->at, ncap * sizeof *grown);
-            if (!grown) {
-                st = im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", list, lineno);
-                break;
-            }
-            e->at = grown;
-            e->cap = ncap;
-        }
-        list_entry *ent = &e->at[e->n];
-        st = resolve_label(list, lineno, path, labels, nlabels, &ent->label, err, errlen);
-        if (st == IM_OK && !(ent->path = strdup(path)))
-            st = im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", list, lineno);
-        if (st == IM_OK)
-            ent->line = lineno, e->n++;
-    }
-    free(line);
+    list_reader r = {list, labels, nlabels, e, err, errlen};
+    im_status st = im_data_lines(f, list, 0, list_each, &r, err, errlen);
     if (st != IM_OK)
         return st;
-    if (ferror(f))
-        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot read: %s", list, im_data_errno_str());
     if (e->n == 0)
         return im_errf(err, errlen, IM_ERR_FORMAT,
                        "%s: no image paths (the file has no non-blank line)", list);

@@ -51,6 +51,19 @@ void im_labels_free(char **labels, size_t n)
     free(labels);
 }
 
+typedef struct {
+    label_set *set;
+    const char *path;
+    char *err;
+    size_t errlen;
+} label_reader;
+
+static im_status label_each(void *arg, int lineno, char *s)
+{
+    label_reader *r = arg;
+    return label_add(r->set, r->path, lineno, s, r->err, r->errlen);
+}
+
 im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err, size_t errlen)
 {
     if (!labels || !n)
@@ -65,22 +78,11 @@ im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err,
         return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, im_data_errno_str());
 
     label_set set = {0};
-    char *line = NULL;
-    size_t linecap = 0;
-    int lineno = 0;
-    im_status st = IM_OK;
-    while (st == IM_OK && getline(&line, &linecap, f) >= 0) {
-        lineno++;
-        char *s = im_data_trim(line, 1);
-        if (*s)
-            st = label_add(&set, path, lineno, s, err, errlen);
-    }
-    if (st == IM_OK && ferror(f))
-        st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, im_data_errno_str());
-    else if (st == IM_OK && set.count == 0)
+    label_reader r = {&set, path, err, errlen};
+    im_status st = im_data_lines(f, path, 1, label_each, &r, err, errlen);
+    if (st == IM_OK && set.count == 0)
         st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no labels (the file has no non-blank line)",
                      path);
-    free(line);
     free(set.lines);
     fclose(f);
     if (st != IM_OK) {
