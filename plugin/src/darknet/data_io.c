@@ -33,7 +33,7 @@ im_status im_data_lines(FILE *f, const char *path, int both_ends, im_data_line_f
         lineno++;
         char *s = im_data_trim(line, both_ends);
         if (*s)
-            st = fn(arg, lineno, s);
+            st = fn(arg, lineno, s, err, errlen);
     }
     free(line);
     if (st == IM_OK && ferror(f))

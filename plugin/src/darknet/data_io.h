@@ -16,8 +16,8 @@ const char *im_data_errno_str(void);
 char *im_data_trim(char *s, int both_ends);
 
 /* Called with each non-blank line of a text file, trimmed, and its 1-based
- * number; a status other than IM_OK stops the reading. */
-typedef im_status (*im_data_line_fn)(void *arg, int lineno, char *line);
+ * number; a status other than IM_OK (its message in err) stops the reading. */
+typedef im_status (*im_data_line_fn)(void *arg, int lineno, char *line, char *err, size_t errlen);
 
 /* Every line of f (named path in messages), trimmed as im_data_trim(line,
  * both_ends); blank ones skipped.  Returns the first failing status of fn,

@@ -98,17 +98,15 @@ static im_status datacfg_line(const char *path, int lineno, char *s, datacfg_key
 typedef struct {
     const char *path;
     datacfg_keys *k;
-    char *err;
-    size_t errlen;
 } datacfg_reader;
 
 /* One line that is not a comment ('#' or ';'). */
-static im_status datacfg_each(void *arg, int lineno, char *s)
+static im_status datacfg_each(void *arg, int lineno, char *s, char *err, size_t errlen)
 {
     datacfg_reader *r = arg;
     if (*s == '#' || *s == ';')
         return IM_OK;
-    return datacfg_line(r->path, lineno, s, r->k, r->err, r->errlen);
+    return datacfg_line(r->path, lineno, s, r->k, err, errlen);
 }
 
 /* The "key = value" lines of path into k. */
@@ -118,7 +116,7 @@ static im_status datacfg_read(const char *path, datacfg_keys *k, char *err, size
     FILE *f = fopen(path, "r");
     if (!f)
         return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, im_data_errno_str());
-    datacfg_reader r = {path, k, err, errlen};
+    datacfg_reader r = {path, k};
     im_status st = im_data_lines(f, path, 1, datacfg_each, &r, err, errlen);
     fclose(f);
     return st;

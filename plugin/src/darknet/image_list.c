@@ -66,8 +66,8 @@ static im_status resolve_label(const char *list, int line, const char *path, cha
         return IM_OK;
     }
     if (matches == 0) {
-        im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: no label occurs in \"%s\"; labels:", list,
-                   line, path);
+        im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: no label occurs in \"%s\"; labels:", list, line,
+                path);
         for (size_t i = 0; i < nlabels; i++)
             im_errf_append(err, errlen, IM_ERR_FORMAT, "%s \"%s\"", i ? "," : "", labels[i]);
         return IM_ERR_FORMAT;
@@ -80,7 +80,7 @@ static im_status resolve_label(const char *list, int line, const char *path, cha
         return IM_OK;
     }
     im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: ambiguous label for \"%s\": it contains", list,
-               line, path);
+            line, path);
     const char *inside = NULL;
     size_t listed = 0;
     for (size_t i = 0; i < nlabels; i++) {
@@ -90,11 +90,11 @@ static im_status resolve_label(const char *list, int line, const char *path, cha
         if (!inside && !strong_match(path, labels[i]) && !strstr(base_name(path), labels[i]))
             inside = labels[i];
     }
-    im_errf_append(err, errlen, IM_ERR_FORMAT, "%s",
-                 strong > 1
-                     ? ", each a whole directory name or a whole-word prefix of the file name"
-                     : " and none of them is a whole directory name or a whole-word prefix of the "
-                       "file name");
+    im_errf_append(
+        err, errlen, IM_ERR_FORMAT, "%s",
+        strong > 1 ? ", each a whole directory name or a whole-word prefix of the file name"
+                   : " and none of them is a whole directory name or a whole-word prefix of the "
+                     "file name");
     if (inside) {
         /* Quote the directory name that holds the label. */
         const char *at = strstr(path, inside), *start = at, *end = at;
@@ -147,7 +147,7 @@ static im_status load_one(const char *list, int line, const char *path, size_t w
     FILE *f = fopen(path, "rb");
     if (!f)
         return im_errf(err, errlen, IM_ERR_IO, "%s:%d: cannot open image \"%s\": %s", list, line,
-                          path, im_data_errno_str());
+                       path, im_data_errno_str());
     unsigned char head[16];
     size_t got = fread(head, 1, sizeof head, f);
     char fdpath[FD_PATH_LEN];
@@ -155,24 +155,23 @@ static im_status load_one(const char *list, int line, const char *path, size_t w
     im_status st = IM_OK;
     if (ferror(f)) {
         st = im_errf(err, errlen, IM_ERR_IO, "%s:%d: cannot read image \"%s\": %s", list, line,
-                        path, im_data_errno_str());
+                     path, im_data_errno_str());
     } else if (!image_magic(head, got)) {
         st = im_errf(err, errlen, IM_ERR_FORMAT,
-                        "%s:%d: \"%s\" is not an image OpenCV reads (%s; expected JPEG, PNG, BMP, "
-                        "PNM, TIFF, WebP ...)",
-                        list, line, path, got == 0 ? "empty file" : "unknown signature");
+                     "%s:%d: \"%s\" is not an image OpenCV reads (%s; expected JPEG, PNG, BMP, "
+                     "PNM, TIFF, WebP ...)",
+                     list, line, path, got == 0 ? "empty file" : "unknown signature");
     } else if (access(fdpath, R_OK) != 0) {
         st = im_errf(err, errlen, IM_ERR_IO, "%s:%d: cannot reopen \"%s\" as %s: %s", list, line,
-                        path, fdpath, im_data_errno_str());
+                     path, fdpath, im_data_errno_str());
     } else {
         /* Always 3 channels: for 1, Darknet's mat_to_image swaps planes 0
          * and 2 of the 1-plane image, writing outside it. */
         image im = load_image(fdpath, (int)w, (int)h, 3);
         if ((size_t)im.w != w || (size_t)im.h != h || im.c != 3 || !im.data) {
-            st = im_errf(
-                err, errlen, IM_ERR_FORMAT,
-                "%s:%d: Darknet could not decode \"%s\" (got %dx%dx%d, wanted %zux%zux3)", list,
-                line, path, im.w, im.h, im.c, w, h);
+            st = im_errf(err, errlen, IM_ERR_FORMAT,
+                         "%s:%d: Darknet could not decode \"%s\" (got %dx%dx%d, wanted %zux%zux3)",
+                         list, line, path, im.w, im.h, im.c, w, h);
         } else if (c == 1) {
             image gray = grayscale_image(im);
             memcpy(row, gray.data, w * h * sizeof *row);
@@ -228,12 +227,10 @@ typedef struct {
     char *const *labels;
     size_t nlabels;
     list_entries *e;
-    char *err;
-    size_t errlen;
 } list_reader;
 
 /* One path of the list and its label. */
-static im_status list_each(void *arg, int lineno, char *path)
+static im_status list_each(void *arg, int lineno, char *path, char *err, size_t errlen)
 {
     list_reader *r = arg;
     list_entries *e = r->e;
@@ -241,16 +238,15 @@ static im_status list_each(void *arg, int lineno, char *path)
         size_t ncap = e->cap ? 2 * e->cap : 64;
         list_entry *grown = realloc(e->at, ncap * sizeof *grown);
         if (!grown)
-            return im_errf(r->err, r->errlen, IM_ERR_NOMEM, "%s:%d: out of memory", r->list,
-                           lineno);
+            return im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", r->list, lineno);
         e->at = grown;
         e->cap = ncap;
     }
     list_entry *ent = &e->at[e->n];
-    im_status st = resolve_label(r->list, lineno, path, r->labels, r->nlabels, &ent->label, r->err,
-                                 r->errlen);
+    im_status st =
+        resolve_label(r->list, lineno, path, r->labels, r->nlabels, &ent->label, err, errlen);
     if (st == IM_OK && !(ent->path = strdup(path)))
-        st = im_errf(r->err, r->errlen, IM_ERR_NOMEM, "%s:%d: out of memory", r->list, lineno);
+        st = im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", r->list, lineno);
     if (st == IM_OK)
         ent->line = lineno, e->n++;
     return st;
@@ -259,10 +255,10 @@ static im_status list_each(void *arg, int lineno, char *path)
 /* Pass 1: the paths of f (the file list) and their labels, so that a label
  * error comes before any decoding; at least one path, and at most what an
  * int and a buffer of rows of d floats hold. */
-static im_status list_read(FILE *f, const char *list, char *const *labels, size_t nlabels,
-                           size_t d, list_entries *e, char *err, size_t errlen)
+static im_status list_read(FILE *f, const char *list, char *const *labels, size_t nlabels, size_t d,
+                           list_entries *e, char *err, size_t errlen)
 {
-    list_reader r = {list, labels, nlabels, e, err, errlen};
+    list_reader r = {list, labels, nlabels, e};
     im_status st = im_data_lines(f, list, 0, list_each, &r, err, errlen);
     if (st != IM_OK)
         return st;
@@ -275,8 +271,8 @@ static im_status list_read(FILE *f, const char *list, char *const *labels, size_
 }
 
 /* Pass 2: decodes the entries into out, rows of w*h*c floats. */
-static im_status list_decode(const char *list, const list_entries *e, size_t w, size_t h,
-                             size_t c, size_t nlabels, im_dataset *out, char *err, size_t errlen)
+static im_status list_decode(const char *list, const list_entries *e, size_t w, size_t h, size_t c,
+                             size_t nlabels, im_dataset *out, char *err, size_t errlen)
 {
     size_t n = e->n, d = w * h * c;
     out->x = malloc(n * d * sizeof *out->x);

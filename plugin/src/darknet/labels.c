@@ -54,14 +54,12 @@ void im_labels_free(char **labels, size_t n)
 typedef struct {
     label_set *set;
     const char *path;
-    char *err;
-    size_t errlen;
 } label_reader;
 
-static im_status label_each(void *arg, int lineno, char *s)
+static im_status label_each(void *arg, int lineno, char *s, char *err, size_t errlen)
 {
     label_reader *r = arg;
-    return label_add(r->set, r->path, lineno, s, r->err, r->errlen);
+    return label_add(r->set, r->path, lineno, s, err, errlen);
 }
 
 im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err, size_t errlen)
@@ -78,7 +76,7 @@ im_status im_labels_load(const char *path, char ***labels, size_t *n, char *err,
         return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, im_data_errno_str());
 
     label_set set = {0};
-    label_reader r = {&set, path, err, errlen};
+    label_reader r = {&set, path};
     im_status st = im_data_lines(f, path, 1, label_each, &r, err, errlen);
     if (st == IM_OK && set.count == 0)
         st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no labels (the file has no non-blank line)",
