@@ -129,9 +129,13 @@ $(BUILD)/libinfomonitor.so: $(LIB_OBJ) plugin/libinfomonitor.map
 	$(CC) -shared -Wl,-soname,libinfomonitor.so.0 -Wl,--version-script,plugin/libinfomonitor.map \
 	    $(LDFLAGS) $(LIB_OBJ) -o $@ $(LDLIBS)
 
+# infomonitor.pc for PREFIX; `make install` writes it anew, so that the
+# installed one names the PREFIX it was installed to.
+PC_GEN = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+             -e 's|@LIBS_PRIVATE@|$(LDLIBS)|' plugin/infomonitor.pc.in
+
 $(BUILD)/infomonitor.pc: plugin/infomonitor.pc.in plugin/include/infomonitor/version.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@LIBS_PRIVATE@|$(LDLIBS)|' $< > $@
+	$(PC_GEN) > $@
 
 # The Darknet adapter: the only object that links libdarknet (and with it
 # OpenCV, Qt, GDAL ...: 261 shared objects).  ./infomonitor dlopens it for
@@ -207,7 +211,7 @@ install: all
 	install -m 755 $(BUILD)/libinfomonitor.so $(DESTDIR)$(PREFIX)/lib/libinfomonitor.so.0
 	ln -sf libinfomonitor.so.0 $(DESTDIR)$(PREFIX)/lib/libinfomonitor.so
 	install -m 644 plugin/include/infomonitor/*.h $(DESTDIR)$(PREFIX)/include/infomonitor/
-	install -m 644 $(BUILD)/infomonitor.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	$(PC_GEN) > $(DESTDIR)$(PREFIX)/lib/pkgconfig/infomonitor.pc
 	install -m 755 $(BUILD)/libinfomonitor-darknet.so $(DESTDIR)$(PREFIX)/lib/infomonitor/
 	install -m 755 $(BUILD)/infomonitor $(DESTDIR)$(PREFIX)/bin/
 
