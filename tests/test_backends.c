@@ -121,36 +121,6 @@ static double **factors(size_t n, uint64_t seed)
     return f;
 }
 
-static void free_factors(double **f)
-{
-    for (size_t k = 0; k < N_FACTORS; k++)
-        free(f[k]);
-    free(f);
-}
-
-/* All singles, pairs and triples of the factors, as CSR terms. */
-static size_t all_terms(uint32_t *off, uint32_t *idx)
-{
-    size_t B = 0, ni = 0;
-    off[0] = 0;
-    for (uint32_t i = 0; i < N_FACTORS; i++) {
-        idx[ni++] = i;
-        off[++B] = (uint32_t)ni;
-        for (uint32_t j = i + 1; j < N_FACTORS; j++) {
-            idx[ni++] = i;
-            idx[ni++] = j;
-            off[++B] = (uint32_t)ni;
-            for (uint32_t k = j + 1; k < N_FACTORS; k++) {
-                idx[ni++] = i;
-                idx[ni++] = j;
-                idx[ni++] = k;
-                off[++B] = (uint32_t)ni;
-            }
-        }
-    }
-    return B;
-}
-
 /* Products of every kind, several orders (including ones below and above a
  * SIMD group's lane count and the CPU engine's LAPACK cut-over at 256),
  * every alpha: engine = reference within the stated tolerance. */
@@ -159,7 +129,7 @@ static void products_agree(void **state)
     const engine *e = *state;
     static const size_t ns[] = {2, 3, 7, 64, 128, 256, 300};
     uint32_t off[64], idx[128];
-    size_t B = all_terms(off, idx);
+    size_t B = tu_all_terms(N_FACTORS, off, idx);
     double worst[N_ALPHAS] = {0};
     for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
         size_t n = ns[t];
@@ -169,7 +139,7 @@ static void products_agree(void **state)
             im_context *ctx = engine_ctx(e, k_alphas[a]), *ref = tu_ctx(k_alphas[a]);
             if (ctx == NULL) {
                 im_context_destroy(ref);
-                free_factors(f);
+                tu_free_mats(f, N_FACTORS);
                 engine_skip(e);
             }
             assert_int_equal(im_entropy_products(ref, (const double *const *)f, N_FACTORS, n,
@@ -185,7 +155,7 @@ static void products_agree(void **state)
             im_context_destroy(ctx);
             im_context_destroy(ref);
         }
-        free_factors(f);
+        tu_free_mats(f, N_FACTORS);
     }
     for (size_t a = 0; a < N_ALPHAS; a++)
         print_message("%s%s%s: alpha %.2f worst |S - S_ref| = %.2g bits\n", e->name,
@@ -218,7 +188,7 @@ static void eigenvalues_agree(void **state)
     free(er);
     free(eg);
     free(M);
-    free_factors(f);
+    tu_free_mats(f, N_FACTORS);
     if (ctx == NULL)
         engine_skip(e);
 }
@@ -273,7 +243,7 @@ static void nan_terms_and_batch_independence(void **state)
         im_context *ctx = engine_ctx(e, k_alphas[a]);
         if (ctx == NULL) {
             free(bad);
-            free_factors(f);
+            tu_free_mats(f, N_FACTORS);
             engine_skip(e);
         }
         double S[37], one;
@@ -293,7 +263,7 @@ static void nan_terms_and_batch_independence(void **state)
         im_context_destroy(ctx);
     }
     free(bad);
-    free_factors(f);
+    tu_free_mats(f, N_FACTORS);
 }
 
 /* Gram matrices through the engine (cuBLAS for cuda) equal the reference's
@@ -341,7 +311,7 @@ static void instruction_sets_identical(void **state)
     size_t n = 72;
     double **f = factors(n, 9);
     uint32_t off[64], idx[128];
-    size_t B = all_terms(off, idx);
+    size_t B = tu_all_terms(N_FACTORS, off, idx);
     for (size_t a = 0; a < N_ALPHAS; a++) {
         double S[3][64];
         int first = -1;
@@ -360,7 +330,7 @@ static void instruction_sets_identical(void **state)
                 assert_memory_equal(S[k], S[first], B * sizeof(double));
         }
     }
-    free_factors(f);
+    tu_free_mats(f, N_FACTORS);
 }
 
 /* Bad IM_SIMD and IM_THREADS values are refused with the value named. */

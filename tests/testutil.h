@@ -61,6 +61,39 @@ static inline double *tu_gram(im_context *ctx, const float *x, size_t n, size_t 
     return K;
 }
 
+/* Free m matrices and their list. */
+static inline void tu_free_mats(double **f, size_t m)
+{
+    for (size_t k = 0; k < m; k++)
+        free(f[k]);
+    free(f);
+}
+
+/* All singles, pairs and triples of nf factors, as the CSR terms of
+ * im_entropy_products (off: room for nf + C(nf,2) + C(nf,3) + 1 entries,
+ * idx for 3 times as many); returns the number of terms. */
+static inline size_t tu_all_terms(uint32_t nf, uint32_t *off, uint32_t *idx)
+{
+    size_t B = 0, ni = 0;
+    off[0] = 0;
+    for (uint32_t i = 0; i < nf; i++) {
+        idx[ni++] = i;
+        off[++B] = (uint32_t)ni;
+        for (uint32_t j = i + 1; j < nf; j++) {
+            idx[ni++] = i;
+            idx[ni++] = j;
+            off[++B] = (uint32_t)ni;
+            for (uint32_t k = j + 1; k < nf; k++) {
+                idx[ni++] = i;
+                idx[ni++] = j;
+                idx[ni++] = k;
+                off[++B] = (uint32_t)ni;
+            }
+        }
+    }
+    return B;
+}
+
 #define tu_close(got, want, atol, rtol)                                                           \
     do {                                                                                          \
         double g_ = (got), w_ = (want);                                                           \
