@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backend.h"
+#include "util/errfmt.h"
 
 /* Matrices per chunk: bounds scratch memory to about 32 MiB at n = 256. */
 #define IM_CHUNK_BYTES ((size_t)32 << 20)
@@ -19,8 +20,8 @@ int im_all_finite(const double *v, size_t m)
 }
 
 im_status im_backend_products_via_batch(im_backend *self, const double *const *factors, size_t n,
-                                         const uint32_t *off, const uint32_t *idx, size_t B,
-                                         double alpha, double *S, char *err, size_t errlen)
+                                        const uint32_t *off, const uint32_t *idx, size_t B,
+                                        double alpha, double *S, char *err, size_t errlen)
 {
     size_t nn = n * n;
     size_t chunk = IM_CHUNK_BYTES / (nn * sizeof(double));
@@ -29,10 +30,9 @@ im_status im_backend_products_via_batch(im_backend *self, const double *const *f
     if (chunk > B)
         chunk = B;
     double *buf = malloc(chunk * nn * sizeof(double));
-    if (buf == NULL) {
-        snprintf(err, errlen, "out of memory for %zu product matrices of %zux%zu", chunk, n, n);
-        return IM_ERR_NOMEM;
-    }
+    if (buf == NULL)
+        return im_errf(err, errlen, IM_ERR_NOMEM,
+                       "out of memory for %zu product matrices of %zux%zu", chunk, n, n);
     im_status st = IM_OK;
     for (size_t b0 = 0; b0 < B && st == IM_OK; b0 += chunk) {
         size_t nb = B - b0 < chunk ? B - b0 : chunk;

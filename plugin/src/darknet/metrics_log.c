@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "metrics_log.h"
+#include "util/errfmt.h"
 
 const char *const im_metrics_columns =
     "iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,sigma_t,sigma_delta,"
@@ -12,10 +13,9 @@ im_status im_metrics_open(const char *path, FILE **out, char *err, size_t errlen
 {
     *out = NULL;
     FILE *f = fopen(path, "a+");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open the metrics log: %s", path, strerror(errno));
-        return IM_ERR_IO;
-    }
+    if (f == NULL)
+        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open the metrics log: %s", path,
+                       strerror(errno));
     struct stat sb;
     if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0) {
         char head[512] = "";
@@ -23,17 +23,16 @@ im_status im_metrics_open(const char *path, FILE **out, char *err, size_t errlen
         if (fgets(head, sizeof head, f) == NULL ||
             strncmp(head, im_metrics_columns, strlen(im_metrics_columns)) != 0) {
             fclose(f);
-            snprintf(err, errlen,
-                     "%s: exists but is not an infomonitor metrics log (first line differs); "
-                     "choose another -log file",
-                     path);
-            return IM_ERR_FORMAT;
+            return im_errf(err, errlen, IM_ERR_FORMAT,
+                           "%s: exists but is not an infomonitor metrics log (first line "
+                           "differs); choose another -log file",
+                           path);
         }
         fseek(f, 0, SEEK_END);
     } else if (fprintf(f, "%s\n", im_metrics_columns) < 0 || fflush(f) != 0) {
+        int e = errno;
         fclose(f);
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        return IM_ERR_IO;
+        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot write: %s", path, strerror(e));
     }
     *out = f;
     return IM_OK;
@@ -76,9 +75,7 @@ im_status im_metrics_write(FILE *f, const char *path, const im_train_point *p, c
     cell(f, h & IM_HAVE_PID, r->wnr_pct);
     cell(f, h & IM_HAVE_PID, r->wnr_y);
     fputc('\n', f);
-    if (fflush(f) != 0 || ferror(f)) {
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
-        return IM_ERR_IO;
-    }
+    if (fflush(f) != 0 || ferror(f))
+        return im_errf(err, errlen, IM_ERR_IO, "%s: write failed: %s", path, strerror(errno));
     return IM_OK;
 }

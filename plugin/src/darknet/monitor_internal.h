@@ -92,9 +92,10 @@ void *im_mon_worker(void *arg);
 
 /* One monitor's row from its back captures cap and the shared ones g.
  * IM_ERR_UNDEFINED: the data left a quantity undefined (the caller logs a
- * NaN row); any other failure is an error, with the context's message. */
+ * NaN row); any other failure is an error.  The message goes to err
+ * (errlen >= 1). */
 im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
-                         const shared_capture *g, im_metrics *r);
+                         const shared_capture *g, im_metrics *r, char *err, size_t errlen);
 /* Every requested quantity NaN (q: the IM_Q_* bits). */
 void im_mon_nan_row(im_metrics *r, unsigned q);
 /* 0 when a computed field of r is NaN or Inf. */

@@ -8,20 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include "monitor_internal.h"
+#include "util/errfmt.h"
+
+/* Room for g's n*n matrix; an error message when there is none. */
+static im_status grow_cache(gram_cache *g, size_t n, char *err, size_t errlen)
+{
+    double *K = realloc(g->K, n * n * sizeof(double));
+    if (K == NULL)
+        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for a %zux%zu Gram matrix", n, n);
+    g->K = K;
+    return IM_OK;
+}
 
 /* Gram matrix of n rows of x (each `cols` floats) with width w, cached for
  * this iteration. */
 static im_status cached_rbf(im_context *ctx, gram_cache *g, size_t iter, const float *x, size_t n,
-                            size_t cols, im_width w)
+                            size_t cols, im_width w, char *err, size_t errlen)
 {
     if (g->valid && g->iter == iter && g->n == n && g->w.rule == w.rule && g->w.param == w.param)
         return IM_OK;
-    double *K = realloc(g->K, n * n * sizeof(double));
-    if (K == NULL)
-        return IM_ERR_NOMEM;
-    g->K = K;
     g->valid = 0;
-    im_status st = im_gram_rbf(ctx, x, n, cols, cols, w, g->K, &g->sigma);
+    im_status st = grow_cache(g, n, err, errlen);
+    if (st != IM_OK)
+        return st;
+    st = im_gram_rbf(ctx, x, n, cols, cols, w, g->K, &g->sigma);
     if (st != IM_OK)
         return st;
     g->valid = 1;
@@ -33,15 +43,15 @@ static im_status cached_rbf(im_context *ctx, gram_cache *g, size_t iter, const f
 }
 
 static im_status cached_labels(im_context *ctx, gram_cache *g, size_t iter, const int32_t *y,
-                               size_t n)
+                               size_t n, char *err, size_t errlen)
 {
     if (g->valid && g->iter == iter && g->n == n)
         return IM_OK;
-    double *K = realloc(g->K, n * n * sizeof(double));
-    if (K == NULL)
-        return IM_ERR_NOMEM;
-    g->K = K;
-    im_status st = im_gram_labels(ctx, y, n, K);
+    g->valid = 0;
+    im_status st = grow_cache(g, n, err, errlen);
+    if (st != IM_OK)
+        return st;
+    st = im_gram_labels(ctx, y, n, g->K);
     g->valid = st == IM_OK;
     g->iter = iter;
     g->n = n;
@@ -79,7 +89,8 @@ static im_status maps_gram(im_context *ctx, const monitor *m, const float *cap, 
 /* The Gram matrices this monitor's quantities need; *want_d says whether
  * the error chain is measured this time. */
 static im_status grams(im_registry *reg, monitor *m, const mon_capture *cap,
-                       const shared_capture *g, im_metrics *r, int *want_d)
+                       const shared_capture *g, im_metrics *r, int *want_d, char *err,
+                       size_t errlen)
 {
     const im_monitor_spec *s = &m->spec;
     unsigned q = s->quantities;
@@ -89,18 +100,20 @@ static im_status grams(im_registry *reg, monitor *m, const mon_capture *cap,
         (st = maps_gram(m->ctx, m, cap->t, width_for(s, 0), m->Kt, &r->sigma_t)) != IM_OK)
         return st;
     if (q & (IM_Q_IXT | IM_Q_PID)) {
-        if ((st = cached_rbf(m->ctx, &reg->gx, it, g->x, m->n, reg->x_cols, width_for(s, 0))))
+        if ((st = cached_rbf(m->ctx, &reg->gx, it, g->x, m->n, reg->x_cols, width_for(s, 0), err,
+                             errlen)))
             return st;
         r->sigma_x = reg->gx.sigma;
     }
-    if ((q & (IM_Q_ITY | IM_Q_PID)) && (st = cached_labels(m->ctx, &reg->gy, it, g->y, m->n)))
+    if ((q & (IM_Q_ITY | IM_Q_PID)) &&
+        (st = cached_labels(m->ctx, &reg->gy, it, g->y, m->n, err, errlen)))
         return st;
     *want_d = (q & IM_Q_DELTA) && cap->dk_iter == it && g->dK_iter == it;
     if (*want_d) {
         im_width wd = width_for(s, 1);
         if ((st = maps_gram(m->ctx, m, cap->dk, wd, m->Kd, &r->sigma_delta)) != IM_OK)
             return st;
-        st = cached_rbf(m->ctx, &reg->gd, it, g->dK, m->n, reg->dK_cols, wd);
+        st = cached_rbf(m->ctx, &reg->gd, it, g->dK, m->n, reg->dK_cols, wd, err, errlen);
     }
     return st;
 }
@@ -177,20 +190,23 @@ static im_status pid_quantities(im_registry *reg, monitor *m, im_metrics *r)
 }
 
 im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
-                         const shared_capture *g, im_metrics *r)
+                         const shared_capture *g, im_metrics *r, char *err, size_t errlen)
 {
+    err[0] = '\0';
     memset(r, 0, sizeof *r);
     r->monitor = m->spec.name;
     r->layer = m->spec.layer;
     r->n = m->n;
     r->C = m->C;
     int want_d = 0;
-    im_status st = grams(reg, m, cap, g, r, &want_d);
-    if (st != IM_OK || (st = mmi_quantities(reg, m, want_d, r)) != IM_OK)
-        return st;
-    if (m->spec.quantities & IM_Q_PID)
-        return pid_quantities(reg, m, r);
-    return IM_OK;
+    im_status st = grams(reg, m, cap, g, r, &want_d, err, errlen);
+    if (st == IM_OK)
+        st = mmi_quantities(reg, m, want_d, r);
+    if (st == IM_OK && (m->spec.quantities & IM_Q_PID))
+        st = pid_quantities(reg, m, r);
+    if (st != IM_OK && err[0] == '\0')
+        im_errf(err, errlen, st, "%s", im_context_error(m->ctx));
+    return st;
 }
 
 void im_mon_nan_row(im_metrics *r, unsigned q)

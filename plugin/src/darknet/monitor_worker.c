@@ -19,7 +19,8 @@ static int measure_into_job(im_registry *reg, monitor *m, const shared_capture *
     if (g->x_iter != c->fwd_iter || g->y_iter != c->fwd_iter)
         return 0;
     im_metrics *r = &reg->job_rows[reg->job_nrows++];
-    im_status st = im_mon_measure(reg, m, c, g, r);
+    char why[384];
+    im_status st = im_mon_measure(reg, m, c, g, r, why, sizeof why);
     if (st == IM_ERR_UNDEFINED) {
         /* The data made a quantity undefined (the median rule on a layer
          * whose samples coincide, say): log it as NaN and go on. */
@@ -29,7 +30,7 @@ static int measure_into_job(im_registry *reg, monitor *m, const shared_capture *
     if (st != IM_OK) {
         reg->job_st = st;
         im_errf(reg->job_err, sizeof reg->job_err, st, "monitor %s at iteration %zu: %s",
-                m->spec.name, c->fwd_iter, im_context_error(m->ctx));
+                m->spec.name, c->fwd_iter, why);
         return -1;
     }
     m->done_iter = c->fwd_iter;
