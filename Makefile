@@ -140,10 +140,11 @@ $(BUILD)/infomonitor.pc: plugin/infomonitor.pc.in plugin/include/infomonitor/ver
 # The Darknet adapter: the only object that links libdarknet (and with it
 # OpenCV, Qt, GDAL ...: 261 shared objects).  ./infomonitor dlopens it for
 # the verbs that need a network, so `estimate` and `--help` never load
-# Darknet.  It carries its own copy of the static core, hidden
-# (--exclude-libs), and exports only im_dn_adapter().
-$(BUILD)/libinfomonitor-darknet.so: $(DN_OBJ) $(BUILD)/libinfomonitor.a
-	$(CC) -shared $(LDFLAGS) -Wl,--exclude-libs,ALL $^ -o $@ $(LDLIBS) $(DN_LIBS)
+# Darknet.  It carries its own copy of the static core, hidden by its
+# version script, and exports only im_dn_adapter_get().
+$(BUILD)/libinfomonitor-darknet.so: $(DN_OBJ) $(BUILD)/libinfomonitor.a plugin/libinfomonitor-darknet.map
+	$(CC) -shared $(LDFLAGS) -Wl,--version-script,plugin/libinfomonitor-darknet.map \
+	    $(DN_OBJ) $(BUILD)/libinfomonitor.a -o $@ $(LDLIBS) $(DN_LIBS)
 
 $(BUILD)/infomonitor: $(CLI_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -ldl
@@ -179,6 +180,7 @@ asan-tests:
 	    $(if $(filter 1,$(SANITIZE)),,build/asan/infomonitor build/asan/libinfomonitor-darknet.so)
 
 cli-tests: infomonitor
+	$(PYTHON) tests/test_adapter.py ./infomonitor
 	$(PYTHON) tests/test_cli.py ./infomonitor
 	$(PYTHON) tests/test_cli.py build/asan/infomonitor
 	$(PYTHON) tests/test_train.py ./infomonitor
