@@ -51,6 +51,7 @@ static const cfg_params k_plain = {"0.05", "", ""};
 static const cfg_params k_every3 = {"0.05", "\nevery=3", ""};
 static const cfg_params k_diverge = {"100000", "", ""};
 static const cfg_params k_median = {"0.05", "\nkernel_width=median", ""};
+static const cfg_params k_alpha2 = {"0.05", "\nalpha=2", ""};
 
 /* Free what build() made (safe on a partly built or empty fixture). */
 static void release(fixture *f)
@@ -228,7 +229,9 @@ static void near_core(const char *what, double got, double want)
 }
 
 /* Both monitors' rows equal the core's results on the arrays the taps
- * captured, to 1e-12: the adapter adds nothing of its own. */
+ * captured, to 1e-12: the adapter adds nothing of its own.  With k_alpha2
+ * the two monitors share a context at different alphas, so S(X) cached at
+ * one alpha must not serve the other. */
 static void row_equals_core(void **state)
 {
     fixture *f = *state;
@@ -260,6 +263,7 @@ static void row_equals_core(void **state)
     for (size_t i = 0; i < 2; i++) {
         const im_metrics *r = &rows[i];
         size_t C = r->C, cols = (size_t)f->net->layers[r->layer].outputs;
+        assert_int_equal(im_context_set_alpha(ctx, f->rw.mon[i].alpha), IM_OK);
         double *Kt = maps_gram(ctx, t[i], n, cols, C, 5.0, Tm, &st);
         double *Kd = maps_gram(ctx, dk[i], n, cols, C, 0.1, Dm, &sd);
         assert_int_equal(im_mmi(ctx, Kx, Tm, C, n, &ixt, &hx, &ht), IM_OK);
@@ -390,6 +394,8 @@ int main(void)
                                                  (void *)&k_plain),
         cmocka_unit_test_prestate_setup_teardown(row_equals_core, setup, teardown,
                                                  (void *)&k_plain),
+        cmocka_unit_test_prestate_setup_teardown(row_equals_core, setup, teardown,
+                                                 (void *)&k_alpha2),
         cmocka_unit_test_prestate_setup_teardown(trains_with_finite_metrics, setup, teardown,
                                                  (void *)&k_every3),
         cmocka_unit_test_prestate_setup_teardown(divergence_gives_nan_and_goes_on, setup,

@@ -40,10 +40,11 @@ typedef struct {
 
 typedef struct {
     im_monitor_spec spec;
-    im_context *ctx;
-    size_t n;       /* samples per measurement */
-    size_t outputs; /* values per sample of the watched layer */
-    size_t C, d;    /* variables of T (and delta_k) and values per variable */
+    im_context *ctx; /* shared by the monitors with the same `backend` option */
+    int owns_ctx;    /* this monitor created ctx and destroys it */
+    size_t n;        /* samples per measurement */
+    size_t outputs;  /* values per sample of the watched layer */
+    size_t C, d;     /* variables of T (and delta_k) and values per variable */
     mon_capture cap[2];
     size_t done_iter;        /* last iteration measured */
     double *Kt, *Kd;         /* C*n*n Gram matrices of the maps of T and delta_k */

@@ -193,13 +193,16 @@ im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
                          const shared_capture *g, im_metrics *r, char *err, size_t errlen)
 {
     err[0] = '\0';
+    im_status st = im_context_set_alpha(m->ctx, m->spec.alpha);
+    if (st != IM_OK)
+        return im_errf(err, errlen, st, "%s", im_context_error(m->ctx));
     memset(r, 0, sizeof *r);
     r->monitor = m->spec.name;
     r->layer = m->spec.layer;
     r->n = m->n;
     r->C = m->C;
     int want_d = 0;
-    im_status st = grams(reg, m, cap, g, r, &want_d, err, errlen);
+    st = grams(reg, m, cap, g, r, &want_d, err, errlen);
     if (st == IM_OK)
         st = mmi_quantities(reg, m, want_d, r);
     if (st == IM_OK && (m->spec.quantities & IM_Q_PID))

@@ -37,7 +37,8 @@ void im_registry_free(im_registry *reg)
     im_mon_taps_remove(reg);
     for (size_t i = 0; i < reg->nmon; i++) {
         monitor *m = &reg->mon[i];
-        im_context_destroy(m->ctx);
+        if (m->owns_ctx)
+            im_context_destroy(m->ctx);
         for (int b = 0; b < 2; b++) {
             free(m->cap[b].t);
             free(m->cap[b].dk);
@@ -114,10 +115,20 @@ static im_status shape_monitor(monitor *m, const network *net, const char *cfg_p
     return IM_OK;
 }
 
-/* The monitor's estimator context and buffers. */
-static im_status open_monitor(monitor *m, const char *cfg_path, char *err, size_t errlen)
+/* The estimator context of monitor i: that of an earlier monitor with the
+ * same `backend` option, or a new one.  Monitors are measured one after
+ * another on the worker thread, so they can share a context (and its back
+ * end's thread pool); each sets its alpha before measuring. */
+static im_status monitor_context(im_registry *reg, size_t i, const char *cfg_path, char *err,
+                                 size_t errlen)
 {
+    monitor *m = &reg->mon[i];
     const im_monitor_spec *s = &m->spec;
+    for (size_t k = 0; k < i; k++)
+        if (strcmp(reg->mon[k].spec.backend, s->backend) == 0) {
+            m->ctx = reg->mon[k].ctx;
+            return IM_OK;
+        }
     im_options o;
     im_options_default(&o);
     o.alpha = s->alpha;
@@ -127,6 +138,14 @@ static im_status open_monitor(monitor *m, const char *cfg_path, char *err, size_
     if (st != IM_OK)
         return im_errf(err, errlen, st, "%s:%d: [infomonitor] backend = %s: %s", cfg_path, s->line,
                        s->backend, cerr);
+    m->owns_ctx = 1;
+    return IM_OK;
+}
+
+/* The monitor's buffers. */
+static im_status open_monitor(monitor *m, char *err, size_t errlen)
+{
+    const im_monitor_spec *s = &m->spec;
     size_t nn = m->n * m->n;
     int bad = 0;
     for (int b = 0; b < 2; b++) {
@@ -187,7 +206,8 @@ static im_status attach_all(im_registry *reg, const im_cfg_rewrite *rw, const ch
         m->spec = rw->mon[i];
         im_status st = check_monitor(reg, &m->spec, cfg_path, err, errlen);
         if (st != IM_OK || (st = shape_monitor(m, reg->net, cfg_path, err, errlen)) != IM_OK ||
-            (st = open_monitor(m, cfg_path, err, errlen)) != IM_OK)
+            (st = monitor_context(reg, i, cfg_path, err, errlen)) != IM_OK ||
+            (st = open_monitor(m, err, errlen)) != IM_OK)
             return st;
         if (m->n > reg->nmax)
             reg->nmax = m->n;
