@@ -58,8 +58,9 @@ typedef struct im_registry im_registry;
 
 /* Attach the monitors of `rw` to `net` (parsed from rw's text): checks each
  * watched layer (it must have an output; `delta` needs a softmax layer;
- * samples <= batch), creates one estimator context per monitor and installs
- * the taps.  Errors name cfg_path and the section's line. */
+ * samples <= batch), creates one estimator context per distinct `backend`
+ * option (the monitors share it, each at its own alpha) and installs the
+ * taps.  Errors name cfg_path and the section's line. */
 im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char *cfg_path,
                              im_registry **out, char *err, size_t errlen);
 
