@@ -333,30 +333,42 @@ static void instruction_sets_identical(void **state)
     tu_free_mats(f, N_FACTORS);
 }
 
-/* Bad IM_SIMD and IM_THREADS values are refused with the value named. */
+/* Bad IM_SIMD and IM_THREADS values are refused with the value named,
+ * whichever back end is asked for ("auto" included: no silent fallback),
+ * and the explicit simd option is checked the same way. */
 static void environment_errors(void **state)
 {
     (void)state;
     static const struct {
         const char *var, *value, *needle;
     } bad[] = {
-        {"IM_SIMD", "sse9", "IM_SIMD='sse9'"},
+        {"IM_SIMD", "sse9", "IM_SIMD='sse9': expected one of"},
+        {"IM_SIMD", "auto", "IM_SIMD='auto'"},
         {"IM_THREADS", "0", "IM_THREADS='0'"},
         {"IM_THREADS", "2x", "IM_THREADS='2x'"},
         {"IM_THREADS", "65", "IM_THREADS='65'"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        im_options o;
-        im_options_default(&o);
-        o.backend = "cpu";
-        im_context *ctx = NULL;
-        char err[256];
-        setenv(bad[i].var, bad[i].value, 1);
-        assert_int_equal(im_context_create(&o, &ctx, err, sizeof err), IM_ERR_ARG);
-        unsetenv(bad[i].var);
-        assert_null(ctx);
-        assert_non_null(strstr(err, bad[i].needle));
-    }
+    const char *backends[] = {"cpu", "cpu-ref", NULL};
+    for (size_t b = 0; b < 3; b++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            im_options o;
+            im_options_default(&o);
+            o.backend = backends[b];
+            im_context *ctx = NULL;
+            char err[256];
+            setenv(bad[i].var, bad[i].value, 1);
+            assert_int_equal(im_context_create(&o, &ctx, err, sizeof err), IM_ERR_ARG);
+            unsetenv(bad[i].var);
+            assert_null(ctx);
+            assert_non_null(strstr(err, bad[i].needle));
+        }
+    im_options o;
+    im_options_default(&o);
+    o.simd = "sse9";
+    im_context *ctx = NULL;
+    char err[256];
+    assert_int_equal(im_context_create(&o, &ctx, err, sizeof err), IM_ERR_ARG);
+    assert_non_null(strstr(err, "simd 'sse9': expected one of"));
 }
 
 int main(void)

@@ -34,7 +34,9 @@ IM_API void im_options_default(im_options *opt);
 
 /* Create a context.  Returns IM_OK and *out; or, with *out = NULL:
  * IM_ERR_ARG (out is NULL, alpha or threads out of range, a bad IM_THREADS
- * or IM_SIMD, an instruction set this processor lacks), IM_ERR_BACKEND (the
+ * or IM_SIMD, an instruction set this processor lacks; these are checked
+ * whichever back end starts, and "auto" does not fall back over them: a
+ * bad value is an error, never a silent default), IM_ERR_BACKEND (the
  * back end is unknown or cannot start here; with the variable's name when
  * IM_BACKEND chose it) or IM_ERR_NOMEM.  The message is copied to errbuf
  * (errlen bytes) when errbuf != NULL.  The caller owns the context and

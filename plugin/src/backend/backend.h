@@ -53,6 +53,11 @@ typedef struct im_backend_opts {
 im_status im_backend_create(const char *name, const im_backend_opts *o, im_backend **out,
                             char *err, size_t errlen);
 
+/* IM_OK when the cpu back end can run the instruction set `isa` here;
+ * IM_ERR_ARG with "expected one of ..." for a name it does not know, or
+ * "this processor lacks that instruction set". */
+im_status im_backend_cpu_simd_check(const char *isa, char *err, size_t errlen);
+
 /* The constructors that the registry (registry.c) lists, fastest first.
  * The cuda one keeps "not here" apart from "broken": IM_ERR_BACKEND when it
  * is not available (not in this build, no device or driver, or a device

@@ -213,39 +213,64 @@ static void fast_destroy(im_backend *self)
     free(b);
 }
 
-/* The kernels of the widest instruction set this processor has, or the
- * one `want` names (avx512, avx2, generic) for comparisons. */
-static im_status pick_kernels(cpu_fast *b, const char *want, char *err, size_t errlen)
+/* The instruction sets of this build, widest first, and whether this
+ * processor has each. */
+typedef struct {
+    const im_simd_kernel *f32, *f64;
+    int ok;
+} isa_entry;
+
+static size_t isa_table(isa_entry k[3])
 {
-    const struct {
-        const im_simd_kernel *f32, *f64;
-        int ok;
-    } k[] = {
+    size_t nk = 0;
 #ifdef IM_SIMD_X86
-        {&im_simd_f32_avx512, &im_simd_f64_avx512, __builtin_cpu_supports("x86-64-v4") > 0},
-        {&im_simd_f32_avx2, &im_simd_f64_avx2, __builtin_cpu_supports("x86-64-v3") > 0},
+    k[nk++] = (isa_entry){&im_simd_f32_avx512, &im_simd_f64_avx512,
+                          __builtin_cpu_supports("x86-64-v4") > 0};
+    k[nk++] =
+        (isa_entry){&im_simd_f32_avx2, &im_simd_f64_avx2, __builtin_cpu_supports("x86-64-v3") > 0};
 #endif
-        {&im_simd_f32_generic, &im_simd_f64_generic, 1},
-    };
-    size_t nk = sizeof k / sizeof k[0];
-    for (size_t i = 0; i < nk; i++) {
-        if (want != NULL && *want != '\0' ? strcmp(want, k[i].f32->isa) == 0 : k[i].ok) {
-            if (!k[i].ok) {
-                return im_errf(err, errlen, IM_ERR_ARG,
-                               "instruction set '%s': this processor lacks it", want);
-            }
-            /* run() keeps one flag per lane in bad[IM_SIMD_MAX_LANES]. */
-            assert(k[i].f32->lanes >= 1 && k[i].f32->lanes <= IM_SIMD_MAX_LANES);
-            assert(k[i].f64->lanes >= 1 && k[i].f64->lanes <= IM_SIMD_MAX_LANES);
-            b->f32 = k[i].f32;
-            b->f64 = k[i].f64;
-            return IM_OK;
-        }
-    }
-    im_errf(err, errlen, IM_ERR_ARG, "instruction set '%s': expected one of", want);
+    k[nk++] = (isa_entry){&im_simd_f32_generic, &im_simd_f64_generic, 1};
+    return nk;
+}
+
+im_status im_backend_cpu_simd_check(const char *isa, char *err, size_t errlen)
+{
+    isa_entry k[3];
+    size_t nk = isa_table(k);
+    for (size_t i = 0; i < nk; i++)
+        if (strcmp(isa, k[i].f32->isa) == 0)
+            return k[i].ok ? IM_OK
+                           : im_errf(err, errlen, IM_ERR_ARG,
+                                     "this processor lacks that instruction set");
+    im_errf(err, errlen, IM_ERR_ARG, "expected one of");
     for (size_t i = 0; i < nk; i++)
         im_errf_append(err, errlen, IM_ERR_ARG, " %s", k[i].f32->isa);
     return IM_ERR_ARG;
+}
+
+/* The kernels of the widest instruction set this processor has, or of the
+ * one `want` names (avx512, avx2, generic) for comparisons. */
+static im_status pick_kernels(cpu_fast *b, const char *want, char *err, size_t errlen)
+{
+    isa_entry k[3];
+    size_t nk = isa_table(k), i = 0;
+    if (want != NULL) {
+        im_status st = im_backend_cpu_simd_check(want, err, errlen);
+        if (st != IM_OK)
+            return st;
+        while (strcmp(want, k[i].f32->isa) != 0)
+            i++;
+    } else {
+        while (!k[i].ok)
+            i++;
+    }
+    assert(i < nk);
+    /* run() keeps one flag per lane in bad[IM_SIMD_MAX_LANES]. */
+    assert(k[i].f32->lanes >= 1 && k[i].f32->lanes <= IM_SIMD_MAX_LANES);
+    assert(k[i].f64->lanes >= 1 && k[i].f64->lanes <= IM_SIMD_MAX_LANES);
+    b->f32 = k[i].f32;
+    b->f64 = k[i].f64;
+    return IM_OK;
 }
 
 im_status im_backend_cpu_fast_create(const im_backend_opts *o, im_backend **out, char *err,

@@ -42,13 +42,25 @@ static int alpha_ok(double alpha)
     return isfinite(alpha) && alpha > 0.0;
 }
 
-/* An option left at its default takes the environment variable `var`. */
-static const char *from_env(const char *value, const char *var)
+/* An option left at its default (NULL, or "auto" when auto_default) takes
+ * the environment variable `var`. */
+static const char *from_env(const char *value, const char *var, int auto_default)
 {
-    if (value != NULL && strcmp(value, "auto") != 0)
+    if (value != NULL && !(auto_default && strcmp(value, "auto") == 0))
         return value;
     const char *env = getenv(var);
     return env != NULL && env[0] != '\0' ? env : value;
+}
+
+/* The instruction set, when one is named, must be one the cpu back end
+ * knows and this processor has, whichever back end starts. */
+static im_status check_simd(const im_options *opt, const char *simd, char *err, size_t errlen)
+{
+    char why[256];
+    if (simd == NULL || im_backend_cpu_simd_check(simd, why, sizeof why) == IM_OK)
+        return IM_OK;
+    return im_errf(err, errlen, IM_ERR_ARG,
+                   simd != opt->simd ? "IM_SIMD='%s': %s" : "simd '%s': %s", simd, why);
 }
 
 /* The back end's threads: opt->threads, else IM_THREADS, else the online
@@ -96,24 +108,21 @@ im_status im_context_create(const im_options *opt, im_context **out, char *errbu
     if (!alpha_ok(opt->alpha))
         return im_errf(errbuf, errlen, IM_ERR_ARG, "alpha must be a finite number > 0, got %g",
                        opt->alpha);
-    im_backend_opts bo = {.simd = from_env(opt->simd, "IM_SIMD")};
+    im_backend_opts bo = {.simd = from_env(opt->simd, "IM_SIMD", 0)};
     im_status st = resolve_threads(opt, &bo.threads, errbuf, errlen);
-    if (st != IM_OK)
+    if (st != IM_OK || (st = check_simd(opt, bo.simd, errbuf, errlen)) != IM_OK)
         return st;
-    const char *name = from_env(opt->backend, "IM_BACKEND");
+    const char *name = from_env(opt->backend, "IM_BACKEND", 1);
     im_context *ctx = calloc(1, sizeof *ctx);
     if (ctx == NULL)
         return im_errf(errbuf, errlen, IM_ERR_NOMEM, "out of memory creating a context");
     ctx->alpha = opt->alpha;
     if ((st = im_backend_create(name, &bo, &ctx->backend, errbuf, errlen)) != IM_OK) {
-        if (name != opt->backend || bo.simd != opt->simd) {
+        if (name != opt->backend) {
             /* Say where the name came from. */
             char why[256];
             snprintf(why, sizeof why, "%s", errbuf);
-            if (name != opt->backend)
-                im_errf(errbuf, errlen, st, "IM_BACKEND=%s: %s", name, why);
-            else
-                im_errf(errbuf, errlen, st, "IM_SIMD='%s': %s", bo.simd, why);
+            im_errf(errbuf, errlen, st, "IM_BACKEND=%s: %s", name, why);
         }
         free(ctx);
         return st;
