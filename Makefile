@@ -42,7 +42,8 @@ VERSION  := $(shell sed -n 's/^\#define IM_VERSION "\(.*\)"/\1/p' plugin/include
 
 LIB_SRC  := $(wildcard plugin/src/renyi/*.c plugin/src/backend/*.c plugin/src/util/*.c)
 CLI_SRC  := $(wildcard plugin/src/cli/*.c)
-DN_SRC   := $(wildcard plugin/src/darknet/*.c)
+# *_testing.c: accessors for the unit tests only, not in the adapter.
+DN_SRC   := $(filter-out %_testing.c,$(wildcard plugin/src/darknet/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 DN_OBJ   := $(DN_SRC:%.c=$(BUILD)/%.o)
@@ -117,7 +118,8 @@ $(info infomonitor $(VERSION): CUDA back end $(if $(filter 1,$(GPU)),on ($(NVCC)
 cpu kernels $(if $(SIMD_X86),avx512 avx2 generic (picked at run time),generic))
 endif
 
-$(DN_OBJ) $(BUILD)/tests/test_data.o $(BUILD)/tests/test_monitor.o: CPPFLAGS += -I$(DN_INC)
+$(DN_OBJ) $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/tests/test_data.o \
+$(BUILD)/tests/test_monitor.o: CPPFLAGS += -I$(DN_INC)
 
 # Rebuilt from scratch: `ar r` only adds members, so a removed source would
 # leave its stale object behind.
@@ -166,7 +168,8 @@ $(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o \
                         $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 
-$(BUILD)/tests/test_monitor: $(BUILD)/tests/test_monitor.o $(DN_OBJ) $(BUILD)/libinfomonitor.a
+$(BUILD)/tests/test_monitor: $(BUILD)/tests/test_monitor.o $(DN_OBJ) \
+                           $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libinfomonitor.a

@@ -12,8 +12,9 @@ libinfomonitor.so and libinfomonitor-darknet.so):
   * an adapter of another build (wrong ABI number, or no entry point) and a
     file that is not a library are refused with status 1 and a message;
   * the installed layout (bin/infomonitor, lib/infomonitor/) finds it;
-  * libinfomonitor.so exports only im_* symbols, the adapter only its entry
-    point, and --version prints IM_VERSION of version.h.
+  * libinfomonitor.so exports exactly the IM_API functions of the public
+    headers, the adapter only its entry point, and --version prints
+    IM_VERSION of version.h.
 """
 import os
 import re
@@ -105,15 +106,27 @@ def installed_layout(exe, d):
           f"rc={r.returncode} msg={msg!r}")
 
 
+def declared_api():
+    """The functions that the public headers declare IM_API."""
+    names = set()
+    inc = f"{ROOT}/plugin/include/infomonitor"
+    for h in sorted(os.listdir(inc)):
+        with open(f"{inc}/{h}") as f:
+            names |= set(re.findall(r"IM_API\s[^;(]*?\b(im_\w+)\s*\(", f.read()))
+    return names
+
+
 def exports(exe):
     build = os.path.dirname(exe)
-    for lib, pattern in (("libinfomonitor.so", r"im_\w+"), (ADAPTER, r"im_dn_adapter_get")):
+    api = declared_api()
+    check(f"the public headers declare IM_API functions ({len(api)})", len(api) > 20, str(api))
+    for lib, want in (("libinfomonitor.so", api), (ADAPTER, {"im_dn_adapter_get"})):
         nm = subprocess.run(["nm", "-D", "--defined-only", f"{build}/{lib}"],
                             capture_output=True, text=True)
-        syms = [line.split()[-1] for line in nm.stdout.splitlines() if line.strip()]
-        bad = [s for s in syms if not re.fullmatch(pattern, s)]
-        check(f"{lib} exports only {pattern} ({len(syms)} symbols)",
-              nm.returncode == 0 and syms and not bad, f"rc={nm.returncode} extra={bad[:8]}")
+        syms = {line.split()[-1] for line in nm.stdout.splitlines() if line.strip()}
+        check(f"{lib} exports exactly its API ({len(syms)} symbols)",
+              nm.returncode == 0 and syms == want,
+              f"rc={nm.returncode} extra={sorted(syms - want)[:8]} missing={sorted(want - syms)[:8]}")
     with open(f"{ROOT}/plugin/include/infomonitor/version.h") as f:
         want = re.search(r'#define IM_VERSION "([^"]+)"', f.read()).group(1)
     r = run(exe, "--version")

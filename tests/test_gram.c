@@ -202,6 +202,29 @@ static void nonfinite_and_bad_args(void **state)
     im_context_destroy(ctx);
 }
 
+/* im_gram_rbf_maps: each map's matrix and width are those of im_gram_rbf
+ * on that variable's columns, bit for bit; ld < C*d is refused. */
+static void maps_are_per_variable_grams(void **state)
+{
+    (void)state;
+    im_context *ctx = tu_ctx(1.01);
+    uint64_t seed = 77;
+    size_t n = 12, C = 3, d = 4, ld = C * d + 2;
+    float *x = tu_randn(&seed, n, ld);
+    double K[3 * 144], one[144], sig[3], s1;
+    im_width w = {IM_WIDTH_MEDIAN, 0.3};
+    assert_int_equal(im_gram_rbf_maps(ctx, x, n, C, d, ld, w, K, sig), IM_OK);
+    for (size_t c = 0; c < C; c++) {
+        assert_int_equal(im_gram_rbf(ctx, x + c * d, n, d, ld, w, one, &s1), IM_OK);
+        assert_memory_equal(one, K + c * n * n, sizeof one);
+        assert_memory_equal(&s1, &sig[c], sizeof s1);
+    }
+    assert_int_equal(im_gram_rbf_maps(ctx, x, n, C, d, C * d - 1, w, K, NULL), IM_ERR_ARG);
+    assert_non_null(strstr(im_context_error(ctx), "ld >= C*d"));
+    free(x);
+    im_context_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +234,7 @@ int main(void)
         cmocka_unit_test(rbf_strided),
         cmocka_unit_test(median_rule),
         cmocka_unit_test(median_rule_degenerate),
+        cmocka_unit_test(maps_are_per_variable_grams),
         cmocka_unit_test(labels_kernel),
         cmocka_unit_test(normalize_def1),
         cmocka_unit_test(nonfinite_and_bad_args),

@@ -55,6 +55,15 @@ IM_API double im_silverman_sigma(double h, size_t n, size_t d);
 IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld,
                              im_width w, double *K, double *sigma_used);
 
+/* The Gram matrices of C variables (a conv layer's feature maps): sample i
+ * of variable c is the d floats at x + i*ld + c*d (Darknet's and numpy's
+ * (n, C, d) layout when ld = C*d; ld >= C*d).  K receives C matrices of
+ * n*n, map c at K + c*n*n; sigma_used (may be NULL) the C widths.  Each is
+ * im_gram_rbf of that variable, with its statuses (the first map that fails
+ * stops the rest). */
+IM_API im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, size_t d,
+                                  size_t ld, im_width w, double *K, double *sigma_used);
+
 /* The Kronecker-delta kernel of integer labels: K_ij = 1 if y_i == y_j else 0.
  * IM_OK, or IM_ERR_ARG (NULL y or K, n < 2). */
 IM_API im_status im_gram_labels(im_context *ctx, const int32_t *y, size_t n, double *K);

@@ -4,6 +4,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,8 @@
 
 typedef struct {
     im_backend base;
-    double *work;   /* n*n copy that dsyevd overwrites */
-    double *w;      /* n eigenvalues */
+    double *work; /* n*n copy that dsyevd overwrites */
+    double *w;    /* n eigenvalues */
     size_t cap_n;
 } cpu_ref;
 
@@ -33,8 +34,8 @@ static im_status reserve(cpu_ref *b, size_t n, char *err, size_t errlen)
     b->cap_n = n;
     return IM_OK;
 nomem:
-    return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for a %zux%zu eigenvalue workspace",
-                   n, n);
+    return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for a %zux%zu eigenvalue workspace", n,
+                   n);
 }
 
 static double trace(const double *M, size_t n)
@@ -77,8 +78,8 @@ static im_status ref_entropy_batch(im_backend *self, const double *M, size_t B, 
         /* The matrix is symmetric, so its row-major buffer is also its
          * column-major one: LAPACK_COL_MAJOR spares LAPACKE a transposed copy
          * (about 40% of the time at n = 128).  Lower triangle. */
-        lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'L', (lapack_int)n, b->work,
-                                         (lapack_int)n, b->w);
+        lapack_int info =
+            LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'L', (lapack_int)n, b->work, (lapack_int)n, b->w);
         if (info != 0) {
             return im_errf(err, errlen, IM_ERR_SOLVER,
                            "LAPACKE_dsyevd failed (info %d) on a %zux%zu matrix", (int)info, n, n);
@@ -103,10 +104,18 @@ static void ref_destroy(im_backend *self)
  * 128x128 dsyevd on these 2-core machines), and the fast back ends
  * parallelise across matrices themselves.  So OpenBLAS runs one thread
  * unless the user set OPENBLAS_NUM_THREADS. */
-static void blas_threads(void)
+static void set_blas_threads(void)
 {
     if (getenv("OPENBLAS_NUM_THREADS") == NULL)
         openblas_set_num_threads(1);
+}
+
+/* Once per process: the setting is global, and another context may be in
+ * a BLAS call on another thread. */
+static void blas_threads(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, set_blas_threads);
 }
 
 im_status im_backend_cpu_ref_create(const im_backend_opts *o, im_backend **out, char *err,

@@ -225,17 +225,19 @@ static im_context *open_context(const est_args *a)
     return ctx;
 }
 
-/* The Gram matrices of T's C maps (C*n*n) and pointers to them in Tm. */
+/* The Gram matrices of T's C maps (C*n*n) and pointers to them in Tm;
+ * *sigma gets the last map's width (Silverman and fixed give all maps the
+ * same). */
 static double *maps_grams(im_context *ctx, const varset *T, im_width w, const double **Tm,
                           double *sigma)
 {
     size_t nn = T->n * T->n;
-    double *Kt = xmalloc(T->C * nn * sizeof(double));
-    for (size_t c = 0; c < T->C; c++) {
+    double *Kt = xmalloc(T->C * nn * sizeof(double)), *sig = xmalloc(T->C * sizeof(double));
+    check(ctx, im_gram_rbf_maps(ctx, T->data, T->n, T->C, T->d, T->C * T->d, w, Kt, sig));
+    for (size_t c = 0; c < T->C; c++)
         Tm[c] = Kt + c * nn;
-        check(ctx,
-              im_gram_rbf(ctx, T->data + c * T->d, T->n, T->d, T->C * T->d, w, Kt + c * nn, sigma));
-    }
+    *sigma = sig[T->C - 1];
+    free(sig);
     return Kt;
 }
 

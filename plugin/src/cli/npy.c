@@ -86,7 +86,9 @@ static void shape_str(char out[SHAPE_STR], int ndim, const size_t *shape)
     size_t used = (size_t)snprintf(out, SHAPE_STR, "(");
     for (int k = 0; k < ndim && used < SHAPE_STR; k++)
         used += (size_t)snprintf(out + used, SHAPE_STR - used, "%zu%s", shape[k],
-                                 k + 1 < ndim ? ", " : ndim == 1 ? "," : "");
+                                 k + 1 < ndim ? ", "
+                                 : ndim == 1  ? ","
+                                              : "");
     if (used < SHAPE_STR)
         snprintf(out + used, SHAPE_STR - used, ")");
 }
@@ -113,11 +115,15 @@ static size_t shape_count(int ndim, const size_t *shape, int *overflow)
 static int valid_dtype(char kind, int itemsize)
 {
     switch (kind) {
-    case 'f': return itemsize == 4 || itemsize == 8;
+    case 'f':
+        return itemsize == 4 || itemsize == 8;
     case 'i':
-    case 'u': return itemsize == 1 || itemsize == 2 || itemsize == 4 || itemsize == 8;
-    case 'b': return itemsize == 1;
-    default: return 0;
+    case 'u':
+        return itemsize == 1 || itemsize == 2 || itemsize == 4 || itemsize == 8;
+    case 'b':
+        return itemsize == 1;
+    default:
+        return 0;
     }
 }
 
@@ -151,8 +157,8 @@ static im_status malformed(const ctx *c, const cursor *h, const char *expected)
     if (h->p >= h->end)
         return fail(c, IM_ERR_FORMAT, "malformed header: expected %s, found end of header",
                     expected);
-    return fail(c, IM_ERR_FORMAT, "malformed header: expected %s at byte %zu, found '%s'",
-                expected, (size_t)(h->p - h->start), snip(s, h->p, (size_t)(h->end - h->p)));
+    return fail(c, IM_ERR_FORMAT, "malformed header: expected %s at byte %zu, found '%s'", expected,
+                (size_t)(h->p - h->start), snip(s, h->p, (size_t)(h->end - h->p)));
 }
 
 /* A Python string literal in ' or " quotes without escapes. */
@@ -359,7 +365,9 @@ static im_status parse_header(const ctx *c, const char *text, size_t len, im_npy
         return malformed(c, &h, "only blanks after '}'");
     if (!have_descr || !have_fortran || !have_shape)
         return fail(c, IM_ERR_FORMAT, "header has no '%s'",
-                    !have_descr ? "descr" : !have_fortran ? "fortran_order" : "shape");
+                    !have_descr     ? "descr"
+                    : !have_fortran ? "fortran_order"
+                                    : "shape");
     if (fortran)
         return fail(c, IM_ERR_FORMAT, "Fortran order is not supported");
     return IM_OK;
@@ -407,15 +415,13 @@ static im_status read_preamble(const ctx *c, FILE *f, size_t *lenbytes, unsigned
     if (got < *lenbytes) {
         if (ferror(f))
             return read_error(c);
-        return fail(c, IM_ERR_FORMAT, "truncated header: file has only %zu bytes",
-                    PREAMBLE + got);
+        return fail(c, IM_ERR_FORMAT, "truncated header: file has only %zu bytes", PREAMBLE + got);
     }
     *hlen = (unsigned long)pre[8] | (unsigned long)pre[9] << 8;
     if (*lenbytes == 4)
         *hlen |= (unsigned long)pre[10] << 16 | (unsigned long)pre[11] << 24;
     if (*hlen > MAX_HEADER)
-        return fail(c, IM_ERR_FORMAT, "header too long: %lu bytes (limit %lu)", *hlen,
-                    MAX_HEADER);
+        return fail(c, IM_ERR_FORMAT, "header too long: %lu bytes (limit %lu)", *hlen, MAX_HEADER);
     return IM_OK;
 }
 
@@ -430,8 +436,8 @@ static im_status read_header(const ctx *c, FILE *f, unsigned long hlen, im_npy *
         free(text);
         if (ferror(f))
             return read_error(c);
-        return fail(c, IM_ERR_FORMAT, "truncated header: header says %lu bytes, file has %zu",
-                    hlen, got);
+        return fail(c, IM_ERR_FORMAT, "truncated header: header says %lu bytes, file has %zu", hlen,
+                    got);
     }
     im_status st = parse_header(c, text, hlen, out);
     free(text);
@@ -440,8 +446,7 @@ static im_status read_header(const ctx *c, FILE *f, unsigned long hlen, im_npy *
 
 /* The data: its size checked against the file's (avail bytes after the
  * header, when sized) before the allocation, then read to EOF. */
-static im_status read_data(const ctx *c, FILE *f, int sized, unsigned long long avail,
-                           im_npy *out)
+static im_status read_data(const ctx *c, FILE *f, int sized, unsigned long long avail, im_npy *out)
 {
     char shown[SHAPE_STR];
     int overflow;
@@ -541,16 +546,16 @@ static im_status check_array(const ctx *c, const im_npy *a, const void *out)
 }
 
 /* kind and itemsize as one switch value. */
-#define DTYPE(kind, size) ((kind) * 16 + (size))
+#define DTYPE(kind, size) ((kind)*16 + (size))
 
 /* Apply BODY to each element v (of type T) of the array a in scope. */
-#define EACH(T, BODY)                                                                          \
-    do {                                                                                       \
-        const T *src_ = a->data;                                                               \
-        for (size_t k = 0; k < a->count; k++) {                                                \
-            T v = src_[k];                                                                     \
-            BODY;                                                                              \
-        }                                                                                      \
+#define EACH(T, BODY)                                                                              \
+    do {                                                                                           \
+        const T *src_ = a->data;                                                                   \
+        for (size_t k = 0; k < a->count; k++) {                                                    \
+            T v = src_[k];                                                                         \
+            BODY;                                                                                  \
+        }                                                                                          \
     } while (0)
 
 im_status im_npy_as_float(const im_npy *a, float **out, char *err, size_t errlen)
@@ -572,16 +577,36 @@ im_status im_npy_as_float(const im_npy *a, float **out, char *err, size_t errlen
         if (a->count)
             memcpy(dst, a->data, a->count * sizeof(float));
         break;
-    case DTYPE('f', 8): EACH(double, dst[k] = (float)v); break;
-    case DTYPE('i', 1): EACH(int8_t, dst[k] = (float)v); break;
-    case DTYPE('i', 2): EACH(int16_t, dst[k] = (float)v); break;
-    case DTYPE('i', 4): EACH(int32_t, dst[k] = (float)v); break;
-    case DTYPE('i', 8): EACH(int64_t, dst[k] = (float)v); break;
-    case DTYPE('u', 1): EACH(uint8_t, dst[k] = (float)v); break;
-    case DTYPE('u', 2): EACH(uint16_t, dst[k] = (float)v); break;
-    case DTYPE('u', 4): EACH(uint32_t, dst[k] = (float)v); break;
-    case DTYPE('u', 8): EACH(uint64_t, dst[k] = (float)v); break;
-    default: EACH(uint8_t, dst[k] = v ? 1.0f : 0.0f); break; /* 'b' */
+    case DTYPE('f', 8):
+        EACH(double, dst[k] = (float)v);
+        break;
+    case DTYPE('i', 1):
+        EACH(int8_t, dst[k] = (float)v);
+        break;
+    case DTYPE('i', 2):
+        EACH(int16_t, dst[k] = (float)v);
+        break;
+    case DTYPE('i', 4):
+        EACH(int32_t, dst[k] = (float)v);
+        break;
+    case DTYPE('i', 8):
+        EACH(int64_t, dst[k] = (float)v);
+        break;
+    case DTYPE('u', 1):
+        EACH(uint8_t, dst[k] = (float)v);
+        break;
+    case DTYPE('u', 2):
+        EACH(uint16_t, dst[k] = (float)v);
+        break;
+    case DTYPE('u', 4):
+        EACH(uint32_t, dst[k] = (float)v);
+        break;
+    case DTYPE('u', 8):
+        EACH(uint64_t, dst[k] = (float)v);
+        break;
+    default:
+        EACH(uint8_t, dst[k] = v ? 1.0f : 0.0f);
+        break; /* 'b' */
     }
     *out = dst;
     return IM_OK;
@@ -639,36 +664,58 @@ im_status im_npy_as_labels(const im_npy *a, const char *path, int32_t **out, cha
     if (!dst)
         return fail(&c, IM_ERR_NOMEM, "cannot allocate %zu labels", a->count);
 
-#define SIGNED_LABEL                                                                           \
-    if (v < INT32_MIN || v > INT32_MAX) {                                                      \
-        st = fail(&c, IM_ERR_FORMAT, "label %lld at element %zu is out of int32 range",       \
-                  (long long)v, k);                                                            \
-        break;                                                                                 \
-    }                                                                                          \
+#define SIGNED_LABEL                                                                               \
+    if (v < INT32_MIN || v > INT32_MAX) {                                                          \
+        st = fail(&c, IM_ERR_FORMAT, "label %lld at element %zu is out of int32 range",            \
+                  (long long)v, k);                                                                \
+        break;                                                                                     \
+    }                                                                                              \
     dst[k] = (int32_t)v
-#define UNSIGNED_LABEL                                                                         \
-    if ((uint64_t)v > INT32_MAX) {                                                             \
-        st = fail(&c, IM_ERR_FORMAT, "label %llu at element %zu is out of int32 range",        \
-                  (unsigned long long)v, k);                                                   \
-        break;                                                                                 \
-    }                                                                                          \
+#define UNSIGNED_LABEL                                                                             \
+    if ((uint64_t)v > INT32_MAX) {                                                                 \
+        st = fail(&c, IM_ERR_FORMAT, "label %llu at element %zu is out of int32 range",            \
+                  (unsigned long long)v, k);                                                       \
+        break;                                                                                     \
+    }                                                                                              \
     dst[k] = (int32_t)v
-#define FLOAT_LABEL(single)                                                                    \
-    if ((st = float_label(&c, v, single, k, &dst[k])) != IM_OK)                                \
+#define FLOAT_LABEL(single)                                                                        \
+    if ((st = float_label(&c, v, single, k, &dst[k])) != IM_OK)                                    \
     break
 
     switch (DTYPE(a->kind, a->itemsize)) {
-    case DTYPE('f', 4): EACH(float, FLOAT_LABEL(1)); break;
-    case DTYPE('f', 8): EACH(double, FLOAT_LABEL(0)); break;
-    case DTYPE('i', 1): EACH(int8_t, dst[k] = v); break;
-    case DTYPE('i', 2): EACH(int16_t, dst[k] = v); break;
-    case DTYPE('i', 4): EACH(int32_t, dst[k] = v); break;
-    case DTYPE('i', 8): EACH(int64_t, SIGNED_LABEL); break;
-    case DTYPE('u', 1): EACH(uint8_t, dst[k] = v); break;
-    case DTYPE('u', 2): EACH(uint16_t, dst[k] = v); break;
-    case DTYPE('u', 4): EACH(uint32_t, UNSIGNED_LABEL); break;
-    case DTYPE('u', 8): EACH(uint64_t, UNSIGNED_LABEL); break;
-    default: EACH(uint8_t, dst[k] = v ? 1 : 0); break; /* 'b' */
+    case DTYPE('f', 4):
+        EACH(float, FLOAT_LABEL(1));
+        break;
+    case DTYPE('f', 8):
+        EACH(double, FLOAT_LABEL(0));
+        break;
+    case DTYPE('i', 1):
+        EACH(int8_t, dst[k] = v);
+        break;
+    case DTYPE('i', 2):
+        EACH(int16_t, dst[k] = v);
+        break;
+    case DTYPE('i', 4):
+        EACH(int32_t, dst[k] = v);
+        break;
+    case DTYPE('i', 8):
+        EACH(int64_t, SIGNED_LABEL);
+        break;
+    case DTYPE('u', 1):
+        EACH(uint8_t, dst[k] = v);
+        break;
+    case DTYPE('u', 2):
+        EACH(uint16_t, dst[k] = v);
+        break;
+    case DTYPE('u', 4):
+        EACH(uint32_t, UNSIGNED_LABEL);
+        break;
+    case DTYPE('u', 8):
+        EACH(uint64_t, UNSIGNED_LABEL);
+        break;
+    default:
+        EACH(uint8_t, dst[k] = v ? 1 : 0);
+        break; /* 'b' */
     }
 #undef SIGNED_LABEL
 #undef UNSIGNED_LABEL
@@ -713,8 +760,8 @@ im_status im_npy_save_f32(const char *path, const float *data, int ndim, const s
     size_t len = (size_t)n;
     if (ndim > 0) {
         char first[24];
-        size_t growth = GROWTH_AXIS_MAX_DIGITS - (size_t)snprintf(first, sizeof first, "%zu",
-                                                                  shape[0]);
+        size_t growth =
+            GROWTH_AXIS_MAX_DIGITS - (size_t)snprintf(first, sizeof first, "%zu", shape[0]);
         memset(hdr + PREAMBLE + 2 + len, ' ', growth);
         len += growth;
     }

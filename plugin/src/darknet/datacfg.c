@@ -83,8 +83,7 @@ static im_status datacfg_line(const char *path, int lineno, char *s, datacfg_key
         return im_errf(err, errlen, IM_ERR_FORMAT,
                        "%s:%d: unknown key \"%s\" (known: " KNOWN_KEYS ")", path, lineno, key);
     if (!*value)
-        return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: empty value for %s", path, lineno,
-                       key);
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: empty value for %s", path, lineno, key);
     if (k->val[slot])
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: %s repeats %s from line %d", path,
                        lineno, key, k->name_of[slot], k->line_of[slot]);
@@ -137,9 +136,8 @@ static im_status datacfg_ints(const char *path, const datacfg_keys *k, int *clas
     }
     if (k->val[K_TOP]) {
         if (!im_parse_int(k->val[K_TOP], 1, INT_MAX, &v))
-            return im_errf(err, errlen, IM_ERR_FORMAT,
-                           "%s:%d: top = \"%s\" is not an integer >= 1", path, k->line_of[K_TOP],
-                           k->val[K_TOP]);
+            return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: top = \"%s\" is not an integer >= 1",
+                           path, k->line_of[K_TOP], k->val[K_TOP]);
         *top = (int)v;
     }
     return IM_OK;
@@ -238,15 +236,15 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
     memset(out, 0, sizeof *out);
     if (!cfg || !cfg->path || (which != 0 && which != 1))
         return im_errf(err, errlen, IM_ERR_ARG, "im_datacfg_split: %s",
-                          cfg && cfg->path ? "which must be 0 (train) or 1 (valid)"
-                                           : "no .data file loaded");
+                       cfg && cfg->path ? "which must be 0 (train) or 1 (valid)"
+                                        : "no .data file loaded");
     const char *key = which ? "valid" : "train";
     const char *images = which ? cfg->valid : cfg->train;
     const char *idx_labels = which ? cfg->valid_labels : cfg->train_labels;
     int line = which ? cfg->line_valid : cfg->line_train;
     if (!images)
-        return im_errf(err, errlen, IM_ERR_ARG, "%s: no %s key, so there is no %s split",
-                          cfg->path, key, key);
+        return im_errf(err, errlen, IM_ERR_ARG, "%s: no %s key, so there is no %s split", cfg->path,
+                       key, key);
 
     /* Class names: required in the list form, optional in the IDX form;
      * their number must be classes either way. */
@@ -259,8 +257,8 @@ im_status im_datacfg_split(const im_datacfg *cfg, int which, size_t w, size_t h,
             return st;
         if (nnames != (size_t)cfg->classes) {
             st = im_errf(err, errlen, IM_ERR_FORMAT,
-                            "%s:%d: classes = %d, but %s (line %d) holds %zu labels", cfg->path,
-                            cfg->line_classes, cfg->classes, cfg->labels, cfg->line_labels, nnames);
+                         "%s:%d: classes = %d, but %s (line %d) holds %zu labels", cfg->path,
+                         cfg->line_classes, cfg->classes, cfg->labels, cfg->line_labels, nnames);
             goto done;
         }
     }

@@ -93,8 +93,8 @@ static im_status check_run(run *r, char *err, size_t errlen)
     size_t values = r->train.w * r->train.h * r->train.c;
     if (values != r->cols)
         return im_errf(err, errlen, IM_ERR_FORMAT,
-                       "%s: samples have %zu values, the network takes %zu", r->dc.train,
-                       values, r->cols);
+                       "%s: samples have %zu values, the network takes %zu", r->dc.train, values,
+                       r->cols);
     if (r->N < r->imgs)
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s: %zu samples, fewer than one batch (%zu)",
                        r->dc.train, r->N, r->imgs);
@@ -138,8 +138,8 @@ static void announce(const run *r)
     for (size_t i = 0; i < nmon; i++) {
         const im_context *c = im_registry_context(r->reg, i);
         size_t k = 0;
-        while (k < i && strcmp(im_context_backend(im_registry_context(r->reg, k)),
-                               im_context_backend(c)))
+        while (k < i &&
+               strcmp(im_context_backend(im_registry_context(r->reg, k)), im_context_backend(c)))
             k++;
         if (k == i)
             fprintf(stderr, "infomonitor: spectra on %s (%s)\n", im_context_backend(c),
@@ -202,8 +202,8 @@ static im_status step(run *r, size_t *it, char *err, size_t errlen)
     fflush(stdout);
     if (r->reg == NULL)
         return IM_OK;
-    im_train_point p = {*it, (double)*net->seen / (double)r->N, loss, r->avg,
-                        get_current_rate(net), dt},
+    im_train_point p = {*it, (double)*net->seen / (double)r->N, loss, r->avg, get_current_rate(net),
+                        dt},
                    done;
     size_t nr;
     int nonfinite;

@@ -176,8 +176,8 @@ static im_status idx_read(const char *path, unsigned magic, unsigned ndims, uint
     size_t inner = 0;
     im_status st = idx_header(f, path, magic, ndims, dims, &inner, err, errlen);
     if (st == IM_OK)
-        st = idx_body(f, path, ndims == 3 ? "images" : "labels", dims[0], inner, bytes, err,
-                      errlen);
+        st =
+            idx_body(f, path, ndims == 3 ? "images" : "labels", dims[0], inner, bytes, err, errlen);
     gzclose(f);
     return st;
 }
@@ -191,8 +191,8 @@ static im_status idx_fill(const char *images, const unsigned char *pix, const ch
     for (size_t i = 0; i < n; i++) {
         if (classes > 0 && lab[i] >= classes)
             return im_errf(err, errlen, IM_ERR_FORMAT,
-                           "%s: label %u of item %zu is not below classes = %zu", labels, lab[i],
-                           i, classes);
+                           "%s: label %u of item %zu is not below classes = %zu", labels, lab[i], i,
+                           classes);
         if (lab[i] > maxlab)
             maxlab = lab[i];
     }

@@ -52,7 +52,7 @@ static int strong_match(const char *path, const char *label)
     return !(isalnum(last) && isalnum(next) && !isalpha(last) == !isalpha(next));
 }
 
-/* The label index of path among labels (rules in data.h), or an error that
+/* The label index of path among labels (rules in image_list.h), or an error that
  * names list:line, the path and the candidates. */
 static im_status resolve_label(const char *list, int line, const char *path, char *const *labels,
                                size_t nlabels, int32_t *label, char *err, size_t errlen)

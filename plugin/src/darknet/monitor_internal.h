@@ -1,4 +1,4 @@
-/* Internals shared by the monitor's three files:
+/* Internals shared by the monitor's files:
  *   monitor_taps.c      the forward/backward taps and how they find their registry;
  *   monitor_registry.c  attaching monitors to a network, and freeing them;
  *   monitor_worker.c    the worker thread and the submit/drain hand-over;
@@ -49,6 +49,7 @@ typedef struct {
     size_t done_iter;        /* last iteration measured */
     double *Kt, *Kd;         /* C*n*n Gram matrices of the maps of T and delta_k */
     const double **Tm, **Dm; /* C pointers into Kt and Kd */
+    double *sig;             /* C kernel widths of the last maps' Gram matrices */
 } monitor;
 
 struct im_registry {

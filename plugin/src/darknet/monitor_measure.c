@@ -71,19 +71,14 @@ static im_width width_for(const im_monitor_spec *s, int error_chain)
 /* Gram matrices of the C variables of a capture (variable c at offset c*d
  * of each row); *sigma gets the mean width over them (they differ only
  * under the median rule). */
-static im_status maps_gram(im_context *ctx, const monitor *m, const float *cap, im_width w,
-                           double *K, double *sigma)
+static im_status maps_gram(monitor *m, const float *cap, im_width w, double *K, double *sigma)
 {
-    double sum = 0.0, sc;
-    for (size_t c = 0; c < m->C; c++) {
-        im_status st =
-            im_gram_rbf(ctx, cap + c * m->d, m->n, m->d, m->outputs, w, K + c * m->n * m->n, &sc);
-        if (st != IM_OK)
-            return st;
-        sum += sc;
-    }
+    im_status st = im_gram_rbf_maps(m->ctx, cap, m->n, m->C, m->d, m->outputs, w, K, m->sig);
+    double sum = 0.0;
+    for (size_t c = 0; c < m->C && st == IM_OK; c++)
+        sum += m->sig[c];
     *sigma = sum / (double)m->C;
-    return IM_OK;
+    return st;
 }
 
 /* The Gram matrices this monitor's quantities need; *want_d says whether
@@ -97,7 +92,7 @@ static im_status grams(im_registry *reg, monitor *m, const mon_capture *cap,
     size_t it = cap->fwd_iter;
     im_status st = IM_OK;
     if ((q & (IM_Q_IXT | IM_Q_ITY | IM_Q_PID)) &&
-        (st = maps_gram(m->ctx, m, cap->t, width_for(s, 0), m->Kt, &r->sigma_t)) != IM_OK)
+        (st = maps_gram(m, cap->t, width_for(s, 0), m->Kt, &r->sigma_t)) != IM_OK)
         return st;
     if (q & (IM_Q_IXT | IM_Q_PID)) {
         if ((st = cached_rbf(m->ctx, &reg->gx, it, g->x, m->n, reg->x_cols, width_for(s, 0), err,
@@ -111,7 +106,7 @@ static im_status grams(im_registry *reg, monitor *m, const mon_capture *cap,
     *want_d = (q & IM_Q_DELTA) && cap->dk_iter == it && g->dK_iter == it;
     if (*want_d) {
         im_width wd = width_for(s, 1);
-        if ((st = maps_gram(m->ctx, m, cap->dk, wd, m->Kd, &r->sigma_delta)) != IM_OK)
+        if ((st = maps_gram(m, cap->dk, wd, m->Kd, &r->sigma_delta)) != IM_OK)
             return st;
         st = cached_rbf(m->ctx, &reg->gd, it, g->dK, m->n, reg->dK_cols, wd, err, errlen);
     }

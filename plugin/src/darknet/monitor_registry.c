@@ -1,7 +1,6 @@
 /* The registry of a network's monitors: attaching them (checks with the
  * cfg's line, one estimator context each, the captures, the worker thread
  * of monitor_worker.c, the taps) and freeing them. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "monitor_internal.h"
@@ -47,6 +46,7 @@ void im_registry_free(im_registry *reg)
         free(m->Kd);
         free(m->Tm);
         free(m->Dm);
+        free(m->sig);
     }
     free(reg->mon);
     free(reg->by_index);
@@ -62,11 +62,13 @@ void im_registry_free(im_registry *reg)
     free(reg);
 }
 
-/* The checks of one monitor against the parsed network, with the line. */
-static im_status check_monitor(const im_registry *reg, const im_monitor_spec *s,
-                               const char *cfg_path, char *err, size_t errlen)
+/* The checks of one monitor against the parsed network, with the line;
+ * sets m->n, its samples per measurement. */
+static im_status check_monitor(const im_registry *reg, monitor *m, const char *cfg_path, char *err,
+                               size_t errlen)
 {
     const network *net = reg->net;
+    const im_monitor_spec *s = &m->spec;
     const layer *self = &net->layers[s->index], *w = &net->layers[s->layer];
     if (self->type != DROPOUT)
         return im_errf(err, errlen, IM_ERR_FORMAT,
@@ -86,22 +88,22 @@ static im_status check_monitor(const im_registry *reg, const im_monitor_spec *s,
                        "%s:%d: [infomonitor] quantities include delta, which needs a [softmax] "
                        "output layer after the watched layer",
                        cfg_path, s->line);
-    size_t n = s->samples ? (size_t)s->samples : (size_t)net->batch;
-    if (n > (size_t)net->batch || n < 2)
+    m->n = s->samples ? (size_t)s->samples : (size_t)net->batch;
+    if (m->n > (size_t)net->batch || m->n < 2)
         return im_errf(err, errlen, IM_ERR_FORMAT,
                        "%s:%d: [infomonitor] samples = %zu, must be in 2..%d (the batch size)",
-                       cfg_path, s->line, n, net->batch);
+                       cfg_path, s->line, m->n, net->batch);
     return IM_OK;
 }
 
-/* Shapes: T (and delta_k) is the watched layer's C feature maps of d values
- * when it is conv-shaped and `mmi` is on, else one variable. */
+/* Shapes (after check_monitor set n): T (and delta_k) is the watched
+ * layer's C feature maps of d values when it is conv-shaped and `mmi` is
+ * on, else one variable. */
 static im_status shape_monitor(monitor *m, const network *net, const char *cfg_path, char *err,
                                size_t errlen)
 {
     const im_monitor_spec *s = &m->spec;
     const layer *w = &net->layers[s->layer];
-    m->n = s->samples ? (size_t)s->samples : (size_t)net->batch;
     m->outputs = (size_t)w->outputs;
     int conv = w->out_c > 1 && w->out_h * w->out_w > 1 &&
                (size_t)w->out_c * (size_t)(w->out_h * w->out_w) == m->outputs;
@@ -156,6 +158,7 @@ static im_status open_monitor(monitor *m, char *err, size_t errlen)
     m->Kd = xcalloc(m->C * nn, sizeof(double), &bad);
     m->Tm = xcalloc(m->C, sizeof *m->Tm, &bad);
     m->Dm = xcalloc(m->C, sizeof *m->Dm, &bad);
+    m->sig = xcalloc(m->C, sizeof *m->sig, &bad);
     if (bad)
         return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
     for (size_t c = 0; c < m->C; c++) {
@@ -204,7 +207,7 @@ static im_status attach_all(im_registry *reg, const im_cfg_rewrite *rw, const ch
     for (size_t i = 0; i < rw->nmon; i++) {
         monitor *m = &reg->mon[i];
         m->spec = rw->mon[i];
-        im_status st = check_monitor(reg, &m->spec, cfg_path, err, errlen);
+        im_status st = check_monitor(reg, m, cfg_path, err, errlen);
         if (st != IM_OK || (st = shape_monitor(m, reg->net, cfg_path, err, errlen)) != IM_OK ||
             (st = monitor_context(reg, i, cfg_path, err, errlen)) != IM_OK ||
             (st = open_monitor(m, err, errlen)) != IM_OK)

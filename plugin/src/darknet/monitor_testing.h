@@ -1,6 +1,7 @@
 /* TESTING ONLY: the last captures of a registry, so that the unit tests can
  * check what the taps saw and recompute a row with the estimator core.
- * Nothing in the product uses these.  Each returns n rows (*n) in Darknet's
+ * Nothing in the product uses these, and monitor_testing.c is linked into
+ * the tests only, not into the adapter.  Each returns n rows (*n) in Darknet's
  * layout, owned by the registry and valid until the next training step. */
 #ifndef IM_DN_MONITOR_TESTING_H
 #define IM_DN_MONITOR_TESTING_H

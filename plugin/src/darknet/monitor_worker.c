@@ -3,7 +3,6 @@
  * training step; submit() waits for the previous measurement, flips front
  * and back and wakes the worker, which measures the back ones while Darknet
  * trains the next step. */
-#include <stdio.h>
 #include <string.h>
 #include "monitor_internal.h"
 #include "util/errfmt.h"

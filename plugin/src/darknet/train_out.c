@@ -81,9 +81,11 @@ void im_dn_out_path(const im_dn_out *out, const char *suffix, char path[IM_DN_PA
     snprintf(path, IM_DN_PATH_MAX, "%s/%s%s", out->backup, out->base, suffix);
 }
 
-im_status im_dn_out_rows(im_dn_out *out, const im_train_point *p, const im_metrics *rows,
-                         size_t nr, int nonfinite, char *err, size_t errlen)
+im_status im_dn_out_rows(im_dn_out *out, const im_train_point *p, const im_metrics *rows, size_t nr,
+                         int nonfinite, char *err, size_t errlen)
 {
+    if (nr == 0) /* nothing was measured: p holds no point */
+        return IM_OK;
     for (size_t r = 0; r < nr; r++) {
         im_status st = im_metrics_write(out->log, out->logpath, p, &rows[r], err, errlen);
         if (st != IM_OK)
@@ -99,8 +101,8 @@ im_status im_dn_out_rows(im_dn_out *out, const im_train_point *p, const im_metri
     return IM_OK;
 }
 
-void im_dn_out_accuracy(im_dn_out *out, size_t epoch, size_t iteration, size_t images,
-                        double top1, double topk)
+void im_dn_out_accuracy(im_dn_out *out, size_t epoch, size_t iteration, size_t images, double top1,
+                        double topk)
 {
     fprintf(out->acc, "%zu,%zu,%zu,%.6f,%.6f\n", epoch, iteration, images, top1, topk);
     fflush(out->acc);

@@ -38,13 +38,14 @@ void im_dn_out_path(const im_dn_out *out, const char *suffix, char path[IM_DN_PA
 
 /* Write the nr rows of the iteration at p to the metrics CSV; when
  * `nonfinite` is set or the loss is not finite, warn on stderr (once per
- * run) that they are logged as nan. */
-im_status im_dn_out_rows(im_dn_out *out, const im_train_point *p, const im_metrics *rows,
-                         size_t nr, int nonfinite, char *err, size_t errlen);
+ * run) that they are logged as nan.  With nr = 0 nothing was measured and
+ * p is not read. */
+im_status im_dn_out_rows(im_dn_out *out, const im_train_point *p, const im_metrics *rows, size_t nr,
+                         int nonfinite, char *err, size_t errlen);
 
 /* Append a row to the accuracy CSV (opened with top > 0) and flush. */
-void im_dn_out_accuracy(im_dn_out *out, size_t epoch, size_t iteration, size_t images,
-                        double top1, double topk);
+void im_dn_out_accuracy(im_dn_out *out, size_t epoch, size_t iteration, size_t images, double top1,
+                        double topk);
 
 /* Close the files and free *out's memory. */
 void im_dn_out_close(im_dn_out *out);

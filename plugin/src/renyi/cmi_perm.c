@@ -23,12 +23,19 @@ static void permuted_grams(const double *K, size_t n, size_t P, uint64_t seed, s
     }
 }
 
+/* Factor positions: A = Tr - t at 0 (nA), Y at iY, Ts at iS (nS), t at iT,
+ * the P permuted copies from iT + 1. */
+typedef struct {
+    size_t nA, nS, P;
+    uint32_t iY, iS, iT;
+} perm_layout;
+
 /* For each conditioning set C = Ts + {t or t~p}: S(A,C), S(Y,C), S(A,Y,C),
- * S(C).  Factors: A (nA), Y at iY, Ts (nS) at iS, t at iT, the P permuted
- * copies from iT + 1. */
-static void perm_terms(im_terms *t, size_t nA, size_t nS, size_t P, uint32_t iY, uint32_t *cond)
+ * S(C).  cond: room for nS + 1 + nA + 1 indices. */
+static void perm_terms(im_terms *t, const perm_layout *L, uint32_t *cond)
 {
-    uint32_t iS = iY + 1, iT = iS + (uint32_t)nS;
+    size_t nA = L->nA, nS = L->nS, P = L->P;
+    uint32_t iY = L->iY, iS = L->iS, iT = L->iT;
     for (size_t s = 0; s < nS; s++)
         cond[s] = iS + (uint32_t)s;
     uint32_t *ay = cond + nS + 1; /* A then Y */
@@ -81,6 +88,7 @@ im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, size_t nS
         if (i != t)
             f[k++] = Tr[i];
     size_t iY = k, iS = k + 1, iT = iS + nS, iP = iT + 1;
+    perm_layout L = {nA, nS, P, (uint32_t)iY, (uint32_t)iS, (uint32_t)iT};
     f[iY] = Y;
     for (size_t i = 0; i < nS; i++)
         f[iS + i] = Ts[i];
@@ -90,7 +98,7 @@ im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, size_t nS
         f[iP + p] = perm + p * nn;
     if ((st = im_terms_init(ctx, &terms, nterm, nterm * maxk)) != IM_OK)
         goto out;
-    perm_terms(&terms, nA, nS, P, (uint32_t)iY, cond);
+    perm_terms(&terms, &L, cond);
     if ((st = im_terms_eval(ctx, f, nf, n, &terms, &S)) != IM_OK)
         goto out;
     double cmi = S[0] + S[1] - S[2] - S[3];

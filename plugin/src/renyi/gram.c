@@ -36,15 +36,15 @@ static double median_distance(im_context *ctx, const double *D, size_t n, im_sta
     return med;
 }
 
-im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld,
-                      im_width w, double *K, double *sigma_used)
+im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld, im_width w,
+                      double *K, double *sigma_used)
 {
     im_status st = im_check_n(ctx, n);
     if (st != IM_OK)
         return st;
     if (x == NULL || K == NULL || d == 0 || ld < d)
-        return im_fail(ctx, IM_ERR_ARG, "im_gram_rbf: need x, K, d >= 1 and ld >= d (d = %zu, ld = %zu)",
-                       d, ld);
+        return im_fail(ctx, IM_ERR_ARG,
+                       "im_gram_rbf: need x, K, d >= 1 and ld >= d (d = %zu, ld = %zu)", d, ld);
     if (!(isfinite(w.param) && w.param > 0.0))
         return im_fail(ctx, IM_ERR_ARG, "kernel width parameter must be > 0, got %g", w.param);
     if (w.rule != IM_WIDTH_SILVERMAN && w.rule != IM_WIDTH_MEDIAN && w.rule != IM_WIDTH_FIXED)
@@ -59,7 +59,7 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
                 break;
             }
     double sigma = w.rule == IM_WIDTH_SILVERMAN ? im_silverman_sigma(w.param, n, d)
-                 : w.rule == IM_WIDTH_FIXED     ? w.param
+                   : w.rule == IM_WIDTH_FIXED   ? w.param
                                                 : NAN;
     if (!finite) {
         for (size_t e = 0; e < nn; e++)
@@ -108,13 +108,33 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
             return st;
         if (!(sigma > 0.0))
             return im_fail(ctx, IM_ERR_UNDEFINED,
-                           "median kernel width is 0: more than half of the %zu samples coincide", n);
+                           "median kernel width is 0: more than half of the %zu samples coincide",
+                           n);
     }
     double g = -1.0 / (2.0 * sigma * sigma);
     for (size_t e = 0; e < nn; e++)
         K[e] = exp(g * K[e]);
     if (sigma_used != NULL)
         *sigma_used = sigma;
+    return IM_OK;
+}
+
+im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, size_t d, size_t ld,
+                           im_width w, double *K, double *sigma_used)
+{
+    if (ctx == NULL)
+        return IM_ERR_ARG;
+    if (C == 0 || ld < C * d)
+        return im_fail(ctx, IM_ERR_ARG,
+                       "im_gram_rbf_maps: need C >= 1 and ld >= C*d (C = %zu, "
+                       "d = %zu, ld = %zu)",
+                       C, d, ld);
+    for (size_t c = 0; c < C; c++) {
+        im_status st = im_gram_rbf(ctx, x + c * d, n, d, ld, w, K + c * n * n,
+                                   sigma_used ? sigma_used + c : NULL);
+        if (st != IM_OK)
+            return st;
+    }
     return IM_OK;
 }
 

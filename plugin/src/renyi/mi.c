@@ -1,34 +1,8 @@
-/* MI, conditional MI and the multivariate MI of Eq. 7, including several
- * variable sets with several targets each in one batch (im_mmi_sets). */
+/* MI, conditional MI and the multivariate MI of Eq. 7 (im_mmi, one set
+ * and one target of im_mmi_sets). */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 #include "internal.h"
-
-im_status im_check_mats(im_context *ctx, const char *fn, const double *const *M, size_t m)
-{
-    if (M == NULL && m > 0)
-        return im_fail(ctx, IM_ERR_ARG, "%s: matrix list is NULL", fn);
-    for (size_t i = 0; i < m; i++)
-        if (M[i] == NULL)
-            return im_fail(ctx, IM_ERR_ARG, "%s: matrix %zu is NULL", fn, i);
-    return IM_OK;
-}
-
-const double **im_concat(im_context *ctx, const double *const *a, size_t na, const double *const *b,
-                         size_t nb)
-{
-    const double **f = malloc((na + nb ? na + nb : 1) * sizeof *f);
-    if (f == NULL) {
-        im_fail(ctx, IM_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    for (size_t i = 0; i < na; i++)
-        f[i] = a[i];
-    for (size_t i = 0; i < nb; i++)
-        f[na + i] = b[i];
-    return f;
-}
 
 static im_status cmi_args(im_context *ctx, const double *const *A, size_t nA,
                           const double *const *B, size_t nB, const double *const *C, size_t nC,

@@ -1,6 +1,7 @@
 /* The one builder of product-term lists: every information quantity of the
  * core lists the Hadamard products whose entropies it needs here, then
- * evaluates them in one batched call of the back end. */
+ * evaluates them in one batched call of the back end.  Also the factor-list
+ * helpers the quantities share (argument checks, concatenation). */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -75,4 +76,29 @@ uint32_t *im_iota(im_context *ctx, size_t m, uint32_t start)
     for (size_t i = 0; i < m; i++)
         v[i] = start + (uint32_t)i;
     return v;
+}
+
+im_status im_check_mats(im_context *ctx, const char *fn, const double *const *M, size_t m)
+{
+    if (M == NULL && m > 0)
+        return im_fail(ctx, IM_ERR_ARG, "%s: matrix list is NULL", fn);
+    for (size_t i = 0; i < m; i++)
+        if (M[i] == NULL)
+            return im_fail(ctx, IM_ERR_ARG, "%s: matrix %zu is NULL", fn, i);
+    return IM_OK;
+}
+
+const double **im_concat(im_context *ctx, const double *const *a, size_t na, const double *const *b,
+                         size_t nb)
+{
+    const double **f = malloc((na + nb ? na + nb : 1) * sizeof *f);
+    if (f == NULL) {
+        im_fail(ctx, IM_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < na; i++)
+        f[i] = a[i];
+    for (size_t i = 0; i < nb; i++)
+        f[na + i] = b[i];
+    return f;
 }
