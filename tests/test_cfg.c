@@ -148,6 +148,8 @@ static void errors_name_file_and_line(void **state)
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nh=0\n", 10, "h = '0'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\ndelta_h=abc\n", 10, "delta_h = 'abc'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=gauss\n", 10, "'gauss'");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=silverman_scaled\n", 10,
+                "silverman, silverman-scaled, median or fixed");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,foo\n", 10, "'ixt,foo'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,ixt\n", 10, "'ixt,ixt'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,\n", 10, "'ixt,'");
@@ -205,6 +207,18 @@ static void errors_name_file_and_line(void **state)
 }
 
 /* The backend option takes its names from the back-end registry. */
+/* kernel_width=silverman-scaled takes h (and delta_h) like silverman. */
+static void scaled_width_rule(void **state)
+{
+    (void)state;
+    im_cfg_rewrite rw =
+        rewrite_ok("[connected]\noutput=2\n[infomonitor]\nkernel_width=silverman-scaled\nh=2\n");
+    assert_int_equal(rw.nmon, 1);
+    assert_int_equal(rw.mon[0].rule, IM_WIDTH_SILVERMAN_SCALED);
+    assert_true(rw.mon[0].h == 2.0 && rw.mon[0].delta_h == 0.1);
+    im_cfg_rewrite_free(&rw);
+}
+
 static void backend_names_from_registry(void **state)
 {
     (void)state;
@@ -257,6 +271,7 @@ int main(void)
         cmocka_unit_test(no_monitor_is_unchanged),
         cmocka_unit_test(errors_name_file_and_line),
         cmocka_unit_test(backend_names_from_registry),
+        cmocka_unit_test(scaled_width_rule),
         cmocka_unit_test(crlf_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -202,6 +202,54 @@ static void nonfinite_and_bad_args(void **state)
     im_context_destroy(ctx);
 }
 
+/* silverman-scaled: sigma = h s n^(-1/(4+d)) with s the root of the mean
+ * (population) variance of the coordinates, computed here in plain loops;
+ * scaling the data by 8 (exact in fp32) leaves the Gram matrix as it is (the
+ * literal rule does not); coinciding samples give all ones and sigma 0. */
+static void scaled_silverman_rule(void **state)
+{
+    (void)state;
+    im_context *ctx = tu_ctx(1.01);
+    uint64_t seed = 91;
+    size_t n = 20, d = 6;
+    float *x = tu_randn(&seed, n, d), *y = malloc(n * d * sizeof(float));
+    assert_non_null(y);
+    double var = 0.0;
+    for (size_t j = 0; j < d; j++) {
+        double m = 0.0;
+        for (size_t i = 0; i < n; i++)
+            m += x[i * d + j] / (double)n;
+        for (size_t i = 0; i < n; i++)
+            var += (x[i * d + j] - m) * (x[i * d + j] - m) / ((double)n * (double)d);
+    }
+    for (size_t e = 0; e < n * d; e++)
+        y[e] = 8.0f * x[e];
+    double K[400], K10[400], L[400], L10[400], s, s10;
+    im_width w = {IM_WIDTH_SILVERMAN_SCALED, 5.0}, lit = {IM_WIDTH_SILVERMAN, 5.0};
+    assert_int_equal(im_gram_rbf(ctx, x, n, d, d, w, K, &s), IM_OK);
+    tu_close(s, 5.0 * sqrt(var) * pow((double)n, -1.0 / (4.0 + (double)d)), 0, 1e-12);
+    assert_int_equal(im_gram_rbf(ctx, y, n, d, d, w, K10, &s10), IM_OK);
+    tu_close(s10, 8.0 * s, 0, 1e-12);
+    assert_int_equal(im_gram_rbf(ctx, x, n, d, d, lit, L, NULL), IM_OK);
+    assert_int_equal(im_gram_rbf(ctx, y, n, d, d, lit, L10, NULL), IM_OK);
+    double worst = 0.0, moved = 0.0;
+    for (size_t e = 0; e < n * n; e++) {
+        worst = fmax(worst, fabs(K[e] - K10[e]));
+        moved = fmax(moved, fabs(L[e] - L10[e]));
+    }
+    assert_true(worst <= 1e-12);
+    assert_true(moved > 0.1);
+    for (size_t e = 0; e < n * d; e++)
+        y[e] = 0.25f;
+    assert_int_equal(im_gram_rbf(ctx, y, n, d, d, w, K, &s), IM_OK);
+    assert_true(s == 0.0);
+    for (size_t e = 0; e < n * n; e++)
+        assert_true(K[e] == 1.0);
+    free(x);
+    free(y);
+    im_context_destroy(ctx);
+}
+
 /* im_gram_rbf_maps: each map's matrix and width are those of im_gram_rbf
  * on that variable's columns, bit for bit; ld < C*d is refused. */
 static void maps_are_per_variable_grams(void **state)
@@ -235,6 +283,7 @@ int main(void)
         cmocka_unit_test(median_rule),
         cmocka_unit_test(median_rule_degenerate),
         cmocka_unit_test(maps_are_per_variable_grams),
+        cmocka_unit_test(scaled_silverman_rule),
         cmocka_unit_test(labels_kernel),
         cmocka_unit_test(normalize_def1),
         cmocka_unit_test(nonfinite_and_bad_args),

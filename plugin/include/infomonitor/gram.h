@@ -27,10 +27,24 @@
 extern "C" {
 #endif
 
+/* Kernel-width rules.  n is the number of samples, d a sample's dimension.
+ *   SILVERMAN         sigma = h n^(-1/(4+d)): the paper's rule, h on the raw
+ *                     scale of the data (5 forward, 0.1 for the error chain).
+ *   SILVERMAN_SCALED  sigma = h s n^(-1/(4+d)), s = sqrt(mean_j var_j), the
+ *                     root of the mean marginal variance of the batch
+ *                     (population variance, each of the d coordinates over
+ *                     the n samples): the paper's "taking into consideration
+ *                     the data's average marginal variance".  Scaling the
+ *                     variable by c scales s, and sigma, by c, so the Gram
+ *                     matrix does not change.  When all samples coincide
+ *                     (s = 0), the Gram matrix is all ones and sigma_used 0.
+ *   MEDIAN            sigma = param * the median pairwise Euclidean distance.
+ *   FIXED             sigma = param. */
 typedef enum im_width_rule {
-    IM_WIDTH_SILVERMAN = 0, /* sigma = h * n^(-1/(4+d)); param = h (5 forward, 0.1 error chain) */
-    IM_WIDTH_MEDIAN, /* sigma = param * median pairwise Euclidean distance (param e.g. 0.15) */
-    IM_WIDTH_FIXED   /* sigma = param */
+    IM_WIDTH_SILVERMAN = 0,
+    IM_WIDTH_MEDIAN,
+    IM_WIDTH_FIXED,
+    IM_WIDTH_SILVERMAN_SCALED
 } im_width_rule;
 
 typedef struct im_width {

@@ -146,6 +146,7 @@ static int opt_width(const char *v, void *field)
         im_width_rule rule;
     } w[] = {
         {"silverman", IM_WIDTH_SILVERMAN},
+        {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
         {"median", IM_WIDTH_MEDIAN},
         {"fixed", IM_WIDTH_FIXED},
     };
@@ -218,7 +219,7 @@ static const opt_entry k_opts[] = {
     {"alpha", opt_positive, F(alpha), "a number > 0"},
     {"h", opt_positive, F(h), "a number > 0"},
     {"delta_h", opt_positive, F(delta_h), "a number > 0"},
-    {"kernel_width", opt_width, F(rule), "silverman, median or fixed"},
+    {"kernel_width", opt_width, F(rule), "silverman, silverman-scaled, median or fixed"},
     {"sigma", opt_positive, F(sigma), "a number > 0"},
     {"median", opt_fraction, F(median), "a fraction in (0, 1]"},
     {"quantities", opt_quantities, F(quantities),

@@ -59,13 +59,17 @@ static im_status cached_labels(im_context *ctx, gram_cache *g, size_t iter, cons
     return st;
 }
 
+/* The width of X and T, or of the error chain: the median rule applies to
+ * both; a fixed sigma to X and T only (the error chain keeps Silverman with
+ * delta_h); the Silverman rules take h, or delta_h for the error chain. */
 static im_width width_for(const im_monitor_spec *s, int error_chain)
 {
     if (s->rule == IM_WIDTH_MEDIAN)
         return (im_width){IM_WIDTH_MEDIAN, s->median};
     if (s->rule == IM_WIDTH_FIXED && !error_chain)
         return (im_width){IM_WIDTH_FIXED, s->sigma};
-    return (im_width){IM_WIDTH_SILVERMAN, error_chain ? s->delta_h : s->h};
+    im_width_rule r = s->rule == IM_WIDTH_SILVERMAN_SCALED ? s->rule : IM_WIDTH_SILVERMAN;
+    return (im_width){r, error_chain ? s->delta_h : s->h};
 }
 
 /* Gram matrices of the C variables of a capture (variable c at offset c*d

@@ -36,6 +36,91 @@ static double median_distance(im_context *ctx, const double *D, size_t n, im_sta
     return med;
 }
 
+static int rule_known(im_width_rule r)
+{
+    return r == IM_WIDTH_SILVERMAN || r == IM_WIDTH_MEDIAN || r == IM_WIDTH_FIXED ||
+           r == IM_WIDTH_SILVERMAN_SCALED;
+}
+
+static int rows_finite(const float *x, size_t n, size_t d, size_t ld)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            if (!isfinite(x[i * ld + j]))
+                return 0;
+    return 1;
+}
+
+/* Xc (n*d row-major fp64) = x with each column centred (distances are
+ * invariant to a shift, and centring shrinks the norms that cancel in
+ * sq_distances); returns sum(Xc^2) / (n d), the mean marginal variance. */
+static double centre(const float *x, size_t n, size_t d, size_t ld, double *Xc)
+{
+    double ss = 0.0;
+    for (size_t j = 0; j < d; j++) {
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++)
+            mean += x[i * ld + j];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++) {
+            Xc[i * d + j] = (double)x[i * ld + j] - mean;
+            ss += Xc[i * d + j] * Xc[i * d + j];
+        }
+    }
+    return ss / ((double)n * (double)d);
+}
+
+/* D (n*n, symmetric, zero diagonal) = squared distances between the rows of
+ * Xc: D_ij = G_ii + G_jj - 2 G_ij from G = Xc Xc^T (upper triangle, the
+ * back end's gram hook, cuBLAS for cuda, or OpenBLAS), clamped at 0. */
+static im_status sq_distances(im_context *ctx, const double *Xc, size_t n, size_t d, double *D)
+{
+    if (ctx->backend->gram != NULL) {
+        im_status st = ctx->backend->gram(ctx->backend, Xc, n, d, D, ctx->err, sizeof ctx->err);
+        if (st != IM_OK)
+            return st;
+    } else
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)d, 1.0, Xc, (int)d, 0.0,
+                    D, (int)n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            double dij = D[i * n + i] + D[j * n + j] - 2.0 * D[i * n + j];
+            dij = dij > 0.0 ? dij : 0.0;
+            D[i * n + j] = dij;
+            D[j * n + i] = dij;
+        }
+    for (size_t i = 0; i < n; i++)
+        D[i * n + i] = 0.0;
+    return IM_OK;
+}
+
+/* The width of rule w for data with mean marginal variance var and
+ * squared distances D; 0 when the samples all coincide under the scaled
+ * rule (the caller then makes K all ones). */
+static im_status rule_sigma(im_context *ctx, im_width w, size_t n, size_t d, double var,
+                            const double *D, double *sigma)
+{
+    im_status st = IM_OK;
+    switch (w.rule) {
+    case IM_WIDTH_SILVERMAN:
+        *sigma = im_silverman_sigma(w.param, n, d);
+        break;
+    case IM_WIDTH_FIXED:
+        *sigma = w.param;
+        break;
+    case IM_WIDTH_SILVERMAN_SCALED:
+        *sigma = var > 0.0 ? im_silverman_sigma(w.param * sqrt(var), n, d) : 0.0;
+        break;
+    case IM_WIDTH_MEDIAN:
+        *sigma = w.param * median_distance(ctx, D, n, &st);
+        if (st == IM_OK && !(*sigma > 0.0))
+            st = im_fail(ctx, IM_ERR_UNDEFINED,
+                         "median kernel width is 0: more than half of the %zu samples coincide", n);
+        break;
+    }
+    return st;
+}
+
 im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld, im_width w,
                       double *K, double *sigma_used)
 {
@@ -47,71 +132,26 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
                        "im_gram_rbf: need x, K, d >= 1 and ld >= d (d = %zu, ld = %zu)", d, ld);
     if (!(isfinite(w.param) && w.param > 0.0))
         return im_fail(ctx, IM_ERR_ARG, "kernel width parameter must be > 0, got %g", w.param);
-    if (w.rule != IM_WIDTH_SILVERMAN && w.rule != IM_WIDTH_MEDIAN && w.rule != IM_WIDTH_FIXED)
+    if (!rule_known(w.rule))
         return im_fail(ctx, IM_ERR_ARG, "unknown kernel width rule %d", (int)w.rule);
-
     size_t nn = n * n;
-    int finite = 1;
-    for (size_t i = 0; i < n && finite; i++)
-        for (size_t j = 0; j < d; j++)
-            if (!isfinite(x[i * ld + j])) {
-                finite = 0;
-                break;
-            }
-    double sigma = w.rule == IM_WIDTH_SILVERMAN ? im_silverman_sigma(w.param, n, d)
-                   : w.rule == IM_WIDTH_FIXED   ? w.param
-                                                : NAN;
-    if (!finite) {
+    if (!rows_finite(x, n, d, ld)) {
         for (size_t e = 0; e < nn; e++)
             K[e] = NAN;
         if (sigma_used != NULL)
-            *sigma_used = sigma;
+            *sigma_used = w.rule == IM_WIDTH_SILVERMAN ? im_silverman_sigma(w.param, n, d)
+                          : w.rule == IM_WIDTH_FIXED   ? w.param
+                                                       : NAN;
         return IM_OK;
     }
-
-    /* Xc: n*d row-major fp64, each column centred (distances are invariant
-     * to a shift, and centring shrinks the norms that cancel below). */
-    double *Xc = im_scratch(ctx, n * d);
+    double *Xc = im_scratch(ctx, n * d), sigma;
     if (Xc == NULL)
         return IM_ERR_NOMEM;
-    for (size_t j = 0; j < d; j++) {
-        double mean = 0.0;
-        for (size_t i = 0; i < n; i++)
-            mean += x[i * ld + j];
-        mean /= (double)n;
-        for (size_t i = 0; i < n; i++)
-            Xc[i * d + j] = (double)x[i * ld + j] - mean;
-    }
-    /* K (upper triangle) = Xc Xc^T, row-major n*n: the back end's (cuBLAS
-     * for cuda) or OpenBLAS. */
-    if (ctx->backend->gram != NULL) {
-        im_status st = ctx->backend->gram(ctx->backend, Xc, n, d, K, ctx->err, sizeof ctx->err);
-        if (st != IM_OK)
-            return st;
-    } else
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)d, 1.0, Xc, (int)d, 0.0,
-                    K, (int)n);
-    /* Squared distances D_ij = G_ii + G_jj - 2 G_ij, clamped at 0, made symmetric. */
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++) {
-            double dij = K[i * n + i] + K[j * n + j] - 2.0 * K[i * n + j];
-            dij = dij > 0.0 ? dij : 0.0;
-            K[i * n + j] = dij;
-            K[j * n + i] = dij;
-        }
-    for (size_t i = 0; i < n; i++)
-        K[i * n + i] = 0.0;
-
-    if (w.rule == IM_WIDTH_MEDIAN) {
-        sigma = w.param * median_distance(ctx, K, n, &st);
-        if (st != IM_OK)
-            return st;
-        if (!(sigma > 0.0))
-            return im_fail(ctx, IM_ERR_UNDEFINED,
-                           "median kernel width is 0: more than half of the %zu samples coincide",
-                           n);
-    }
-    double g = -1.0 / (2.0 * sigma * sigma);
+    double var = centre(x, n, d, ld, Xc);
+    if ((st = sq_distances(ctx, Xc, n, d, K)) != IM_OK ||
+        (st = rule_sigma(ctx, w, n, d, var, K, &sigma)) != IM_OK)
+        return st;
+    double g = sigma > 0.0 ? -1.0 / (2.0 * sigma * sigma) : 0.0;
     for (size_t e = 0; e < nn; e++)
         K[e] = exp(g * K[e]);
     if (sigma_used != NULL)
