@@ -5,5 +5,6 @@
 #define SIMD_R float
 #define SIMD_I int32_t
 #define SIMD_EPS FLT_EPSILON
+#define SIMD_TINY FLT_MIN
 #define SIMD_PREFIX im_simd_f32
 #include "simd_spectra.h"

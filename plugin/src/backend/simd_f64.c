@@ -5,5 +5,6 @@
 #define SIMD_R double
 #define SIMD_I int64_t
 #define SIMD_EPS DBL_EPSILON
+#define SIMD_TINY DBL_MIN
 #define SIMD_PREFIX im_simd_f64
 #include "simd_spectra.h"

@@ -5,6 +5,7 @@
  *   SIMD_R      the real type (float or double),
  *   SIMD_I      the signed integer of the same size,
  *   SIMD_EPS    the unit round-off of SIMD_R,
+ *   SIMD_TINY   the smallest normal SIMD_R,
  *   SIMD_PREFIX the kernel's name without the instruction-set suffix;
  * and the Makefile compiles each of them three times: -march=x86-64-v4
  * (AVX-512, 64-byte vectors), -march=x86-64-v3 (AVX2 + FMA, 32 bytes) and
@@ -74,6 +75,11 @@ ALWAYS vi pick_i(vi mask, vi a, vi b)
 ALWAYS vr vabs(vr x)
 {
     return (vr)((vi)x & ~(vi)splat(-0.0));
+}
+
+ALWAYS vr vmax(vr a, vr b)
+{
+    return pick(a > b, a, b);
 }
 
 ALWAYS vr vsqrt(vr x)
@@ -154,6 +160,7 @@ ALWAYS void load(vr *a, size_t n, const double *const *factors, const uint32_t *
 ALWAYS void tridiagonalize(vr *a, size_t n, vr *d, vr *e, vr *vp, vr *wp, vr *vn, vr *p)
 {
     const vr zero = splat(0), one = splat(1), two = splat(2), half = splat((SIMD_R)0.5);
+    const vr safe = splat((SIMD_R)sqrt(SIMD_TINY / SIMD_EPS));
     for (size_t i = 0; i < n; i++)
         vp[i] = wp[i] = zero;
     size_t k = 0;
@@ -163,16 +170,28 @@ ALWAYS void tridiagonalize(vr *a, size_t n, vr *d, vr *e, vr *vp, vr *wp, vr *vn
         for (size_t i = k; i < n; i++)
             ck[i - k] -= vp[i] * wk + wp[i] * vk;
         d[k] = ck[0];
-        vr alpha = ck[1], sigma = zero;
+        /* A column whose largest entry is below `safe` is divided by that
+         * entry before its norm is taken: the squares of its entries would
+         * underflow and lose their precision (products of near-identity
+         * Gram matrices have many such), and the reflection would not be
+         * orthogonal.  Other columns are taken as they are (sc = 1, exact).
+         * A column whose entries are all below SIMD_TINY is taken as
+         * reduced: their effect on the eigenvalues is below SIMD_TINY. */
+        vr amax = vabs(ck[1]);
         for (size_t i = k + 2; i < n; i++)
-            sigma += ck[i - k] * ck[i - k];
-        vi flat = sigma == zero;
+            amax = vmax(amax, vabs(ck[i - k]));
+        vi zero_col = amax <= splat(SIMD_TINY);
+        vr sc = pick((amax < safe) & ~zero_col, amax, one), inv = one / sc;
+        vr alpha = ck[1] * inv, sigma = zero;
+        for (size_t i = k + 2; i < n; i++)
+            sigma += (ck[i - k] * inv) * (ck[i - k] * inv);
+        vi flat = zero_col | (sigma == zero);
         vr mu = vsqrt(alpha * alpha + sigma);
         vr beta = pick(alpha > zero, -mu, mu);
         vr denom = pick(flat, one, alpha - beta), bden = pick(flat, one, beta);
         vr tau = pick(flat, zero, (beta - alpha) / bden);
-        vr scale = pick(flat, zero, one / denom);
-        e[k] = pick(flat, alpha, beta);
+        vr scale = pick(flat, zero, inv / denom);
+        e[k] = pick(flat, ck[1], beta * sc);
         vn[k + 1] = one;
         for (size_t i = k + 2; i < n; i++)
             vn[i] = ck[i - k] * scale;
