@@ -51,6 +51,35 @@ def silverman(h, n, d):
     return h * n ** (-1.0 / (4.0 + d))
 
 
+def width(x, rule, h, median=0.15):
+    """The kernel width of x (n, d) under a rule of DESIGN.md section 2:
+    silverman h n^(-1/(4+d)); silverman-scaled h s n^(-1/(4+d)) with s the
+    root of the mean population variance of the coordinates (0 when all
+    samples coincide: the Gram matrix is then all ones); median: `median`
+    times the median of the pairwise Euclidean distances i < j."""
+    x = np.asarray(x, dtype=np.float64).reshape(x.shape[0], -1)
+    n, d = x.shape
+    if not np.all(np.isfinite(x)):
+        return silverman(h, n, d) if rule == "silverman" else float("nan")
+    if rule == "silverman":
+        return silverman(h, n, d)
+    if rule == "silverman-scaled":
+        return silverman(h * math.sqrt(np.mean(np.var(x, axis=0))), n, d)
+    if rule == "median":
+        diff = x[:, None, :] - x[None, :, :]
+        dist = np.sqrt(np.sum(diff * diff, axis=-1))[np.triu_indices(n, 1)]
+        return median * float(np.median(dist))
+    raise ValueError("unknown width rule %r" % rule)
+
+
+def rbf_gram_width(x, sigma):
+    """rbf_gram, with sigma = 0 meaning coinciding samples: all ones."""
+    x = np.asarray(x, dtype=np.float64)
+    if sigma == 0:
+        return np.ones((x.shape[0], x.shape[0]))
+    return rbf_gram(x, sigma)
+
+
 def label_gram(y):
     """Kronecker-delta kernel of labels y (n,): K_ij = 1 if y_i == y_j else 0."""
     y = np.asarray(y).reshape(-1)
@@ -163,22 +192,23 @@ def split_T(T, flat=False):
 
 
 def estimate(X, T=None, Y=None, alpha=1.01, h_x=5, h_t=5, sigma_x=None, sigma_t=None,
-             pid=False, flat=False):
-    """The dict that `infomonitor estimate` prints (NaN where the C program prints null)."""
+             pid=False, flat=False, rule="silverman", median=0.15):
+    """The dict that `infomonitor estimate` prints (NaN where the C program prints null).
+    rule is --kernel-width; sigma_t is the mean width over T's maps."""
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
     Xf = X.reshape(n, -1)
-    sx = float(sigma_x) if sigma_x is not None else silverman(h_x, n, Xf.shape[1])
-    Ax = normalize(rbf_gram(Xf, sx))
+    sx = float(sigma_x) if sigma_x is not None else width(Xf, rule, h_x, median)
+    Ax = normalize(rbf_gram_width(Xf, sx))
     out = {"n": n}
     if T is None:
         out.update(alpha=alpha, sigma_x=sx, H_X=entropy(Ax, alpha))
         return out
     maps = split_T(T, flat)
     C = len(maps)
-    d = maps[0].shape[1]
-    st = float(sigma_t) if sigma_t is not None else silverman(h_t, n, d)
-    At = [normalize(rbf_gram(m, st)) for m in maps]
+    sig = [float(sigma_t) if sigma_t is not None else width(m, rule, h_t, median) for m in maps]
+    st = float(np.mean(sig))
+    At = [normalize(rbf_gram_width(m, w)) for m, w in zip(maps, sig)]
     out.update(C=C, alpha=alpha, sigma_x=sx, sigma_t=st,
                H_X=entropy(Ax, alpha), H_T=joint(At, alpha), I_XT=mmi(Ax, At, alpha))
     Ay = None
@@ -205,6 +235,8 @@ USAGE = """usage: ref_renyi.py estimate X.npy [T.npy] [Y.npy] [options]
   --h-t H      Silverman multiplier for T (default 5)
   --sigma-x S  fixed kernel width for X
   --sigma-t S  fixed kernel width for T
+  --kernel-width R  silverman (default), silverman-scaled or median
+  --median F   the median rule's fraction (default 0.15)
   --pid        pairwise redundancy-synergy quantities (C >= 2)
   --flat       T is one variable even with rank >= 3
 """
@@ -255,9 +287,9 @@ def positive(flag, text):
 
 def parse_estimate(argv):
     opts = {"alpha": 1.01, "h_x": 5.0, "h_t": 5.0, "sigma_x": None, "sigma_t": None,
-            "pid": False, "flat": False}
+            "pid": False, "flat": False, "rule": "silverman", "median": 0.15}
     valued = {"--alpha": "alpha", "--h-x": "h_x", "--h-t": "h_t",
-              "--sigma-x": "sigma_x", "--sigma-t": "sigma_t"}
+              "--sigma-x": "sigma_x", "--sigma-t": "sigma_t", "--median": "median"}
     paths = []
     i = 0
     while i < len(argv):
@@ -269,6 +301,12 @@ def parse_estimate(argv):
             if i + 1 >= len(argv):
                 raise UsageError("option %s needs a value" % s)
             opts[valued[s]] = positive(s, argv[i + 1])
+            i += 1
+        elif s == "--kernel-width":
+            if i + 1 >= len(argv) or argv[i + 1] not in ("silverman", "silverman-scaled",
+                                                         "median"):
+                raise UsageError("--kernel-width must be silverman, silverman-scaled or median")
+            opts["rule"] = argv[i + 1]
             i += 1
         elif s == "--pid":
             opts["pid"] = True

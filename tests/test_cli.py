@@ -307,6 +307,20 @@ def good_cases(cli, d, X, T, Y):
          [x, t, y], {"pid": True, "alpha": 2.0, "sigma_t": 2.0}),
         ("--pid rank-3 T --alpha 1", [x, P("T3.npy"), y, "--pid", "--alpha", "1"],
          [x, P("T3.npy"), y], {"pid": True, "alpha": 1.0}),
+        ("--kernel-width silverman-scaled --pid",
+         [x, t, y, "--kernel-width", "silverman-scaled", "--pid"], [x, t, y],
+         {"rule": "silverman-scaled", "pid": True}),
+        ("--kernel-width silverman-scaled --h-x 20 --h-t 2",
+         [x, t, y, "--kernel-width", "silverman-scaled", "--h-x", "20", "--h-t", "2"],
+         [x, t, y], {"rule": "silverman-scaled", "h_x": 20.0, "h_t": 2.0}),
+        ("--kernel-width silverman-scaled --sigma-x 6",
+         [x, t, y, "--kernel-width", "silverman-scaled", "--sigma-x", "6"], [x, t, y],
+         {"rule": "silverman-scaled", "sigma_x": 6.0}),
+        ("--kernel-width median", [x, t, y, "--kernel-width", "median"], [x, t, y],
+         {"rule": "median"}),
+        ("--kernel-width median --median 0.3 --pid",
+         [x, t, y, "--kernel-width", "median", "--median", "0.3", "--pid"], [x, t, y],
+         {"rule": "median", "median": 0.3, "pid": True}),
     ]
     for name, args, files, kw in cases:
         extra = pid_sums if kw.get("pid") else None
@@ -325,12 +339,44 @@ def good_cases(cli, d, X, T, Y):
                  [x, t, y], {"pid": True}, pid_sums)
     else:
         print("# SKIP --backend cuda: %s" % err.strip())
+    scale_cases(cli, P, x, t, y, X, T)
     # T = X itself (one channel of 8x8): I(X;X) = H(X)
     cli_case(cli, "X X (T = X)", [x, x], [x, x], {}, same_as_x)
     for a in ("1.01", "2", "0.5"):
         cli_case(cli, "T = one-hot(Y), --sigma-t 0.01 --alpha " + a,
                  [x, P("Tonehot.npy"), y, "--sigma-t", "0.01", "--alpha", a],
                  [x, P("Tonehot.npy"), y], {"sigma_t": 0.01, "alpha": float(a)}, onehot_is_y)
+
+
+def flat_values(got, skip=("sigma_x", "sigma_t")):
+    """{key: number} of a result, nested keys as 'pid_x.rs', widths left out."""
+    out = {}
+    for k, v in got.items():
+        if isinstance(v, dict):
+            out.update({"%s.%s" % (k, kk): vv for kk, vv in v.items()})
+        elif k not in skip:
+            out[k] = v
+    return out
+
+
+def scale_cases(cli, P, x, t, y, X, T):
+    """The scale-aware rule makes every quantity invariant to scaling X and T
+    (by 10, so fp32 rounds: to 1e-6 bits); the literal rule does not."""
+    np.save(P("X10.npy"), (X * 10).astype(np.float32))
+    np.save(P("T10.npy"), (T * 10).astype(np.float32))
+    res = {}
+    for rule in ("silverman-scaled", "silverman"):
+        for name, xx, tt in (("", x, t), ("10", P("X10.npy"), P("T10.npy"))):
+            rc, out, err = run(cli, [xx, tt, y, "--pid", "--kernel-width", rule])
+            res[rule, name] = flat_values(parse_json(out)) if rc == 0 else None
+    a, b = res["silverman-scaled", ""], res["silverman-scaled", "10"]
+    worst = max(abs(a[k] - b[k]) for k in a) if a and b else float("inf")
+    check("silverman-scaled: every quantity invariant to scaling X and T by 10 (%.1e bits)"
+          % worst, worst <= 1e-6)
+    a, b = res["silverman", ""], res["silverman", "10"]
+    moved = max(abs(a[k] - b[k]) for k in a) if a and b else 0.0
+    check("silverman (literal): scaling X and T by 10 moves the quantities (%.2f bits)" % moved,
+          moved > 1e-3)
 
 
 # ------------------------------------------------------------ bad inputs
@@ -412,6 +458,11 @@ def bad_cases(cli, d, X, T, Y):
         ("too many positionals", [x, t, y, P("extra.npy")], ["extra.npy"]),
         ("--pid with --flat (C = 1)", [x, t, y, "--pid", "--flat"], ["--pid"]),
         ("--pid with rank-2 T (C = 1)", [x, P("Tflat.npy"), "--pid"], ["--pid"]),
+        ("--kernel-width gauss", [x, t, "--kernel-width", "gauss"], ["'gauss'"]),
+        ("--kernel-width missing its value", [x, t, "--kernel-width"], ["--kernel-width"]),
+        ("--median 0", [x, t, "--kernel-width", "median", "--median", "0"], ["--median"]),
+        ("--median 1.5", [x, t, "--kernel-width", "median", "--median", "1.5"], ["'1.5'"]),
+        ("--median without the median rule", [x, t, "--median", "0.2"], ["--median"]),
     ]
     for name, args, mention in cases:
         # a file name may be printed as given or as its base name

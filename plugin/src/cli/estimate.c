@@ -17,10 +17,29 @@
 typedef struct {
     const char *path[3];
     int npath;
-    double alpha, h_x, h_t, sigma_x, sigma_t;
-    int pid, flat;
+    double alpha, h_x, h_t, sigma_x, sigma_t, median;
+    im_width_rule rule; /* --kernel-width, for X and T unless a sigma is fixed */
+    int pid, flat, have_median;
     const char *backend;
 } est_args;
+
+/* --kernel-width's names. */
+static const struct {
+    const char *name;
+    im_width_rule rule;
+} k_rules[] = {
+    {"silverman", IM_WIDTH_SILVERMAN},
+    {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
+    {"median", IM_WIDTH_MEDIAN},
+};
+
+static im_width_rule parse_rule(const char *flag, const char *text)
+{
+    for (size_t i = 0; i < sizeof k_rules / sizeof k_rules[0]; i++)
+        if (strcmp(text, k_rules[i].name) == 0)
+            return k_rules[i].rule;
+    im_cli_die(VERB, "%s must be silverman, silverman-scaled or median, got '%s'", flag, text);
+}
 
 static void help(void)
 {
@@ -36,8 +55,14 @@ static void help(void)
            "\n"
            "options:\n"
            "  --alpha A      Renyi order, > 0 (default 1.01; 1 is Shannon's limit)\n"
-           "  --h-x H        Silverman multiplier for X: sigma = H n^(-1/(4+d)) (default 5)\n"
-           "  --h-t H        Silverman multiplier for each variable of T (default 5)\n"
+           "  --kernel-width R  width rule for X and T (default silverman):\n"
+           "                 silverman         sigma = H n^(-1/(4+d)), H on the data's scale\n"
+           "                 silverman-scaled  sigma = H s n^(-1/(4+d)), s the root of the\n"
+           "                                   mean marginal variance (scale-invariant)\n"
+           "                 median            sigma = F x the median pairwise distance\n"
+           "  --h-x H        multiplier H of the Silverman rules for X (default 5)\n"
+           "  --h-t H        multiplier H for each variable of T (default 5)\n"
+           "  --median F     the median rule's fraction, in (0, 1] (default 0.15)\n"
            "  --sigma-x S    fixed kernel width for X instead of Silverman's rule\n"
            "  --sigma-t S    fixed kernel width for T instead of Silverman's rule\n"
            "  --pid          redundancy-synergy quantities over all pairs of T's maps\n"
@@ -53,7 +78,8 @@ static void help(void)
            "H_Y, I_TY, I_XY; with --pid, pid_x {rs, wnr, rs_pct, wnr_pct} and pid_y.\n"
            "rs/wnr are means over pairs i<j of I(X;Ti)+I(X;Tj)-I(X;{Ti,Tj}) and\n"
            "2I(X;{Ti,Tj})-I(X;Ti)-I(X;Tj); the _pct keys are the means of their ratios\n"
-           "to I(X;{Ti,Tj}), as fractions.  A non-finite value prints as null.\n"
+           "to I(X;{Ti,Tj}), as fractions.  sigma_t is the mean width over T's maps.\n"
+           "A non-finite value prints as null.\n"
            "Exit status: 0 on success, 2 on bad input, 1 on an internal failure.\n",
            names);
 }
@@ -64,6 +90,8 @@ static void parse(int argc, char **argv, est_args *a)
     a->alpha = 1.01;
     a->h_x = 5.0;
     a->h_t = 5.0;
+    a->median = 0.15;
+    a->rule = IM_WIDTH_SILVERMAN;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
@@ -79,6 +107,13 @@ static void parse(int argc, char **argv, est_args *a)
             a->sigma_x = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
         } else if (strcmp(s, "--sigma-t") == 0) {
             a->sigma_t = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
+        } else if (strcmp(s, "--kernel-width") == 0) {
+            a->rule = parse_rule(s, im_cli_value(VERB, argc, argv, &i));
+        } else if (strcmp(s, "--median") == 0) {
+            a->median = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
+            if (a->median > 1.0)
+                im_cli_die(VERB, "--median must be in (0, 1], got '%s'", argv[i]);
+            a->have_median = 1;
         } else if (strcmp(s, "--backend") == 0) {
             a->backend = im_cli_value(VERB, argc, argv, &i);
         } else if (strcmp(s, "--pid") == 0) {
@@ -95,6 +130,8 @@ static void parse(int argc, char **argv, est_args *a)
     }
     if (a->npath == 0)
         im_cli_die(VERB, "missing X.npy (see 'infomonitor estimate --help')");
+    if (a->have_median && a->rule != IM_WIDTH_MEDIAN)
+        im_cli_die(VERB, "--median is only used with --kernel-width median");
 }
 
 /* A float variable set: n samples, C variables of d floats each, sample i
@@ -209,6 +246,15 @@ static void load_labels(const char *py, size_t n, const char *px, int32_t **y)
     im_npy_free(&ya);
 }
 
+/* The width of X (or T): a fixed sigma when given, else the rule with its
+ * multiplier h (or the median fraction). */
+static im_width width_of(const est_args *a, double sigma, double h)
+{
+    if (sigma > 0)
+        return (im_width){IM_WIDTH_FIXED, sigma};
+    return (im_width){a->rule, a->rule == IM_WIDTH_MEDIAN ? a->median : h};
+}
+
 static im_context *open_context(const est_args *a)
 {
     im_options o;
@@ -226,8 +272,8 @@ static im_context *open_context(const est_args *a)
 }
 
 /* The Gram matrices of T's C maps (C*n*n) and pointers to them in Tm;
- * *sigma gets the last map's width (Silverman and fixed give all maps the
- * same). */
+ * *sigma gets the mean width over the maps (the data-dependent rules give
+ * each map its own). */
 static double *maps_grams(im_context *ctx, const varset *T, im_width w, const double **Tm,
                           double *sigma)
 {
@@ -236,7 +282,10 @@ static double *maps_grams(im_context *ctx, const varset *T, im_width w, const do
     check(ctx, im_gram_rbf_maps(ctx, T->data, T->n, T->C, T->d, T->C * T->d, w, Kt, sig));
     for (size_t c = 0; c < T->C; c++)
         Tm[c] = Kt + c * nn;
-    *sigma = sig[T->C - 1];
+    double sum = 0.0;
+    for (size_t c = 0; c < T->C; c++)
+        sum += sig[c];
+    *sigma = sum / (double)T->C;
     free(sig);
     return Kt;
 }
@@ -247,8 +296,7 @@ static void report_t(im_context *ctx, const est_args *a, const varset *T, const 
                      double H_X, const double *Ky)
 {
     size_t n = T->n;
-    im_width wt = a->sigma_t > 0 ? (im_width){IM_WIDTH_FIXED, a->sigma_t}
-                                 : (im_width){IM_WIDTH_SILVERMAN, a->h_t};
+    im_width wt = width_of(a, a->sigma_t, a->h_t);
     const double **Tm = xmalloc(T->C * sizeof *Tm);
     double sigma_t = NAN, H_T, S[2] = {H_X, NAN}, I[2];
     double *Kt = maps_grams(ctx, T, wt, Tm, &sigma_t);
@@ -300,8 +348,7 @@ int im_cmd_estimate(int argc, char **argv)
         warn_nonfinite(pt, &T);
     im_context *ctx = open_context(&a);
     size_t n = X.n, nn = n * n;
-    im_width wx = a.sigma_x > 0 ? (im_width){IM_WIDTH_FIXED, a.sigma_x}
-                                : (im_width){IM_WIDTH_SILVERMAN, a.h_x};
+    im_width wx = width_of(&a, a.sigma_x, a.h_x);
     double *Kx = xmalloc(nn * sizeof(double)), *Ky = NULL, sigma_x, H_X;
     check(ctx, im_gram_rbf(ctx, X.data, n, X.d, X.d, wx, Kx, &sigma_x));
     check(ctx, im_entropy(ctx, Kx, n, &H_X));
