@@ -423,6 +423,7 @@ def bad_cases(cli, d, X, T, Y):
     np.save(P("T31.npy"), T[:31])
     np.save(P("Y30.npy"), Y[:30])
     np.save(P("Tflat.npy"), T.reshape(32, -1))
+    np.save(P("Xconst.npy"), np.full_like(X, 0.5))
     shutil.copy(x, P("extra.npy"))
     with open(P("fort.npy"), "rb") as f:
         assert b"'fortran_order': True" in f.read(200)
@@ -463,6 +464,8 @@ def bad_cases(cli, d, X, T, Y):
         ("--median 0", [x, t, "--kernel-width", "median", "--median", "0"], ["--median"]),
         ("--median 1.5", [x, t, "--kernel-width", "median", "--median", "1.5"], ["'1.5'"]),
         ("--median without the median rule", [x, t, "--median", "0.2"], ["--median"]),
+        ("median width of coinciding samples", [P("Xconst.npy"), t, "--kernel-width", "median"],
+         ["median kernel width is 0"]),
     ]
     for name, args, mention in cases:
         # a file name may be printed as given or as its base name
