@@ -52,6 +52,7 @@ static const cfg_params k_every3 = {"0.05", "\nevery=3", ""};
 static const cfg_params k_diverge = {"100000", "", ""};
 static const cfg_params k_median = {"0.05", "\nkernel_width=median", ""};
 static const cfg_params k_alpha2 = {"0.05", "\nalpha=2", ""};
+static const cfg_params k_scaled = {"0.05", "\nkernel_width=silverman-scaled\nh=2", ""};
 
 /* Free what build() made (safe on a partly built or empty fixture). */
 static void release(fixture *f)
@@ -206,13 +207,13 @@ static void taps_see_layer_buffers(void **state)
 /* n*n RBF Gram matrices of the C variables of n rows of `cols` floats
  * (variable c at offset c*d), Silverman with multiplier h; the mean sigma. */
 static double *maps_gram(im_context *ctx, const float *rows, size_t n, size_t cols, size_t C,
-                         double h, const double **Km, double *sigma)
+                         im_width_rule rule, double h, const double **Km, double *sigma)
 {
     double *G = malloc(C * n * n * sizeof(double)), sc, sum = 0;
     assert_non_null(G);
     for (size_t c = 0; c < C; c++) {
         assert_int_equal(im_gram_rbf(ctx, rows + c * (cols / C), n, cols / C, cols,
-                                     (im_width){IM_WIDTH_SILVERMAN, h}, G + c * n * n, &sc),
+                                     (im_width){rule, h}, G + c * n * n, &sc),
                          IM_OK);
         Km[c] = G + c * n * n;
         sum += sc;
@@ -231,7 +232,8 @@ static void near_core(const char *what, double got, double want)
 /* Both monitors' rows equal the core's results on the arrays the taps
  * captured, to 1e-12: the adapter adds nothing of its own.  With k_alpha2
  * the two monitors share a context at different alphas, so S(X) cached at
- * one alpha must not serve the other. */
+ * one alpha must not serve the other; with k_scaled the fc monitor uses
+ * silverman-scaled (h = 2) and the conv monitor the literal rule. */
 static void row_equals_core(void **state)
 {
     fixture *f = *state;
@@ -257,15 +259,17 @@ static void row_equals_core(void **state)
     assert_int_equal(im_context_create(&o, &ctx, err, sizeof err), IM_OK);
     double Ky[B * B], sx, sK, st, sd, hx, ht, hy, ixt, ity, idl;
     const double *Xm[1], *Km[1], *Tm[3], *Dm[3];
-    double *Kx = maps_gram(ctx, x, n, xcols, 1, 5.0, Xm, &sx);
-    double *KdK = maps_gram(ctx, dK, n, kcols, 1, 0.1, Km, &sK);
     assert_int_equal(im_gram_labels(ctx, y, n, Ky), IM_OK);
     for (size_t i = 0; i < 2; i++) {
         const im_metrics *r = &rows[i];
+        const im_monitor_spec *spec = &f->rw.mon[i];
         size_t C = r->C, cols = (size_t)f->net->layers[r->layer].outputs;
-        assert_int_equal(im_context_set_alpha(ctx, f->rw.mon[i].alpha), IM_OK);
-        double *Kt = maps_gram(ctx, t[i], n, cols, C, 5.0, Tm, &st);
-        double *Kd = maps_gram(ctx, dk[i], n, cols, C, 0.1, Dm, &sd);
+        assert_int_equal(im_context_set_alpha(ctx, spec->alpha), IM_OK);
+        im_width_rule rule = spec->rule;
+        double *Kx = maps_gram(ctx, x, n, xcols, 1, rule, spec->h, Xm, &sx);
+        double *KdK = maps_gram(ctx, dK, n, kcols, 1, rule, spec->delta_h, Km, &sK);
+        double *Kt = maps_gram(ctx, t[i], n, cols, C, rule, spec->h, Tm, &st);
+        double *Kd = maps_gram(ctx, dk[i], n, cols, C, rule, spec->delta_h, Dm, &sd);
         assert_int_equal(im_mmi(ctx, Kx, Tm, C, n, &ixt, &hx, &ht), IM_OK);
         assert_int_equal(im_mmi(ctx, Ky, Tm, C, n, &ity, &hy, NULL), IM_OK);
         assert_int_equal(im_mmi(ctx, KdK, Dm, C, n, &idl, NULL, NULL), IM_OK);
@@ -290,10 +294,10 @@ static void row_equals_core(void **state)
         }
         free(Kt);
         free(Kd);
+        free(Kx);
+        free(KdK);
     }
     assert_true(rows[0].have & IM_HAVE_PID);
-    free(Kx);
-    free(KdK);
     im_context_destroy(ctx);
 }
 
@@ -396,6 +400,8 @@ int main(void)
                                                  (void *)&k_plain),
         cmocka_unit_test_prestate_setup_teardown(row_equals_core, setup, teardown,
                                                  (void *)&k_alpha2),
+        cmocka_unit_test_prestate_setup_teardown(row_equals_core, setup, teardown,
+                                                 (void *)&k_scaled),
         cmocka_unit_test_prestate_setup_teardown(trains_with_finite_metrics, setup, teardown,
                                                  (void *)&k_every3),
         cmocka_unit_test_prestate_setup_teardown(divergence_gives_nan_and_goes_on, setup,
