@@ -1,26 +1,43 @@
 #!/usr/bin/python3
 """Plots from the metrics CSV(s) that `infomonitor train` writes.
 
-usage: plot_ip.py [--out DIR] [--title T] LABEL=FILE.csv [LABEL=FILE.csv ...]
+usage: plot_ip.py [--out DIR] [--title T] [--at IT1,IT2,...] [--smooth N] LABEL=FILE.csv [LABEL=FILE.csv ...]
 
   e.g. plot_ip.py relu=results/demo/relu.metrics.csv sigmoid=results/demo/sigmoid.metrics.csv
 
 Each LABEL=FILE pair is one run; runs are drawn side by side with shared axes.
 PNGs written into --out (default: the folder of the first CSV):
 
-  ip.png    information plane: I(X;T) on x, I(T;Y) on y, one marker style and
-            line per monitored layer, points coloured by iteration.
-  mip.png   modified information plane (x = wnr, mean weighted non-redundant
-            information about X over feature-map pairs; y = wnr_y, the same
-            about Y).  Only when some row has both.
-  dpi.png   data-processing-inequality chains: I(X;T) of each monitor, ordered
-            by layer, at the first, an early-middle (the measured iteration
-            nearest to first + 25% of the span) and the last measured
-            iteration; a second row does the same for I_delta = I(delta_K;
-            delta_k), the error chain, when present.  A monitor with no
-            finite value at exactly that iteration leaves a gap.
-  pid.png   rs_pct and wnr_pct (as %) vs iteration per monitor.  Only when
-            rs_pct has data.
+  ip.png    information plane (paper Fig. 7, 13): I(X;T) on x, I(T;Y) on y, one
+            curve per monitored layer.  The curve starts at the layer's first
+            measured point and joins its per-epoch means (epoch k = the rows
+            whose `epoch` lies in (k-1, k]), or, with --smooth N, it is a
+            centred moving average over N consecutive measured iterations
+            (the window shorter at the ends); its markers are coloured by
+            iteration.  The raw points are drawn faded below it.  Dashed
+            reference lines: H(X) (mean of H_X), H(Y) (mean of H_Y) and
+            log2(n), each where it lies within the data's range or within 20%
+            of that range beyond it.
+  mip.png   modified information plane (Fig. 7, 13), drawn the same way:
+            x = wnr, mean weighted non-redundant information about X over
+            feature-map pairs; y = wnr_y, the same about Y.  Only when some
+            row has both.
+  dpi.png   the two data-processing-inequality chains (Fig. 2): I(X;T_k)
+            against the layer (it should not increase with depth) and, when
+            present, I(delta_K;delta_k), the error chain (it should not
+            increase away from the output, i.e. it grows towards the output).
+            A chain holds the monitors that have the quantity, in layer order;
+            the others (e.g. pid-only monitors) are left out, so the rest stay
+            joined.  Snapshots: initialization (the first measured iteration),
+            after epoch 1 (the first row whose epoch >= 1; the legend says
+            when there is none) and the end (the last measured iteration),
+            or the iterations --at names.  A layer with no value at a
+            snapshot's iteration is skipped by that line.  Each panel states
+            the violation share: the fraction of measured iterations (those
+            with the quantity in at least 2 layers) in which some layer
+            exceeds a layer that should bound it by more than 0.05 bits.
+  pid.png   rs_pct and wnr_pct (as %) vs iteration per monitor (Fig. 5, 12).
+            Only when rs_pct has data.
   loss.png  loss (thin) and avg_loss (thick) vs iteration, one colour per LABEL.
 
 CSV: a header row, one row per monitor per measured iteration.  Required
@@ -30,10 +47,15 @@ skipped when plotting.  Rows with a short field count or an unreadable
 iteration (e.g. the last line of a run still being written) are skipped with
 a warning.  All information quantities are in bits.
 
-One line `wrote PATH` is printed per file written.  Bad input (a missing or
-unreadable file, no header, a missing required column, no data rows, a
-malformed LABEL=FILE) gives one line on stderr naming the file or argument,
-and exit status 2.
+Standard output: for each run and DPI chain one line
+  dpi: LABEL: forward I(X;T): layers A, B, ...; violated (> 0.05 bits) in K of
+  N measured iterations (P%)[; most often X over Y (M)]; snapshots: ...
+("most often X over Y": the layer pair with the largest excess in most of the
+violated iterations, X being the layer whose value is too large), then one
+line `wrote PATH` per file written.  Bad input (a missing or unreadable file,
+no header, a missing required column, no data rows, a malformed LABEL=FILE,
+--at or --smooth) gives one line on stderr naming the file or argument, and
+exit status 2.
 """
 import argparse
 import csv
@@ -49,7 +71,18 @@ NUMERIC = ("epoch", "loss", "avg_loss", "rate", "seconds", "n", "C",
            "wnr_y")
 KNOWN = REQUIRED + NUMERIC
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p"]
-EARLY_MIDDLE = 0.25
+DPI_TOL = 0.05          # bits a chain may rise against the DPI before it counts as violated
+REF_REACH = 0.20        # a reference line is drawn up to this fraction of the data range outside it
+CURVE_MARKERS = 12      # markers (coloured by iteration) on a moving-average curve
+# the two DPI chains (paper Sec. IV-A): column, axis label, panel name, the rule, stdout
+# name, direction.  X -> T_1 -> ... -> T_K and delta_K -> delta_{K-1} -> ... -> delta_1 are
+# Markov chains, so, for layers j < k (j nearer the input):
+# "forward": I(X;T_j) >= I(X;T_k), no rise with depth;
+# "error":   I(d_K;d_j) <= I(d_K;d_k), no rise away from the output (it falls towards the input).
+CHAINS = (("I_XT", "I(X;T), bits", "forward chain I(X;T)", "no rise with depth",
+           "forward I(X;T)", "forward"),
+          ("I_delta", r"I($\delta_K$;$\delta_k$), bits", r"error chain I($\delta_K$;$\delta_k$)",
+           "no rise away from the output", "error I(delta_K;delta_k)", "error"))
 
 
 class InputError(Exception):
@@ -66,6 +99,10 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         die(message + " (see --help)")
+
+
+def finite(v):
+    return v is not None and math.isfinite(v)
 
 
 # ---------------------------------------------------------------- reading
@@ -136,7 +173,7 @@ class Run:
                     lay = to_float(fields[idx["layer"]])
                     row = {"iteration": int(it),
                            "monitor": fields[idx["monitor"]].strip(),
-                           "layer": int(lay) if lay is not None and math.isfinite(lay) else -1}
+                           "layer": int(lay) if finite(lay) else -1}
                     for c in NUMERIC:
                         i = idx.get(c)
                         row[c] = to_float(fields[i]) if i is not None and i < len(fields) else None
@@ -156,7 +193,7 @@ class Run:
         out = [[] for _ in ("iteration",) + cols]
         for r in self.by_mon[mon]:
             vals = [r[c] for c in cols]
-            if all(v is not None and math.isfinite(v) for v in vals):
+            if all(finite(v) for v in vals):
                 out[0].append(r["iteration"])
                 for k, v in enumerate(vals):
                     out[k + 1].append(v)
@@ -164,8 +201,12 @@ class Run:
 
     def has(self, *cols):
         """True when some monitor row has every column in cols finite."""
-        return any(all(r[c] is not None and math.isfinite(r[c]) for c in cols)
-                   for r in self.rows if r["monitor"])
+        return any(all(finite(r[c]) for c in cols) for r in self.rows if r["monitor"])
+
+    def mean(self, col):
+        """Mean of a column over every row where it is finite, or None."""
+        vals = [r[col] for r in self.rows if finite(r[col])]
+        return sum(vals) / len(vals) if vals else None
 
     def mon_label(self, mon):
         return "%s (layer %d)" % (mon, self.by_mon[mon][0]["layer"])
@@ -183,6 +224,188 @@ def parse_pairs(pairs):
         seen.add(label)
         runs.append(Run(label, path))
     return runs
+
+
+def parse_at(text):
+    """--at IT1,IT2,...: sorted distinct iterations (whole numbers >= 0)."""
+    its = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit():
+            raise InputError("--at %r: expected iterations separated by commas, e.g. "
+                             "--at 1,500,4690" % text)
+        its.append(int(part))
+    return sorted(set(its))
+
+
+def parse_smooth(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise InputError("--smooth %r: expected a window of N >= 1 measured iterations" % text)
+    return n
+
+
+# ---------------------------------------------------------------- DPI chains
+
+class Chain:
+    """The monitors of a run that have `col`, in layer order, and their values per iteration."""
+
+    def __init__(self, run, col):
+        self.run = run
+        self.col = col
+        self.monitors = [m for m in run.monitors if run.series(m, col)[0]]
+        self.values = {}       # iteration -> [value or None per chain monitor]
+        self.epoch = {}        # iteration -> epoch (first finite one among the chain's rows)
+        for k, m in enumerate(self.monitors):
+            for r in run.by_mon[m]:
+                if not finite(r[col]):
+                    continue
+                t = r["iteration"]
+                self.values.setdefault(t, [None] * len(self.monitors))[k] = r[col]
+                if finite(r["epoch"]) and t not in self.epoch:
+                    self.epoch[t] = r["epoch"]
+        self.iterations = sorted(self.values)
+
+
+def dpi_violations(chain, direction, tol=DPI_TOL):
+    """(violated, measured, worst) over the iterations where >= 2 chain layers have a value.
+
+    An iteration is violated when some pair j < k (layer order) breaks the chain's DPI by
+    more than tol: forward, v_k - v_j > tol; error, v_j - v_k > tol.  worst counts, per
+    violated iteration, the pair with the largest excess, as (too large, should bound it)."""
+    violated = measured = 0
+    worst = {}
+    for t in chain.iterations:
+        present = [(k, v) for k, v in enumerate(chain.values[t]) if v is not None]
+        if len(present) < 2:
+            continue
+        measured += 1
+        best, pair = tol, None
+        for a in range(len(present)):
+            for b in range(a + 1, len(present)):
+                (j, vj), (k, vk) = present[a], present[b]
+                if direction == "forward":
+                    excess, big, small = vk - vj, k, j
+                else:
+                    excess, big, small = vj - vk, j, k
+                if excess > best:
+                    best, pair = excess, (big, small)
+        if pair is not None:
+            violated += 1
+            worst[pair] = worst.get(pair, 0) + 1
+    return violated, measured, worst
+
+
+def snapshots(chain, at=None):
+    """[(name, iteration or None)] for the DPI panel: name None for an --at pick; iteration
+    None for an absent snapshot, whose name says why (the legend shows it)."""
+    its = chain.iterations
+    if not its:
+        return []
+    if at:
+        have = set(its)
+        return [(None, t) if t in have else ("iteration %d: not measured" % t, None)
+                for t in at]
+    e1 = next((t for t in its if t in chain.epoch and chain.epoch[t] >= 1), None)
+    picks = [("initialization", its[0]), ("after epoch 1", e1), ("end", its[-1])]
+    out, where = [], {}
+    for name, t in picks:
+        if t is None:
+            why = "no epoch column" if not chain.epoch else "epoch < 1 throughout"
+            out.append(("after epoch 1: absent (%s)" % why, None))
+        elif t in where:
+            i = where[t]
+            out[i] = (out[i][0] + " = " + name, t)
+        else:
+            where[t] = len(out)
+            out.append((name, t))
+    return out
+
+
+def snap_text(name, t, sep=" "):
+    """'initialization it 1' (sep ' ') or 'initialization (it 1)' (sep ' ('), 'iteration 5'."""
+    if t is None:
+        return name
+    if name is None:
+        return "iteration %d" % t
+    return "%s%sit %d%s" % (name, sep, t, ")" if sep.endswith("(") else "")
+
+
+def describe_chain(run, chain, direction, name, at):
+    """The stdout line for one chain (see the module doc)."""
+    snaps = snapshots(chain, at)
+    head = "dpi: %s: %s: layers %s" % (run.label, name, ", ".join(chain.monitors) or "none")
+    viol, meas, worst = dpi_violations(chain, direction)
+    if meas == 0:
+        body = "no iteration with 2 or more layers measured"
+    else:
+        body = "violated (> %g bits) in %d of %d measured iterations (%.1f%%)" % (
+            DPI_TOL, viol, meas, 100.0 * viol / meas)
+        if worst:
+            (big, small), cnt = max(worst.items(), key=lambda kv: (kv[1], -kv[0][0]))
+            body += "; most often %s over %s (%d)" % (chain.monitors[big],
+                                                     chain.monitors[small], cnt)
+    snap = ", ".join(snap_text(name, t) for name, t in snaps)
+    return "%s; %s; snapshots: %s" % (head, body, snap or "none"), viol, meas
+
+
+# ---------------------------------------------------------------- curves
+
+def moving_average(vals, n):
+    """Centred moving average over n points, the window cut short at the ends."""
+    lo_off = (n - 1) // 2
+    hi_off = n - 1 - lo_off
+    pre = [0.0]
+    for v in vals:
+        pre.append(pre[-1] + v)
+    out = []
+    for i in range(len(vals)):
+        lo, hi = max(0, i - lo_off), min(len(vals), i + hi_off + 1)
+        out.append((pre[hi] - pre[lo]) / (hi - lo))
+    return out
+
+
+def epoch_bin(e):
+    """Epoch k (0-based) holds the rows whose epoch column lies in (k, k+1]."""
+    return max(0, int(math.ceil(e - 1e-9)) - 1)
+
+
+def curve(run, mon, xcol, ycol, smooth):
+    """(its, xs, ys, mode): the layer's curve on a plane and what it is.
+
+    smooth None: the first measured point (initialization), then the per-epoch means (its:
+    the mean iteration of each epoch); rows without an epoch are left out of the means, and
+    a monitor with none at all gets its raw points.
+    smooth N: moving averages of x and y over N measured iterations."""
+    its, xs, ys = run.series(mon, xcol, ycol)
+    if not its:
+        return [], [], [], None
+    if smooth:
+        return its, moving_average(xs, smooth), moving_average(ys, smooth), "smooth"
+    bins = {}
+    for r in run.by_mon[mon]:
+        if finite(r[xcol]) and finite(r[ycol]) and finite(r["epoch"]):
+            b = bins.setdefault(epoch_bin(r["epoch"]), [0, 0.0, 0.0, 0.0])
+            b[0] += 1
+            b[1] += r["iteration"]
+            b[2] += r[xcol]
+            b[3] += r[ycol]
+    if not bins:
+        return its, xs, ys, "raw"
+    keys = sorted(bins)
+    return ([its[0]] + [bins[k][1] / bins[k][0] for k in keys],
+            [xs[0]] + [bins[k][2] / bins[k][0] for k in keys],
+            [ys[0]] + [bins[k][3] / bins[k][0] for k in keys], "epoch")
+
+
+def marker_subset(n):
+    """Indices of at most CURVE_MARKERS points spread over n, first and last included."""
+    if n <= CURVE_MARKERS:
+        return list(range(n))
+    return sorted({round(i * (n - 1) / (CURVE_MARKERS - 1)) for i in range(CURVE_MARKERS)})
 
 
 # ---------------------------------------------------------------- plotting
@@ -203,7 +426,7 @@ def mon_styles(runs):
 def iter_norm(runs, *cols):
     from matplotlib.colors import Normalize
     its = [r["iteration"] for run in runs for r in run.rows
-           if r["monitor"] and all(r[c] is not None and math.isfinite(r[c]) for c in cols)]
+           if r["monitor"] and all(finite(r[c]) for c in cols)]
     lo, hi = (min(its), max(its)) if its else (0, 1)
     if hi <= lo:
         hi = lo + 1
@@ -227,9 +450,33 @@ def finish(fig, path, title, rect=(0, 0, 1, 1), tight=True):
     print("wrote %s" % path)
 
 
-def plane(runs, out, title, xcol, ycol, xlabel, ylabel, name, what):
-    """Information plane (or modified one): a panel per run, points coloured by iteration."""
+def reference_values(run, axis):
+    """[(name, value)] of the bounds for one axis of a plane: H(X) on x, H(Y) on y, log2(n)."""
+    refs = []
+    h = run.mean("H_X" if axis == "x" else "H_Y")
+    if h is not None:
+        refs.append(("H(X)" if axis == "x" else "H(Y)", h))
+    ns = sorted({int(r["n"]) for r in run.rows if finite(r["n"]) and r["n"] >= 1})
+    for n in ns:
+        refs.append(("log2(n)" if len(ns) == 1 else "log2(%d)" % n, math.log2(n)))
+    return refs
+
+
+def fit_range(vals, refs):
+    """Axis limits: the data's range, widened to the refs within REF_REACH of it; the refs kept."""
+    lo, hi = min(vals), max(vals)
+    span = max(hi - lo, 1e-3 * max(1.0, abs(hi)))
+    reach = (lo - REF_REACH * span, hi + REF_REACH * span)
+    keep = [v for v in refs if reach[0] <= v <= reach[1]]
+    lo, hi = min([lo] + keep), max([hi] + keep)
+    pad = 0.04 * max(hi - lo, span)
+    return (lo - pad, hi + pad), set(keep)
+
+
+def plane(runs, out, title, xcol, ycol, xlabel, ylabel, name, what, smooth):
+    """Information plane (or modified one): a panel per run, a curve per layer."""
     import matplotlib.pyplot as plt
+    import matplotlib.transforms as mtransforms
     from matplotlib.lines import Line2D
     styles = mon_styles(runs)
     norm = iter_norm(runs, xcol, ycol)
@@ -238,7 +485,7 @@ def plane(runs, out, title, xcol, ycol, xlabel, ylabel, name, what):
     fig, axes = plt.subplots(1, n, figsize=(4.8 * n + 1.2, 4.6), sharex=True,
                              sharey=True, squeeze=False)
     axes = axes[0]
-    handles, sc = {}, None
+    handles, sc, allx, ally, modes = {}, None, [], [], set()
     for ax, run in zip(axes, runs):
         ax.set_title(run.label)
         ax.set_xlabel(xlabel)
@@ -248,18 +495,53 @@ def plane(runs, out, title, xcol, ycol, xlabel, ylabel, name, what):
             if not its:
                 continue
             marker, color = styles[m]
-            ax.plot(xs, ys, "-", color=color, lw=0.8, alpha=0.5, zorder=1)
-            sc = ax.scatter(xs, ys, c=its, cmap=cmap, norm=norm, marker=marker,
-                            s=28, edgecolors=color, linewidths=0.8, zorder=2)
+            allx += xs
+            ally += ys
+            ax.scatter(xs, ys, marker=marker, s=12, color=color,
+                       alpha=0.15 if len(xs) >= 100 else 0.3,
+                       linewidths=0, zorder=1)
+            cits, cxs, cys, mode = curve(run, m, xcol, ycol, smooth)
+            modes.add(mode)
+            ax.plot(cxs, cys, "-", color=color, lw=1.8, alpha=0.9, zorder=2)
+            sel = marker_subset(len(cits)) if mode == "smooth" else range(len(cits))
+            sc = ax.scatter([cxs[i] for i in sel], [cys[i] for i in sel],
+                            c=[cits[i] for i in sel], cmap=cmap, norm=norm, marker=marker,
+                            s=36, edgecolors=color, linewidths=1.0, zorder=3)
             handles.setdefault(run.mon_label(m), Line2D(
-                [], [], color=color, marker=marker, markerfacecolor="none", lw=0.8))
+                [], [], color=color, marker=marker, markerfacecolor="none", lw=1.8))
             drawn = True
         if not drawn:
             no_data(ax, what)
+    if allx:
+        xrefs = [(run, reference_values(run, "x")) for run in runs]
+        yrefs = [(run, reference_values(run, "y")) for run in runs]
+        xlim, xkeep = fit_range(allx, [v for _, rs in xrefs for _, v in rs])
+        ylim, ykeep = fit_range(ally, [v for _, rs in yrefs for _, v in rs])
+        for ax, (_, xr), (_, yr) in zip(axes, xrefs, yrefs):
+            tx = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
+            ty = mtransforms.blended_transform_factory(ax.transAxes, ax.transData)
+            for lab, v in xr:
+                if v in xkeep:
+                    ax.axvline(v, ls="--", lw=0.9, color="0.45", zorder=0)
+                    ax.text(v, 0.02, lab + " ", transform=tx, rotation=90, ha="right",
+                            va="bottom", fontsize="x-small", color="0.35")
+            for lab, v in yr:
+                if v in ykeep:
+                    ax.axhline(v, ls="--", lw=0.9, color="0.45", zorder=0)
+                    ax.text(0.01, v, " " + lab, transform=ty, ha="left", va="bottom",
+                            fontsize="x-small", color="0.35")
+        axes[0].set_xlim(*xlim)
+        axes[0].set_ylim(*ylim)
     axes[0].set_ylabel(ylabel)
     if handles:
-        axes[-1].legend(list(handles.values()), list(handles), fontsize="small",
-                        title="monitor", loc="best")
+        how = {"epoch": "start, then per-epoch means", "smooth": "moving average over %s iterations" % smooth,
+               "raw": "raw (no epoch column)"}
+        lines = [how[m] for m in ("epoch", "smooth", "raw") if m in modes]
+        fig.legend(list(handles.values()), list(handles), fontsize="small",
+                   title_fontsize="small", loc="upper center",
+                   bbox_to_anchor=(0.45, -0.05 if "\n" in xlabel else 0.0),
+                   ncol=min(4, len(handles)),
+                   title="curves: %s; faint: every measured iteration" % ", ".join(lines))
     if sc is not None:
         fig.colorbar(sc, ax=list(axes), label="iteration", pad=0.02)
     if title:      # the colorbar spans the axes, so no tight_layout: lift the title instead
@@ -267,52 +549,53 @@ def plane(runs, out, title, xcol, ycol, xlabel, ylabel, name, what):
     finish(fig, os.path.join(out, name), None, tight=False)
 
 
-def pick_iterations(its):
-    """First, early-middle (nearest to first + 25% of the span) and last of sorted its."""
-    its = sorted(set(its))
-    if not its:
-        return []
-    first, last = its[0], its[-1]
-    target = first + EARLY_MIDDLE * (last - first)
-    mid = min(its, key=lambda t: (abs(t - target), t))
-    return sorted({first, mid, last})
-
-
-def dpi(runs, out, title):
-    """DPI chains: the quantity per monitor (in layer order) at three iterations."""
+def dpi(runs, out, title, at):
+    """DPI chains: the quantity per chain monitor (layer order) at the snapshot iterations."""
     import matplotlib.pyplot as plt
-    rows = [("I_XT", "I(X;T) [bits]", "forward chain I(X;T)")]
+    from matplotlib.lines import Line2D
+    rows = [CHAINS[0]]
     if any(run.has("I_delta") for run in runs):
-        rows.append(("I_delta", "I(δ_K;δ_k) [bits]", "error chain I(δ_K;δ_k)"))
+        rows.append(CHAINS[1])
     n = len(runs)
-    fig, axes = plt.subplots(len(rows), n, figsize=(4.8 * n, 3.9 * len(rows)),
+    fig, axes = plt.subplots(len(rows), n, figsize=(4.8 * n, 4.1 * len(rows)),
                              sharey="row", squeeze=False)
     cmap = plt.get_cmap("plasma")
-    for r, (col, ylabel, what) in enumerate(rows):
+    for r, (col, ylabel, what, rule, sname, direction) in enumerate(rows):
         for c, run in enumerate(runs):
             ax = axes[r][c]
-            ax.set_title("%s: %s" % (run.label, what), fontsize="medium")
-            mons = run.monitors
-            its = [t for m in mons for t in run.series(m, col)[0]]
-            chosen = pick_iterations(its)
-            if not chosen:
-                no_data(ax, col)
-                continue
-            for k, t in enumerate(chosen):
-                ys = []
-                for m in mons:
-                    mits, vals = run.series(m, col)
-                    ys.append(vals[mits.index(t)] if t in mits else math.nan)
-                color = cmap(0.85 * k / max(1, len(chosen) - 1))
-                ax.plot(range(len(mons)), ys, "-o", color=color,
-                        label="iteration %d" % t)
-            ax.set_xticks(range(len(mons)))
-            ax.set_xticklabels(["%s\nL%d" % (m, run.by_mon[m][0]["layer"]) for m in mons],
-                               fontsize="small")
-            ax.set_xlim(-0.5, len(mons) - 0.5)
-            ax.legend(fontsize="small")
+            chain = Chain(run, col)
+            line, viol, meas = describe_chain(run, chain, direction, sname, at)
+            print(line)
             if c == 0:
                 ax.set_ylabel(ylabel)
+            if not chain.iterations:
+                ax.set_title("%s: %s" % (run.label, what), fontsize="medium")
+                no_data(ax, col)
+                continue
+            share = ("violated (> %g bits)\nin %.1f%% of %d measured iterations"
+                     % (DPI_TOL, 100.0 * viol / meas, meas) if meas
+                     else "not testable:\nfewer than 2 layers measured")
+            ax.set_title("%s: %s\nDPI (%s) %s" % (run.label, what, rule, share),
+                         fontsize="medium")
+            snaps = snapshots(chain, at)
+            handles = []
+            for k, (lab, t) in enumerate(snaps):
+                color = cmap(0.85 * k / max(1, len(snaps) - 1))
+                if t is None:
+                    handles.append(Line2D([], [], ls="none", label=lab))
+                    continue
+                pts = [(i, v) for i, v in enumerate(chain.values[t]) if v is not None]
+                label = snap_text(lab, t, " (")
+                if len(pts) < len(chain.monitors):
+                    label += ", %d of %d layers" % (len(pts), len(chain.monitors))
+                h, = ax.plot([p[0] for p in pts], [p[1] for p in pts], "-o", color=color,
+                             label=label)
+                handles.append(h)
+            ax.set_xticks(range(len(chain.monitors)))
+            ax.set_xticklabels(["%s\nL%d" % (m, run.by_mon[m][0]["layer"])
+                                for m in chain.monitors], fontsize="small")
+            ax.set_xlim(-0.5, len(chain.monitors) - 0.5)
+            ax.legend(handles=handles, fontsize="small")
     finish(fig, os.path.join(out, "dpi.png"), title)
 
 
@@ -323,8 +606,8 @@ def pid(runs, out, title):
     n = len(runs)
     fig, axes = plt.subplots(2, n, figsize=(4.8 * n + 1.5, 6.8), sharex=True,
                              sharey="row", squeeze=False)
-    rows = [("rs_pct", "redundancy-synergy trade-off [%]"),
-            ("wnr_pct", "weighted non-redundant info [%]")]
+    rows = [("rs_pct", "redundancy-synergy trade-off, %"),
+            ("wnr_pct", "weighted non-redundant information, %")]
     for c, run in enumerate(runs):
         for r, (col, ylabel) in enumerate(rows):
             ax = axes[r][c]
@@ -367,7 +650,7 @@ def loss(runs, out, title):
             per_it = {}
             for r in run.rows:       # loss is per iteration, repeated on each monitor's row
                 v = r[col]
-                if v is not None and math.isfinite(v) and r["iteration"] not in per_it:
+                if finite(v) and r["iteration"] not in per_it:
                     per_it[r["iteration"]] = v
             if per_it:
                 its = sorted(per_it)
@@ -388,14 +671,23 @@ def main(argv):
     parts = __doc__.split("\n\n")      # title, usage (argparse prints its own), the rest
     ap = Parser(prog=PROG, description="\n\n".join(parts[:1] + parts[2:]),
                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                usage="%(prog)s [--out DIR] [--title T] LABEL=FILE.csv [LABEL=FILE.csv ...]")
+                usage="%(prog)s [--out DIR] [--title T] [--at IT1,IT2,...] [--smooth N] "
+                      "LABEL=FILE.csv [LABEL=FILE.csv ...]")
     ap.add_argument("--out", metavar="DIR",
                     help="folder for the PNGs (default: the first CSV's folder)")
     ap.add_argument("--title", metavar="T", help="title over every figure")
+    ap.add_argument("--at", metavar="IT1,IT2,...",
+                    help="DPI snapshots at these iterations (default: initialization, "
+                         "after epoch 1 and the end)")
+    ap.add_argument("--smooth", metavar="N",
+                    help="IP and M-IP curves: a moving average over N measured iterations "
+                         "(default: per-epoch means)")
     ap.add_argument("pairs", nargs="+", metavar="LABEL=FILE.csv",
                     help="one run: a label for the plots and its metrics CSV")
     args = ap.parse_args(argv)
     try:
+        at = parse_at(args.at) if args.at is not None else None
+        smooth = parse_smooth(args.smooth) if args.smooth is not None else None
         runs = parse_pairs(args.pairs)
     except InputError as e:
         die(str(e))
@@ -409,13 +701,14 @@ def main(argv):
 
     import matplotlib
     matplotlib.use("Agg")
-    plane(runs, out, args.title, "I_XT", "I_TY", "I(X;T) [bits]", "I(T;Y) [bits]",
-          "ip.png", "I(X;T)/I(T;Y)")
+    plane(runs, out, args.title, "I_XT", "I_TY", "I(X;T), bits", "I(T;Y), bits",
+          "ip.png", "I(X;T)/I(T;Y)", smooth)
     if any(run.has("wnr", "wnr_y") for run in runs):
         plane(runs, out, args.title, "wnr", "wnr_y",
-              "mean w about X (wnr) [bits]", "mean w about Y (wnr_y) [bits]",
-              "mip.png", "wnr/wnr_y")
-    dpi(runs, out, args.title)
+              "mean weighted non-redundant information\nabout X (wnr), bits",
+              "mean weighted non-redundant information\nabout Y (wnr_y), bits",
+              "mip.png", "wnr/wnr_y", smooth)
+    dpi(runs, out, args.title, at)
     if any(run.has("rs_pct") for run in runs):
         pid(runs, out, args.title)
     loss(runs, out, args.title)
