@@ -272,7 +272,8 @@ static void row_equals_core(void **state)
         double *Kd = maps_gram(ctx, dk[i], n, cols, C, rule, spec->delta_h, Dm, &sd);
         assert_int_equal(im_mmi(ctx, Kx, Tm, C, n, &ixt, &hx, &ht), IM_OK);
         assert_int_equal(im_mmi(ctx, Ky, Tm, C, n, &ity, &hy, NULL), IM_OK);
-        assert_int_equal(im_mmi(ctx, KdK, Dm, C, n, &idl, NULL, NULL), IM_OK);
+        double hdk;
+        assert_int_equal(im_mmi(ctx, KdK, Dm, C, n, &idl, &hdk, NULL), IM_OK);
         ROW_EQ(r->sigma_x, sx);
         ROW_EQ(r->sigma_t, st);
         ROW_EQ(r->sigma_delta, sd);
@@ -282,6 +283,7 @@ static void row_equals_core(void **state)
         ROW_EQ(r->I_XT, ixt);
         ROW_EQ(r->I_TY, ity);
         ROW_EQ(r->I_delta, idl);
+        ROW_EQ(r->H_dK, hdk);
         if (r->have & IM_HAVE_PID) {
             const double *targets[2] = {Kx, Ky};
             im_pid pid[2];

@@ -28,7 +28,7 @@ from tap import check, summary
 
 EXE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./infomonitor")
 COLUMNS = ("iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,sigma_t,"
-           "sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,rs,wnr,rs_pct,wnr_pct,wnr_y").split(",")
+           "sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,H_dK,rs,wnr,rs_pct,wnr_pct,wnr_y").split(",")
 LOG_RE = re.compile(r"^(\d+), (\d+\.\d{3}): (\S+), (\S+) avg, (\S+) rate, (\S+) seconds, (\d+) images$")
 
 def write_idx(path, arr, magic):
@@ -137,13 +137,16 @@ def main():
         check("fc1 (every=4) measured at 1, 5, 9", [int(x[0]) for x in fc] == [1, 5, 9])
         col = {c: i for i, c in enumerate(COLUMNS)}
         check("conv1 has C=4 and n=16", all(x[col["C"]] == "4" and x[col["n"]] == "16" for x in conv))
-        num = ["H_X", "H_T", "H_Y", "I_XT", "I_TY", "I_delta", "rs", "wnr", "rs_pct", "wnr_pct", "wnr_y"]
+        num = ["H_X", "H_T", "H_Y", "I_XT", "I_TY", "I_delta", "H_dK", "rs", "wnr", "rs_pct",
+               "wnr_pct", "wnr_y"]
         check("conv1 quantities all present and finite",
               all(np.isfinite(float(x[col[c]])) for x in conv for c in num))
         check("fc1 leaves delta and pid cells empty",
-              all(x[col[c]] == "" for x in fc for c in ("I_delta", "sigma_delta", "rs", "wnr_y")))
+              all(x[col[c]] == "" for x in fc for c in ("I_delta", "H_dK", "sigma_delta", "rs", "wnr_y")))
         check("fc1 quantities finite", all(np.isfinite(float(x[col[c]])) for x in fc
                                            for c in ("H_X", "H_T", "I_XT", "I_TY")))
+        check("I(delta_K;delta_k) <= H(delta_K)",
+              all(float(x[col["I_delta"]]) <= float(x[col["H_dK"]]) + 1e-6 for x in conv))
         check("I(X;T) <= H(X) and I(T;Y) <= H(Y)",
               all(float(x[col["I_XT"]]) <= float(x[col["H_X"]]) + 1e-6 and
                   float(x[col["I_TY"]]) <= float(x[col["H_Y"]]) + 1e-6 for x in body))

@@ -34,7 +34,7 @@ enum {
     IM_HAVE_Y = 1u << 2,     /* H_Y */
     IM_HAVE_IXT = 1u << 3,   /* I_XT */
     IM_HAVE_ITY = 1u << 4,   /* I_TY */
-    IM_HAVE_DELTA = 1u << 5, /* sigma_delta, I_delta */
+    IM_HAVE_DELTA = 1u << 5, /* sigma_delta, I_delta, H_dK */
     IM_HAVE_PID = 1u << 6    /* rs, wnr, rs_pct, wnr_pct, wnr_y */
 };
 
@@ -45,6 +45,7 @@ typedef struct im_metrics {
     unsigned have;
     double sigma_x, sigma_t, sigma_delta;
     double H_X, H_T, H_Y, I_XT, I_TY, I_delta;
+    double H_dK; /* S(delta_K), the error chain's bound: I_delta <= H_dK */
     double rs, wnr, rs_pct, wnr_pct, wnr_y;
 } im_metrics;
 

@@ -167,6 +167,7 @@ static im_status mmi_quantities(im_registry *reg, monitor *m, int want_d, im_met
     }
     if (want_d) {
         r->I_delta = md[0];
+        r->H_dK = sd[0];
         r->have |= IM_HAVE_DELTA;
     }
     return IM_OK;
@@ -214,7 +215,7 @@ im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
 void im_mon_nan_row(im_metrics *r, unsigned q)
 {
     r->sigma_x = r->sigma_t = r->sigma_delta = NAN;
-    r->H_X = r->H_T = r->H_Y = r->I_XT = r->I_TY = r->I_delta = NAN;
+    r->H_X = r->H_T = r->H_Y = r->I_XT = r->I_TY = r->I_delta = r->H_dK = NAN;
     r->rs = r->wnr = r->rs_pct = r->wnr_pct = r->wnr_y = NAN;
     r->have = ((q & IM_Q_IXT) ? IM_HAVE_X | IM_HAVE_T | IM_HAVE_IXT : 0) |
               ((q & IM_Q_ITY) ? IM_HAVE_T | IM_HAVE_Y | IM_HAVE_ITY : 0) |
@@ -223,11 +224,11 @@ void im_mon_nan_row(im_metrics *r, unsigned q)
 
 int im_mon_finite_row(const im_metrics *r)
 {
-    const double v[] = {r->H_X, r->H_T, r->H_Y,    r->I_XT,    r->I_TY, r->I_delta,
-                        r->rs,  r->wnr, r->rs_pct, r->wnr_pct, r->wnr_y};
-    const unsigned bit[] = {IM_HAVE_X,   IM_HAVE_T,     IM_HAVE_Y,   IM_HAVE_IXT,
-                            IM_HAVE_ITY, IM_HAVE_DELTA, IM_HAVE_PID, IM_HAVE_PID,
-                            IM_HAVE_PID, IM_HAVE_PID,   IM_HAVE_PID};
+    const double v[] = {r->H_X,  r->H_T, r->H_Y, r->I_XT,   r->I_TY,    r->I_delta,
+                        r->H_dK, r->rs,  r->wnr, r->rs_pct, r->wnr_pct, r->wnr_y};
+    const unsigned bit[] = {IM_HAVE_X,   IM_HAVE_T,     IM_HAVE_Y,     IM_HAVE_IXT,
+                            IM_HAVE_ITY, IM_HAVE_DELTA, IM_HAVE_DELTA, IM_HAVE_PID,
+                            IM_HAVE_PID, IM_HAVE_PID,   IM_HAVE_PID,   IM_HAVE_PID};
     _Static_assert(sizeof v / sizeof v[0] == sizeof bit / sizeof bit[0],
                    "one IM_HAVE bit per metric");
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
