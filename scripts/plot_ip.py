@@ -591,6 +591,10 @@ def dpi(runs, out, title, at):
                 h, = ax.plot([p[0] for p in pts], [p[1] for p in pts], "-o", color=color,
                              label=label)
                 handles.append(h)
+            bound = run.mean("H_dK") if direction == "error" else None
+            if bound is not None:
+                handles.append(ax.axhline(bound, ls="--", lw=0.9, color="0.45", zorder=0,
+                                          label=r"H($\delta_K$), its bound (mean %.2f)" % bound))
             ax.set_xticks(range(len(chain.monitors)))
             ax.set_xticklabels(["%s\nL%d" % (m, run.by_mon[m][0]["layer"])
                                 for m in chain.monitors], fontsize="small")
