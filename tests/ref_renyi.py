@@ -56,7 +56,8 @@ def width(x, rule, h, median=0.15):
     silverman h n^(-1/(4+d)); silverman-scaled h s n^(-1/(4+d)) with s the
     root of the mean population variance of the coordinates (0 when all
     samples coincide: the Gram matrix is then all ones); median: `median`
-    times the median of the pairwise Euclidean distances i < j."""
+    times the median of the pairwise Euclidean distances i < j, or of the
+    positive ones when more than half are 0 (0 when all are)."""
     x = np.asarray(x, dtype=np.float64).reshape(x.shape[0], -1)
     n, d = x.shape
     if not np.all(np.isfinite(x)):
@@ -68,7 +69,11 @@ def width(x, rule, h, median=0.15):
     if rule == "median":
         diff = x[:, None, :] - x[None, :, :]
         dist = np.sqrt(np.sum(diff * diff, axis=-1))[np.triu_indices(n, 1)]
-        return median * float(np.median(dist))
+        med = float(np.median(dist))
+        if med == 0:  # most samples coincide: the median of the positive distances
+            pos = dist[dist > 0]
+            med = float(np.median(pos)) if pos.size else 0.0
+        return median * med
     raise ValueError("unknown width rule %r" % rule)
 
 
@@ -155,24 +160,31 @@ def pid(X, Ts, alpha=1.01):
       r_ij = I(X;Ti) + I(X;Tj) - I(X;{Ti,Tj})      (trade-off)
       w_ij = 2 I(X;{Ti,Tj}) - I(X;Ti) - I(X;Tj)    (weighted non-redundant)
     Returns means of r, w, r/I(X;{Ti,Tj}) and w/I(X;{Ti,Tj}) (fractions).
+    A map whose samples all coincide (constant matrix) is left out with its
+    pairs; the ratios are averaged over the pairs with I(X;{Ti,Tj}) > 1e-4
+    bits; a mean over no pair is 0.
     """
     Ts = list(Ts)
     C = len(Ts)
     if C < 2:
         raise ValueError("pid needs at least 2 variables")
+    live = [not np.all(T == T.flat[0]) for T in Ts]
     single = [mi(X, T, alpha) for T in Ts]
     r, w, rp, wp = [], [], [], []
     for i in range(C):
         for j in range(i + 1, C):
+            if not (live[i] and live[j]):
+                continue
             Ip = mmi(X, [Ts[i], Ts[j]], alpha)
             rij = single[i] + single[j] - Ip
             wij = 2.0 * Ip - single[i] - single[j]
             r.append(rij)
             w.append(wij)
-            rp.append(rij / Ip if Ip != 0 else math.nan)
-            wp.append(wij / Ip if Ip != 0 else math.nan)
-    return {"rs": float(np.mean(r)), "wnr": float(np.mean(w)),
-            "rs_pct": float(np.mean(rp)), "wnr_pct": float(np.mean(wp))}
+            if Ip > 1e-4 or not math.isfinite(Ip):
+                rp.append(rij / Ip)
+                wp.append(wij / Ip)
+    mean = lambda v: float(np.mean(v)) if v else 0.0  # noqa: E731
+    return {"rs": mean(r), "wnr": mean(w), "rs_pct": mean(rp), "wnr_pct": mean(wp)}
 
 
 pid_pairs = pid  # estimate() has a `pid` flag argument that shadows the function

@@ -415,6 +415,51 @@ static void mmi_sets_match_definitions(void **state)
     }
 }
 
+/* A dead map (its samples coincide: the all-ones Gram matrix) changes
+ * nothing: I(X;T), S(T) and the PID means equal those without it, to
+ * 1e-12, under every alpha. */
+static void dead_map_is_neutral(void **state)
+{
+    (void)state;
+    uint64_t seed = 61;
+    size_t n = 24, d = 4;
+    double *ones = malloc(n * n * sizeof(double));
+    assert_non_null(ones);
+    for (size_t e = 0; e < n * n; e++)
+        ones[e] = 1.0;
+    for (size_t a = 0; a < 5; a++) {
+        im_context *ctx = tu_ctx(alphas[a]);
+        double *K[4];
+        for (int v = 0; v < 4; v++) {
+            float *x = tu_randn(&seed, n, d);
+            K[v] = tu_gram(ctx, x, n, d, 1.5);
+            free(x);
+        }
+        const double *live[3] = {K[1], K[2], K[3]}, *with[4] = {K[1], ones, K[2], K[3]};
+        const double *targets[1] = {K[0]};
+        double m3, m4, s3, s4;
+        assert_int_equal(im_mmi(ctx, K[0], live, 3, n, &m3, NULL, &s3), IM_OK);
+        assert_int_equal(im_mmi(ctx, K[0], with, 4, n, &m4, NULL, &s4), IM_OK);
+        tu_close(m4, m3, 1e-12, 0);
+        tu_close(s4, s3, 1e-12, 0);
+        im_pid p3, p4;
+        assert_int_equal(im_pid_pairs(ctx, targets, 1, live, 3, n, &p3, NULL), IM_OK);
+        assert_int_equal(im_pid_pairs(ctx, targets, 1, with, 4, n, &p4, NULL), IM_OK);
+        tu_close(p4.rs, p3.rs, 1e-12, 0);
+        tu_close(p4.wnr, p3.wnr, 1e-12, 0);
+        tu_close(p4.rs_pct, p3.rs_pct, 1e-12, 0);
+        tu_close(p4.wnr_pct, p3.wnr_pct, 1e-12, 0);
+        /* Only dead maps: no pair, finite zeros. */
+        const double *dead[2] = {ones, ones};
+        assert_int_equal(im_pid_pairs(ctx, targets, 1, dead, 2, n, &p4, NULL), IM_OK);
+        assert_true(p4.rs == 0 && p4.wnr == 0 && p4.rs_pct == 0 && p4.wnr_pct == 0);
+        for (int v = 0; v < 4; v++)
+            free(K[v]);
+        im_context_destroy(ctx);
+    }
+    free(ones);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +472,7 @@ int main(void)
         cmocka_unit_test(cmi_permutation_decisions),
         cmocka_unit_test(ib_objective),
         cmocka_unit_test(mmi_sets_match_definitions),
+        cmocka_unit_test(dead_map_is_neutral),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

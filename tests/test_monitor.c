@@ -350,9 +350,10 @@ static void divergence_gives_nan_and_goes_on(void **state)
     assert_true(saw_nan);
 }
 
-/* The median rule is undefined when most samples coincide (all-zero
- * inputs give all-zero outputs): the row is NaN and nothing fails. */
-static void undefined_width_gives_nan(void **state)
+/* All-zero inputs make every sample coincide (and the conv maps dead):
+ * under the median rule too (the fc monitor's), their Gram matrices are all
+ * ones, so the rows are finite, with H(X) = 0 and nothing learnt about X. */
+static void coinciding_samples_give_finite_rows(void **state)
 {
     fixture *f = *state;
     fill_batch(f, 0);
@@ -362,10 +363,13 @@ static void undefined_width_gives_nan(void **state)
     int nonfinite;
     size_t nr = measure(f, rows, &nonfinite);
     assert_int_equal(nr, 2);
-    assert_true(nonfinite);
-    assert_string_equal(rows[1].monitor, "f");
-    assert_true(isnan(rows[1].I_XT) && isnan(rows[1].I_TY));
-    assert_true(rows[1].have & IM_HAVE_IXT);
+    assert_false(nonfinite);
+    for (size_t i = 0; i < nr; i++)
+        assert_true(fabs(rows[i].H_X) <= 1e-4 && fabs(rows[i].I_XT) <= 1e-4);
+    assert_string_equal(rows[1].monitor, "f"); /* the median rule's: sigma 0 */
+    assert_true(rows[1].sigma_x == 0.0);
+    assert_true(rows[0].have & IM_HAVE_PID);
+    assert_true(isfinite(rows[0].rs_pct) && isfinite(rows[0].wnr_pct));
 }
 
 static void attach_errors_name_the_line(void **state)
@@ -408,8 +412,8 @@ int main(void)
                                                  (void *)&k_every3),
         cmocka_unit_test_prestate_setup_teardown(divergence_gives_nan_and_goes_on, setup,
                                                  teardown, (void *)&k_diverge),
-        cmocka_unit_test_prestate_setup_teardown(undefined_width_gives_nan, setup, teardown,
-                                                 (void *)&k_median),
+        cmocka_unit_test_prestate_setup_teardown(coinciding_samples_give_finite_rows, setup,
+                                                 teardown, (void *)&k_median),
         cmocka_unit_test_prestate_setup_teardown(attach_errors_name_the_line, setup, teardown,
                                                  NULL),
     };

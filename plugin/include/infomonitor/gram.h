@@ -38,8 +38,14 @@ extern "C" {
  *                     variable by c scales s, and sigma, by c, so the Gram
  *                     matrix does not change.  When all samples coincide
  *                     (s = 0), the Gram matrix is all ones and sigma_used 0.
- *   MEDIAN            sigma = param * the median pairwise Euclidean distance.
- *   FIXED             sigma = param. */
+ *   MEDIAN            sigma = param * the median pairwise Euclidean distance;
+ *                     when more than half of the samples coincide (median 0),
+ *                     the median of the positive distances.
+ *   FIXED             sigma = param.
+ * A variable whose samples all coincide (a dead feature map) has the
+ * all-ones Gram matrix under every rule: it carries no information and is
+ * neutral in a Hadamard product.  The data-dependent rules report sigma 0
+ * for it. */
 typedef enum im_width_rule {
     IM_WIDTH_SILVERMAN = 0,
     IM_WIDTH_MEDIAN,
@@ -60,11 +66,10 @@ IM_API double im_silverman_sigma(double h, size_t n, size_t d);
  * *sigma_used (may be NULL) receives the sigma applied.
  * Non-finite samples give a matrix of NaN (status IM_OK), so every entropy
  * computed from it is NaN; *sigma_used is then the rule's sigma for the
- * Silverman and fixed rules and NaN for the median rule.
+ * Silverman and fixed rules and NaN for the data-dependent ones.
  * Statuses: IM_OK; IM_ERR_ARG (ctx, x or K NULL, n < 2, d = 0, ld < d, a
  * width parameter that is not a finite number > 0, an unknown rule);
- * IM_ERR_UNDEFINED (the median rule when more than half of the pairwise
- * distances are 0, so the width would be 0); IM_ERR_NOMEM.  K (n*n) and
+ * IM_ERR_NOMEM.  K (n*n) and
  * x are the caller's. */
 IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld,
                              im_width w, double *K, double *sigma_used);

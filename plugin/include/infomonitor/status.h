@@ -4,9 +4,9 @@
  * returns one of these codes, and the context keeps a one-line message with
  * the details (im_context_error()).  Two kinds of failure are kept apart:
  * IM_ERR_ARG is the caller's misuse (a NULL pointer, n < 2, alpha <= 0), a
- * bug to fix; IM_ERR_UNDEFINED says that the data leave a quantity
- * undefined (the median kernel width of samples that mostly coincide), which
- * a monitor logs as NaN and goes on. */
+ * bug to fix; IM_ERR_UNDEFINED is kept for a quantity that the data leave
+ * undefined.  No function of this version returns it: every quantity is
+ * defined for finite data, degenerate variables included (gram.h). */
 #ifndef INFOMONITOR_STATUS_H
 #define INFOMONITOR_STATUS_H
 

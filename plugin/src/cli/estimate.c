@@ -183,7 +183,7 @@ static void check(im_context *ctx, im_status st)
 {
     if (st != IM_OK) {
         fprintf(stderr, "infomonitor estimate: %s: %s\n", im_status_str(st), im_context_error(ctx));
-        exit(st == IM_ERR_ARG || st == IM_ERR_UNDEFINED ? IM_EXIT_USAGE : 1);
+        exit(st == IM_ERR_ARG ? IM_EXIT_USAGE : 1);
     }
 }
 

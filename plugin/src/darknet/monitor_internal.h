@@ -92,14 +92,11 @@ void im_mon_taps_remove(const im_registry *reg);
 /* The worker thread's function (arg: the registry). */
 void *im_mon_worker(void *arg);
 
-/* One monitor's row from its back captures cap and the shared ones g.
- * IM_ERR_UNDEFINED: the data left a quantity undefined (the caller logs a
- * NaN row); any other failure is an error.  The message goes to err
- * (errlen >= 1). */
+/* One monitor's row from its back captures cap and the shared ones g; a
+ * failure is an error, its message in err (errlen >= 1).  Non-finite
+ * activations are not a failure: their values are NaN. */
 im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
                          const shared_capture *g, im_metrics *r, char *err, size_t errlen);
-/* Every requested quantity NaN (q: the IM_Q_* bits). */
-void im_mon_nan_row(im_metrics *r, unsigned q);
 /* 0 when a computed field of r is NaN or Inf. */
 int im_mon_finite_row(const im_metrics *r);
 

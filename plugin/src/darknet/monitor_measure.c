@@ -212,16 +212,6 @@ im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
     return st;
 }
 
-void im_mon_nan_row(im_metrics *r, unsigned q)
-{
-    r->sigma_x = r->sigma_t = r->sigma_delta = NAN;
-    r->H_X = r->H_T = r->H_Y = r->I_XT = r->I_TY = r->I_delta = r->H_dK = NAN;
-    r->rs = r->wnr = r->rs_pct = r->wnr_pct = r->wnr_y = NAN;
-    r->have = ((q & IM_Q_IXT) ? IM_HAVE_X | IM_HAVE_T | IM_HAVE_IXT : 0) |
-              ((q & IM_Q_ITY) ? IM_HAVE_T | IM_HAVE_Y | IM_HAVE_ITY : 0) |
-              ((q & IM_Q_DELTA) ? IM_HAVE_DELTA : 0) | ((q & IM_Q_PID) ? IM_HAVE_PID : 0);
-}
-
 int im_mon_finite_row(const im_metrics *r)
 {
     const double v[] = {r->H_X,  r->H_T, r->H_Y, r->I_XT,   r->I_TY,    r->I_delta,

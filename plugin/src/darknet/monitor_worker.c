@@ -8,7 +8,7 @@
 #include "util/errfmt.h"
 
 /* Measure monitor m's back captures into the next job row; 0 when it has
- * nothing new.  Failures other than undefined-by-the-data stop the job. */
+ * nothing new, -1 when it failed (the job stops with the message). */
 static int measure_into_job(im_registry *reg, monitor *m, const shared_capture *g)
 {
     const mon_capture *c = &m->cap[!reg->front];
@@ -20,12 +20,6 @@ static int measure_into_job(im_registry *reg, monitor *m, const shared_capture *
     im_metrics *r = &reg->job_rows[reg->job_nrows++];
     char why[384];
     im_status st = im_mon_measure(reg, m, c, g, r, why, sizeof why);
-    if (st == IM_ERR_UNDEFINED) {
-        /* The data made a quantity undefined (the median rule on a layer
-         * whose samples coincide, say): log it as NaN and go on. */
-        im_mon_nan_row(r, m->spec.quantities);
-        st = IM_OK;
-    }
     if (st != IM_OK) {
         reg->job_st = st;
         im_errf(reg->job_err, sizeof reg->job_err, st, "monitor %s at iteration %zu: %s",

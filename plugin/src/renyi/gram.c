@@ -17,7 +17,15 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median of the n(n-1)/2 pairwise distances sqrt(D_ij), i < j. */
+/* Median of v[0..m), sorted, m >= 1. */
+static double median_sorted(const double *v, size_t m)
+{
+    return (m % 2) ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+}
+
+/* Median of the n(n-1)/2 pairwise distances sqrt(D_ij), i < j; when more
+ * than half of them are 0 (most samples coincide), the median of the
+ * positive ones; 0 when all samples coincide. */
 static double median_distance(im_context *ctx, const double *D, size_t n, im_status *st)
 {
     size_t m = n * (n - 1) / 2, k = 0;
@@ -30,7 +38,13 @@ static double median_distance(im_context *ctx, const double *D, size_t n, im_sta
         for (size_t j = i + 1; j < n; j++)
             v[k++] = sqrt(D[i * n + j]);
     qsort(v, m, sizeof(double), cmp_double);
-    double med = (m % 2) ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+    double med = median_sorted(v, m);
+    if (!(med > 0.0)) {
+        size_t z = 0;
+        while (z < m && !(v[z] > 0.0))
+            z++;
+        med = z < m ? median_sorted(v + z, m - z) : 0.0;
+    }
     free(v);
     *st = IM_OK;
     return med;
@@ -95,8 +109,8 @@ static im_status sq_distances(im_context *ctx, const double *Xc, size_t n, size_
 }
 
 /* The width of rule w for data with mean marginal variance var and
- * squared distances D; 0 when the samples all coincide under the scaled
- * rule (the caller then makes K all ones). */
+ * squared distances D; 0 when the samples all coincide under a
+ * data-dependent rule (D is then 0, and K all ones). */
 static im_status rule_sigma(im_context *ctx, im_width w, size_t n, size_t d, double var,
                             const double *D, double *sigma)
 {
@@ -113,9 +127,6 @@ static im_status rule_sigma(im_context *ctx, im_width w, size_t n, size_t d, dou
         break;
     case IM_WIDTH_MEDIAN:
         *sigma = w.param * median_distance(ctx, D, n, &st);
-        if (st == IM_OK && !(*sigma > 0.0))
-            st = im_fail(ctx, IM_ERR_UNDEFINED,
-                         "median kernel width is 0: more than half of the %zu samples coincide", n);
         break;
     }
     return st;

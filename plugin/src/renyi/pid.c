@@ -1,5 +1,6 @@
 /* PID pair quantities over the feature maps (Eqs. 11 and 12), several
  * targets at once, all entropies in one batch. */
+#include <math.h>
 #include <stdlib.h>
 #include "internal.h"
 
@@ -29,11 +30,20 @@ static void pid_terms(im_terms *t, size_t nt, size_t C)
             }
 }
 
-/* Means over pairs for target k from the entropies S of pid_terms. */
-static void pid_combine(const double *S, size_t nt, size_t C, size_t k, im_pid *out,
-                        double *i_single)
+/* A pair with I(X;{Ti,Tj}) at or below this (bits: the fp32 engines'
+ * accuracy) carries no information about the target that could be split
+ * into shares; its ratios would be noise over noise. */
+#define IM_PID_ZERO 1e-4
+
+/* Means for target k from the entropies S of pid_terms, over the pairs of
+ * live maps (live[i]: map i is not all ones); the percentages over those
+ * pairs that carry information about the target.  With no such pair the
+ * means are 0. */
+static void pid_combine(const double *S, size_t nt, size_t C, size_t k, const int *live,
+                        im_pid *out, double *i_single)
 {
-    size_t P = C * (C - 1) / 2, o_ti = nt, o_tix = o_ti + C, o_p = o_tix + nt * C, o_px = o_p + P;
+    size_t P = C * (C - 1) / 2, o_ti = nt, o_tix = o_ti + C, o_p = o_tix + nt * C, o_px = o_p + P,
+           pairs = 0, informative = 0;
     double sx = S[k], rs = 0, wnr = 0, rs_pct = 0, wnr_pct = 0;
     const double *sti = S + o_ti, *stix = S + o_tix + k * C;
     size_t p = 0;
@@ -42,19 +52,35 @@ static void pid_combine(const double *S, size_t nt, size_t C, size_t k, im_pid *
         if (i_single)
             i_single[k * C + i] = Ii;
         for (size_t j = i + 1; j < C; j++, p++) {
+            if (!live[i] || !live[j])
+                continue;
             double Ij = sx + sti[j] - stix[j];
             double Iij = sx + S[o_p + p] - S[o_px + k * P + p];
             double r = Ii + Ij - Iij, w = 2.0 * Iij - Ii - Ij;
             rs += r;
             wnr += w;
+            pairs++;
+            if (!(Iij > IM_PID_ZERO) && isfinite(Iij))
+                continue;
             rs_pct += r / Iij;
             wnr_pct += w / Iij;
+            informative++;
         }
     }
-    out->rs = rs / (double)P;
-    out->wnr = wnr / (double)P;
-    out->rs_pct = rs_pct / (double)P;
-    out->wnr_pct = wnr_pct / (double)P;
+    double np = pairs ? (double)pairs : 1.0, ni = informative ? (double)informative : 1.0;
+    out->rs = rs / np;
+    out->wnr = wnr / np;
+    out->rs_pct = rs_pct / ni;
+    out->wnr_pct = wnr_pct / ni;
+}
+
+/* 1 when every entry of the n*n matrix K is exactly 1 (a dead map). */
+static int all_ones(const double *K, size_t n)
+{
+    for (size_t e = 0; e < n * n; e++)
+        if (K[e] != 1.0)
+            return 0;
+    return 1;
 }
 
 im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
@@ -82,8 +108,16 @@ im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
     pid_terms(&t, nt, C);
     if ((st = im_terms_eval(ctx, f, C + nt, n, &t, &S)) != IM_OK)
         goto out;
+    int *live = malloc(C * sizeof *live);
+    if (live == NULL) {
+        st = im_fail(ctx, IM_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t c = 0; c < C; c++)
+        live[c] = !all_ones(T[c], n);
     for (size_t k = 0; k < nt; k++)
-        pid_combine(S, nt, C, k, &out[k], i_single);
+        pid_combine(S, nt, C, k, live, &out[k], i_single);
+    free(live);
 out:
     free(S);
     im_terms_free(&t);
