@@ -67,7 +67,7 @@ PROG = "plot_ip.py"
 REQUIRED = ("iteration", "monitor", "layer")
 NUMERIC = ("epoch", "loss", "avg_loss", "rate", "seconds", "n", "C",
            "sigma_x", "sigma_t", "sigma_delta", "H_X", "H_T", "H_Y",
-           "I_XT", "I_TY", "I_delta", "H_dK", "rs", "wnr", "rs_pct", "wnr_pct",
+           "I_XT", "I_TY", "I_delta", "H_dK", "sat_T", "dead", "rs", "wnr", "rs_pct", "wnr_pct",
            "wnr_y")
 KNOWN = REQUIRED + NUMERIC
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p"]

@@ -284,6 +284,7 @@ static void row_equals_core(void **state)
         ROW_EQ(r->I_TY, ity);
         ROW_EQ(r->I_delta, idl);
         ROW_EQ(r->H_dK, hdk);
+        ROW_EQ(r->sat_T, ht / log2((double)n));
         if (r->have & IM_HAVE_PID) {
             const double *targets[2] = {Kx, Ky};
             im_pid pid[2];
@@ -366,6 +367,7 @@ static void coinciding_samples_give_finite_rows(void **state)
     assert_false(nonfinite);
     for (size_t i = 0; i < nr; i++)
         assert_true(fabs(rows[i].H_X) <= 1e-4 && fabs(rows[i].I_XT) <= 1e-4);
+    assert_int_equal(rows[0].dead, 3); /* the conv maps are their biases */
     assert_string_equal(rows[1].monitor, "f"); /* the median rule's: sigma 0 */
     assert_true(rows[1].sigma_x == 0.0);
     assert_true(rows[0].have & IM_HAVE_PID);

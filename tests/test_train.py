@@ -8,7 +8,9 @@ IDX data set (well under a minute):
   - monitoring does not change training: the loss lines are bit-identical
     with and without [infomonitor] sections for the same seed;
   - weights files, the accuracy CSV, and `valid`;
-  - a diverging learning rate: `nan` in the CSV, a warning, training goes on;
+  - a diverging learning rate: `nan` in the CSV, a warning, training goes on,
+    and the collapse is diagnosed; a saturated monitor is warned about once,
+    a normal run gets no diagnostic warning;
   - bad input (cfg, .data, IDX, flags, a GPU-built libdarknet): exit status
     != 0 and a message naming the file and line or key.
 usage: test_cli.py [path/to/infomonitor]
@@ -28,7 +30,7 @@ from tap import check, summary
 
 EXE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./infomonitor")
 COLUMNS = ("iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,sigma_t,"
-           "sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,H_dK,rs,wnr,rs_pct,wnr_pct,wnr_y").split(",")
+           "sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,H_dK,sat_T,dead,rs,wnr,rs_pct,wnr_pct,wnr_y").split(",")
 LOG_RE = re.compile(r"^(\d+), (\d+\.\d{3}): (\S+), (\S+) avg, (\S+) rate, (\S+) seconds, (\d+) images$")
 
 def write_idx(path, arr, magic):
@@ -145,6 +147,12 @@ def main():
               all(x[col[c]] == "" for x in fc for c in ("I_delta", "H_dK", "sigma_delta", "rs", "wnr_y")))
         check("fc1 quantities finite", all(np.isfinite(float(x[col[c]])) for x in fc
                                            for c in ("H_X", "H_T", "I_XT", "I_TY")))
+        check("sat_T = H_T / log2 n, dead = 0",
+              all(abs(float(x[col["sat_T"]]) - float(x[col["H_T"]]) / 4.0) <= 1e-6 and
+                  x[col["dead"]] == "0" for x in conv))
+        check("a normal run gives no diagnostic warning",
+              not any(w in r.stderr for w in ("saturated", "collapsed", "are dead")),
+              r.stderr[-600:])
         check("I(delta_K;delta_k) <= H(delta_K)",
               all(float(x[col["I_delta"]]) <= float(x[col["H_dK"]]) + 1e-6 for x in conv))
         check("I(X;T) <= H(X) and I(T;Y) <= H(Y)",
@@ -212,6 +220,13 @@ def main():
         check("diverging run warns", "nan" in rd.stderr.lower(), rd.stderr[-400:])
         dv = read_csv(f"{d}/div.csv")[1:] if os.path.exists(f"{d}/div.csv") else []
         check("diverging run logs nan", any("nan" in x for x in dv), dv[-1:] if dv else "no csv")
+        check("diverging run is diagnosed as collapsed", "the run has collapsed" in rd.stderr,
+              rd.stderr[-600:])
+        sat = cfg_file(d, "sat.cfg", extra_monitor="h=0.01\n")
+        rs = run("train", data, sat, "-seed", "7", "-log", f"{d}/sat.csv")
+        sw = [l for l in rs.stderr.splitlines() if "is saturated" in l]
+        check("a saturated monitor (h = 0.01) is warned about, once",
+              rs.returncode == 0 and len(sw) == 1 and "monitor conv1" in sw[0], rs.stderr[-600:])
 
         # Bad input.
         def bad(name, args, needles, env=None):

@@ -83,6 +83,11 @@ IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d
 IM_API im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, size_t d,
                                   size_t ld, im_width w, double *K, double *sigma_used);
 
+/* 1 when every entry of the n*n matrix K is exactly 1: the Gram matrix of a
+ * variable whose samples all coincide (a dead feature map), which carries
+ * no information; 0 otherwise (NULL K included). */
+IM_API int im_gram_all_ones(const double *K, size_t n);
+
 /* The Kronecker-delta kernel of integer labels: K_ij = 1 if y_i == y_j else 0.
  * IM_OK, or IM_ERR_ARG (NULL y or K, n < 2). */
 IM_API im_status im_gram_labels(im_context *ctx, const int32_t *y, size_t n, double *K);

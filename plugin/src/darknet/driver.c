@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "diagnose.h"
 #include "driver.h"
 #include "monitor.h"
 #include "net_load.h"
@@ -29,6 +30,7 @@ typedef struct run {
     im_registry *reg; /* NULL: no monitor */
     network *net;
     im_dn_out out;
+    im_dn_diag diag;
     size_t N, K, cols, imgs; /* samples, classes, values per sample, images per step */
     size_t *order;           /* N sample indices, shuffled per epoch */
     float *onehot;           /* N rows of K */
@@ -122,7 +124,7 @@ static im_status make_batches(run *r, char *err, size_t errlen)
     r->d.X = (matrix){(int)r->imgs, (int)r->cols, r->xrows};
     r->d.y = (matrix){(int)r->imgs, (int)K, r->yrows};
     r->d.shallow = 1;
-    return IM_OK;
+    return im_dn_diag_init(&r->diag, r->reg ? im_registry_count(r->reg) : 0, K, err, errlen);
 }
 
 /* The run's settings on stderr, and where the spectra run, once per
@@ -196,6 +198,7 @@ static im_status step(run *r, size_t *it, char *err, size_t errlen)
     double dt = now() - t0;
     r->avg = r->avg < 0 ? loss : r->avg * .9 + loss * .1;
     *it = get_current_batch(net);
+    im_dn_diag_loss(&r->diag, *it, r->avg);
     printf("%ld, %.3f: %f, %f avg, %f rate, %lf seconds, %ld images\n", (long)*it,
            (float)*net->seen / (float)r->N, loss, r->avg, get_current_rate(net), dt,
            (long)*net->seen);
@@ -208,9 +211,10 @@ static im_status step(run *r, size_t *it, char *err, size_t errlen)
     size_t nr;
     int nonfinite;
     im_status st = im_registry_submit(r->reg, &p, r->rows, &nr, &done, &nonfinite, err, errlen);
-    if (st != IM_OK)
+    if (st != IM_OK || (st = im_dn_out_rows(&r->out, &done, r->rows, nr, nonfinite, err, errlen)))
         return st;
-    return im_dn_out_rows(&r->out, &done, r->rows, nr, nonfinite, err, errlen);
+    im_dn_diag_rows(&r->diag, r->rows, nr, nr ? done.iteration : 0);
+    return IM_OK;
 }
 
 static void save(const run *r, const char *suffix)
@@ -241,6 +245,7 @@ static im_status end_epoch(run *r, size_t it, char *err, size_t errlen)
            r->valid.n);
     fflush(stdout);
     im_dn_out_accuracy(&r->out, epoch, it, r->valid.n, a1, ak);
+    im_dn_diag_accuracy(&r->diag, it, epoch, a1, r->valid.n);
     return IM_OK;
 }
 
@@ -255,6 +260,7 @@ static im_status finish(run *r, char *err, size_t errlen)
         if (st != IM_OK ||
             (st = im_dn_out_rows(&r->out, &done, r->rows, nr, nonfinite, err, errlen)) != IM_OK)
             return st;
+        im_dn_diag_rows(&r->diag, r->rows, nr, nr ? done.iteration : 0);
     }
     save(r, ".weights");
     return IM_OK;
@@ -263,6 +269,7 @@ static im_status finish(run *r, char *err, size_t errlen)
 static void run_free(run *r)
 {
     im_dn_out_close(&r->out);
+    im_dn_diag_free(&r->diag);
     im_registry_free(r->reg);
     if (r->net)
         free_network(r->net);

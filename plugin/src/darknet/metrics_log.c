@@ -7,7 +7,7 @@
 
 const char *const im_metrics_columns =
     "iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,sigma_t,sigma_delta,"
-    "H_X,H_T,H_Y,I_XT,I_TY,I_delta,H_dK,rs,wnr,rs_pct,wnr_pct,wnr_y";
+    "H_X,H_T,H_Y,I_XT,I_TY,I_delta,H_dK,sat_T,dead,rs,wnr,rs_pct,wnr_pct,wnr_y";
 
 im_status im_metrics_open(const char *path, FILE **out, char *err, size_t errlen)
 {
@@ -70,6 +70,11 @@ im_status im_metrics_write(FILE *f, const char *path, const im_train_point *p, c
     cell(f, h & IM_HAVE_ITY, r->I_TY);
     cell(f, h & IM_HAVE_DELTA, r->I_delta);
     cell(f, h & IM_HAVE_DELTA, r->H_dK);
+    cell(f, h & IM_HAVE_T, r->sat_T);
+    if (h & IM_HAVE_T)
+        fprintf(f, ",%zu", r->dead);
+    else
+        fputc(',', f);
     cell(f, h & IM_HAVE_PID, r->rs);
     cell(f, h & IM_HAVE_PID, r->wnr);
     cell(f, h & IM_HAVE_PID, r->rs_pct);

@@ -3,7 +3,7 @@
  *
  * Columns: iteration, epoch, loss, avg_loss, rate, seconds, monitor, layer,
  * n, C, sigma_x, sigma_t, sigma_delta, H_X, H_T, H_Y, I_XT, I_TY, I_delta,
- * H_dK, rs, wnr, rs_pct, wnr_pct, wnr_y.  A quantity that is off is an empty
+ * H_dK, sat_T, dead, rs, wnr, rs_pct, wnr_pct, wnr_y.  A quantity that is off is an empty
  * cell; a value that is not finite is `nan`. */
 #ifndef IM_DN_METRICS_LOG_H
 #define IM_DN_METRICS_LOG_H

@@ -30,7 +30,7 @@
  * each field that was computed (IM_HAVE_*); the others stay unset. */
 enum {
     IM_HAVE_X = 1u << 0,     /* sigma_x, H_X */
-    IM_HAVE_T = 1u << 1,     /* sigma_t, H_T */
+    IM_HAVE_T = 1u << 1,     /* sigma_t, H_T, sat_T, dead */
     IM_HAVE_Y = 1u << 2,     /* H_Y */
     IM_HAVE_IXT = 1u << 3,   /* I_XT */
     IM_HAVE_ITY = 1u << 4,   /* I_TY */
@@ -45,7 +45,9 @@ typedef struct im_metrics {
     unsigned have;
     double sigma_x, sigma_t, sigma_delta;
     double H_X, H_T, H_Y, I_XT, I_TY, I_delta;
-    double H_dK; /* S(delta_K), the error chain's bound: I_delta <= H_dK */
+    double H_dK;  /* S(delta_K), the error chain's bound: I_delta <= H_dK */
+    double sat_T; /* H_T / log2 n: 1 when T's Gram matrices are (near) the identity */
+    size_t dead;  /* maps of T whose samples all coincide (all-ones Gram matrix) */
     double rs, wnr, rs_pct, wnr_pct, wnr_y;
 } im_metrics;
 

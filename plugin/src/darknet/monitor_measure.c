@@ -189,6 +189,15 @@ static im_status pid_quantities(im_registry *reg, monitor *m, im_metrics *r)
     return IM_OK;
 }
 
+/* The saturation of T and its dead maps (T's Gram matrices are built). */
+static void diagnose(const monitor *m, im_metrics *r)
+{
+    r->sat_T = r->H_T / log2((double)m->n);
+    r->dead = 0;
+    for (size_t c = 0; c < m->C; c++)
+        r->dead += (size_t)im_gram_all_ones(m->Tm[c], m->n);
+}
+
 im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
                          const shared_capture *g, im_metrics *r, char *err, size_t errlen)
 {
@@ -207,6 +216,8 @@ im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
         st = mmi_quantities(reg, m, want_d, r);
     if (st == IM_OK && (m->spec.quantities & IM_Q_PID))
         st = pid_quantities(reg, m, r);
+    if (st == IM_OK && (r->have & IM_HAVE_T))
+        diagnose(m, r);
     if (st != IM_OK && err[0] == '\0')
         im_errf(err, errlen, st, "%s", im_context_error(m->ctx));
     return st;

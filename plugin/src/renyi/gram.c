@@ -189,6 +189,16 @@ im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, 
     return IM_OK;
 }
 
+int im_gram_all_ones(const double *K, size_t n)
+{
+    if (K == NULL)
+        return 0;
+    for (size_t e = 0; e < n * n; e++)
+        if (K[e] != 1.0)
+            return 0;
+    return 1;
+}
+
 im_status im_gram_labels(im_context *ctx, const int32_t *y, size_t n, double *K)
 {
     im_status st = im_check_n(ctx, n);

@@ -74,15 +74,6 @@ static void pid_combine(const double *S, size_t nt, size_t C, size_t k, const in
     out->wnr_pct = wnr_pct / ni;
 }
 
-/* 1 when every entry of the n*n matrix K is exactly 1 (a dead map). */
-static int all_ones(const double *K, size_t n)
-{
-    for (size_t e = 0; e < n * n; e++)
-        if (K[e] != 1.0)
-            return 0;
-    return 1;
-}
-
 im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
                        const double *const *T, size_t C, size_t n, im_pid *out, double *i_single)
 {
@@ -114,7 +105,7 @@ im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
         goto out;
     }
     for (size_t c = 0; c < C; c++)
-        live[c] = !all_ones(T[c], n);
+        live[c] = !im_gram_all_ones(T[c], n);
     for (size_t k = 0; k < nt; k++)
         pid_combine(S, nt, C, k, live, &out[k], i_single);
     free(live);

@@ -1,0 +1,99 @@
+/* The run's warnings (diagnose.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "diagnose.h"
+#include "util/errfmt.h"
+
+enum { W_SATURATED = 1u << 0, W_DEAD = 1u << 1 };
+
+/* H_X or H_T at or above this share of log2 n is saturation. */
+#define IM_SATURATED 0.98
+
+im_status im_dn_diag_init(im_dn_diag *d, size_t monitors, size_t classes, char *err, size_t errlen)
+{
+    *d = (im_dn_diag){.classes = classes, .cap = monitors};
+    d->mon = calloc(monitors ? monitors : 1, sizeof *d->mon);
+    return d->mon ? IM_OK : im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");
+}
+
+void im_dn_diag_free(im_dn_diag *d)
+{
+    free(d->mon);
+    d->mon = NULL;
+}
+
+/* The warnings already given for monitor `name` (NULL when there are more
+ * monitors than the run said, which cannot happen). */
+static unsigned *warned_of(im_dn_diag *d, const char *name)
+{
+    for (size_t i = 0; i < d->nmon; i++)
+        if (d->mon[i].monitor == name)
+            return &d->mon[i].warned;
+    if (d->nmon == d->cap)
+        return NULL;
+    d->mon[d->nmon] = (im_dn_diag_mon){name, 0};
+    return &d->mon[d->nmon++].warned;
+}
+
+static void diag_row(im_dn_diag *d, const im_metrics *r, size_t iteration)
+{
+    unsigned *w = warned_of(d, r->monitor);
+    double top = log2((double)r->n);
+    if (w == NULL)
+        return;
+    int sx = (r->have & IM_HAVE_X) && r->H_X >= IM_SATURATED * top;
+    int st = (r->have & IM_HAVE_T) && r->H_T >= IM_SATURATED * top;
+    if ((sx || st) && !(*w & W_SATURATED)) {
+        fprintf(stderr,
+                "infomonitor: warning: iteration %zu: monitor %s is saturated (%s = %.3f of "
+                "log2 n = %.3f bits): its Gram matrices are near the identity, so its MI "
+                "values sit at their bounds; a wider kernel (h, kernel_width) resolves it\n",
+                iteration, r->monitor, st ? "H_T" : "H_X", st ? r->H_T : r->H_X, top);
+        *w |= W_SATURATED;
+    }
+    if ((r->have & IM_HAVE_T) && r->C > 1 && r->dead == r->C && !(*w & W_DEAD)) {
+        fprintf(stderr,
+                "infomonitor: warning: iteration %zu: all %zu maps of monitor %s are dead "
+                "(their outputs coincide over the batch): it carries no information\n",
+                iteration, r->C, r->monitor);
+        *w |= W_DEAD;
+    }
+}
+
+void im_dn_diag_rows(im_dn_diag *d, const im_metrics *rows, size_t nr, size_t iteration)
+{
+    for (size_t i = 0; i < nr; i++)
+        diag_row(d, &rows[i], iteration);
+}
+
+static void collapsed(im_dn_diag *d, size_t iteration, const char *why)
+{
+    if (d->collapsed)
+        return;
+    fprintf(stderr,
+            "infomonitor: warning: iteration %zu: the run has collapsed (%s); its information "
+            "quantities describe a broken network, not a finding\n",
+            iteration, why);
+    d->collapsed = 1;
+}
+
+void im_dn_diag_loss(im_dn_diag *d, size_t iteration, double avg_loss)
+{
+    double chance = log((double)d->classes);
+    if (avg_loss < chance)
+        d->fell = 1;
+    else if (d->fell && (avg_loss > chance || !isfinite(avg_loss)))
+        collapsed(d, iteration, "the average loss rose back above log(classes)");
+}
+
+void im_dn_diag_accuracy(im_dn_diag *d, size_t iteration, size_t epoch, double top1, size_t n)
+{
+    double p = 1.0 / (double)d->classes;
+    if (d->classes > 1 && n > 0 && top1 <= p + 2.0 * sqrt(p * (1.0 - p) / (double)n)) {
+        char why[96];
+        snprintf(why, sizeof why, "valid top-1 %.4f after epoch %zu is at chance, 1/%zu", top1,
+                 epoch, d->classes);
+        collapsed(d, iteration, why);
+    }
+}

@@ -1,0 +1,44 @@
+/* Warnings that tell a finding from an artefact, each printed once on
+ * stderr with the iteration:
+ *   - a monitor is saturated: H_X or H_T >= 0.98 log2 n, its Gram matrices
+ *     near the identity, so every MI is near its bound whatever the layer
+ *     does (a wider kernel resolves it);
+ *   - all the maps of a monitor are dead (their samples coincide);
+ *   - the run has collapsed: the average loss rose back above log(classes),
+ *     the loss of a uniform guess, after it had fallen below it; or the
+ *     valid top-1 accuracy is within two binomial standard deviations of
+ *     chance, 1/classes.  The rows of a collapsed run are not findings. */
+#ifndef IM_DN_DIAGNOSE_H
+#define IM_DN_DIAGNOSE_H
+
+#include <stddef.h>
+#include "monitor.h"
+
+typedef struct {
+    const char *monitor; /* im_metrics.monitor: the registry's name, by pointer */
+    unsigned warned;     /* the warnings already printed for it */
+} im_dn_diag_mon;
+
+typedef struct im_dn_diag {
+    im_dn_diag_mon *mon;
+    size_t nmon, cap;
+    size_t classes;
+    int fell, collapsed;
+} im_dn_diag;
+
+/* For a run of `monitors` monitors and `classes` classes.  IM_OK, or
+ * IM_ERR_NOMEM. */
+im_status im_dn_diag_init(im_dn_diag *d, size_t monitors, size_t classes, char *err, size_t errlen);
+void im_dn_diag_free(im_dn_diag *d);
+
+/* The rows of one measured iteration. */
+void im_dn_diag_rows(im_dn_diag *d, const im_metrics *rows, size_t nr, size_t iteration);
+
+/* Darknet's running average loss after step `iteration`. */
+void im_dn_diag_loss(im_dn_diag *d, size_t iteration, double avg_loss);
+
+/* The valid split's top-1 accuracy over n images after `epoch`, which
+ * ended at step `iteration`. */
+void im_dn_diag_accuracy(im_dn_diag *d, size_t iteration, size_t epoch, double top1, size_t n);
+
+#endif
