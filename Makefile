@@ -119,7 +119,7 @@ cpu kernels $(if $(SIMD_X86),avx512 avx2 generic (picked at run time),generic))
 endif
 
 $(DN_OBJ) $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/tests/test_data.o \
-$(BUILD)/tests/test_monitor.o: CPPFLAGS += -I$(DN_INC)
+$(BUILD)/tests/test_monitor.o $(BUILD)/tests/test_diagnose.o: CPPFLAGS += -I$(DN_INC)
 
 # Rebuilt from scratch: `ar r` only adds members, so a removed source would
 # leave its stale object behind.
@@ -167,6 +167,10 @@ $(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o \
                         $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,dataset data_io idx labels image_list datacfg) \
                         $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
+
+$(BUILD)/tests/test_diagnose: $(BUILD)/tests/test_diagnose.o \
+                            $(BUILD)/plugin/src/darknet/diagnose.o $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/test_monitor: $(BUILD)/tests/test_monitor.o $(DN_OBJ) \
                            $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/libinfomonitor.a

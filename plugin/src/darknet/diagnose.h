@@ -5,7 +5,8 @@
  *     does (a wider kernel resolves it);
  *   - all the maps of a monitor are dead (their samples coincide);
  *   - the run has collapsed: the average loss rose back above log(classes),
- *     the loss of a uniform guess, after it had fallen below it; or the
+ *     the loss of a uniform guess, after it had fallen below half of it
+ *     (early noise around log(classes) is no fall); or the
  *     valid top-1 accuracy is within two binomial standard deviations of
  *     chance, 1/classes.  The rows of a collapsed run are not findings. */
 #ifndef IM_DN_DIAGNOSE_H
