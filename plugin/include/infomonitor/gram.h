@@ -53,6 +53,11 @@ typedef enum im_width_rule {
     IM_WIDTH_SILVERMAN_SCALED
 } im_width_rule;
 
+/* The rule called `name` ("silverman", "silverman-scaled", "median",
+ * "fixed": the names of the cfg option kernel_width and of estimate's
+ * --kernel-width): 1 and *out, or 0 for another name. */
+IM_API int im_width_rule_parse(const char *name, im_width_rule *out);
+
 typedef struct im_width {
     im_width_rule rule;
     double param; /* h, the median fraction, or sigma; > 0 */

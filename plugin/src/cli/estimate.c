@@ -23,22 +23,13 @@ typedef struct {
     const char *backend;
 } est_args;
 
-/* --kernel-width's names. */
-static const struct {
-    const char *name;
-    im_width_rule rule;
-} k_rules[] = {
-    {"silverman", IM_WIDTH_SILVERMAN},
-    {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
-    {"median", IM_WIDTH_MEDIAN},
-};
-
+/* --kernel-width's rules: the core's names but fixed (--sigma-x, --sigma-t). */
 static im_width_rule parse_rule(const char *flag, const char *text)
 {
-    for (size_t i = 0; i < sizeof k_rules / sizeof k_rules[0]; i++)
-        if (strcmp(text, k_rules[i].name) == 0)
-            return k_rules[i].rule;
-    im_cli_die(VERB, "%s must be silverman, silverman-scaled or median, got '%s'", flag, text);
+    im_width_rule r;
+    if (!im_width_rule_parse(text, &r) || r == IM_WIDTH_FIXED)
+        im_cli_die(VERB, "%s must be silverman, silverman-scaled or median, got '%s'", flag, text);
+    return r;
 }
 
 static void help(void)

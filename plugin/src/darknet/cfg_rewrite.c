@@ -141,21 +141,7 @@ static int opt_name(const char *v, void *field)
 
 static int opt_width(const char *v, void *field)
 {
-    static const struct {
-        const char *name;
-        im_width_rule rule;
-    } w[] = {
-        {"silverman", IM_WIDTH_SILVERMAN},
-        {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
-        {"median", IM_WIDTH_MEDIAN},
-        {"fixed", IM_WIDTH_FIXED},
-    };
-    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
-        if (!strcmp(v, w[i].name)) {
-            *(im_width_rule *)field = w[i].rule;
-            return 1;
-        }
-    return 0;
+    return im_width_rule_parse(v, field);
 }
 
 /* A comma list of distinct quantity names; pid brings mmi along. */

@@ -50,6 +50,25 @@ static double median_distance(im_context *ctx, const double *D, size_t n, im_sta
     return med;
 }
 
+int im_width_rule_parse(const char *name, im_width_rule *out)
+{
+    static const struct {
+        const char *name;
+        im_width_rule rule;
+    } k[] = {
+        {"silverman", IM_WIDTH_SILVERMAN},
+        {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
+        {"median", IM_WIDTH_MEDIAN},
+        {"fixed", IM_WIDTH_FIXED},
+    };
+    for (size_t i = 0; name != NULL && i < sizeof k / sizeof k[0]; i++)
+        if (strcmp(name, k[i].name) == 0) {
+            *out = k[i].rule;
+            return 1;
+        }
+    return 0;
+}
+
 static int rule_known(im_width_rule r)
 {
     return r == IM_WIDTH_SILVERMAN || r == IM_WIDTH_MEDIAN || r == IM_WIDTH_FIXED ||
