@@ -81,8 +81,7 @@ static im_context *engine_ctx(const engine *e, double alpha)
 static void engine_skip(const engine *e)
 {
     if (required(e->name))
-        fail_msg("%s could not start, and IM_REQUIRE_BACKEND=%s forbids a skip", e->name,
-                 e->name);
+        fail_msg("%s could not start, and IM_REQUIRE_BACKEND=%s forbids a skip", e->name, e->name);
     skip();
 }
 
@@ -142,9 +141,9 @@ static void products_agree(void **state)
                 tu_free_mats(f, N_FACTORS);
                 engine_skip(e);
             }
-            assert_int_equal(im_entropy_products(ref, (const double *const *)f, N_FACTORS, n,
-                                                 off, idx, B, Sr),
-                             IM_OK);
+            assert_int_equal(
+                im_entropy_products(ref, (const double *const *)f, N_FACTORS, n, off, idx, B, Sr),
+                IM_OK);
             assert_int_equal(
                 im_entropy_products(ctx, (const double *const *)f, N_FACTORS, n, off, idx, B, S),
                 IM_OK);
@@ -171,7 +170,8 @@ static void eigenvalues_agree(void **state)
     double *M = malloc(N_FACTORS * nn * sizeof(double));
     for (size_t k = 0; k < N_FACTORS; k++)
         memcpy(M + k * nn, f[k], nn * sizeof(double));
-    double *er = malloc(N_FACTORS * n * sizeof(double)), *eg = malloc(N_FACTORS * n * sizeof(double));
+    double *er = malloc(N_FACTORS * n * sizeof(double)),
+           *eg = malloc(N_FACTORS * n * sizeof(double));
     double Sr[N_FACTORS], S[N_FACTORS];
     im_context *ctx = engine_ctx(e, 1.01), *ref = tu_ctx(1.01);
     if (ctx != NULL) {
@@ -255,9 +255,8 @@ static void nan_terms_and_batch_independence(void **state)
             }
             assert_true(isfinite(S[b]));
             uint32_t o1[2] = {0, 2};
-            assert_int_equal(im_entropy_products(ctx, g, N_FACTORS + 1, n, o1, idx + 2 * b, 1,
-                                                 &one),
-                             IM_OK);
+            assert_int_equal(
+                im_entropy_products(ctx, g, N_FACTORS + 1, n, o1, idx + 2 * b, 1, &one), IM_OK);
             assert_true(one == S[b]);
         }
         im_context_destroy(ctx);
@@ -320,9 +319,9 @@ static void instruction_sets_identical(void **state)
                 continue;
             im_context *ctx = engine_ctx(isa[k], k_alphas[a]);
             assert_non_null(ctx);
-            assert_int_equal(im_entropy_products(ctx, (const double *const *)f, N_FACTORS, n,
-                                                 off, idx, B, S[k]),
-                             IM_OK);
+            assert_int_equal(
+                im_entropy_products(ctx, (const double *const *)f, N_FACTORS, n, off, idx, B, S[k]),
+                IM_OK);
             im_context_destroy(ctx);
             if (first < 0)
                 first = k;
@@ -371,6 +370,47 @@ static void environment_errors(void **state)
     assert_non_null(strstr(err, "simd 'sse9': expected one of"));
 }
 
+/* Narrow kernels (sigma 0.05 to 0.3 on 2-D data): products of near-identity
+ * Gram matrices with entries far below 1e-20, whose fp32 squares underflow.
+ * The engine agrees with cpu-ref (before its tiny columns were scaled, a
+ * reflection lost its orthogonality and such terms were 0.016 bits off). */
+static void narrow_kernels(void **state)
+{
+    const engine *e = *state;
+    size_t n = 48;
+    uint64_t seed = 17;
+    im_context *ref = tu_ctx(1.01);
+    double **K = malloc(4 * sizeof *K);
+    static const double sig[4] = {0.05, 0.1, 0.2, 0.3};
+    assert_non_null(K);
+    for (int k = 0; k < 4; k++) {
+        float *x = tu_randn(&seed, n, 2);
+        K[k] = tu_gram(ref, x, n, 2, sig[k]);
+        free(x);
+    }
+    uint32_t off[15], idx[3 * 14];
+    size_t B = tu_all_terms(4, off, idx);
+    for (size_t a = 0; a < N_ALPHAS; a++) {
+        im_context *ctx = engine_ctx(e, k_alphas[a]);
+        if (ctx == NULL) {
+            im_context_destroy(ref);
+            tu_free_mats(K, 4);
+            engine_skip(e);
+        }
+        double got[14], want[14];
+        assert_int_equal(im_context_set_alpha(ref, k_alphas[a]), IM_OK);
+        assert_int_equal(im_entropy_products(ctx, (const double *const *)K, 4, n, off, idx, B, got),
+                         IM_OK);
+        assert_int_equal(
+            im_entropy_products(ref, (const double *const *)K, 4, n, off, idx, B, want), IM_OK);
+        for (size_t b = 0; b < B; b++)
+            tu_close(got[b], want[b], tol(e, k_alphas[a]), 0);
+        im_context_destroy(ctx);
+    }
+    im_context_destroy(ref);
+    tu_free_mats(K, 4);
+}
+
 int main(void)
 {
     const char *want = getenv("IM_REQUIRE_BACKEND");
@@ -384,6 +424,9 @@ int main(void)
         cmocka_unit_test_prestate(products_agree, (void *)&k_cpu),
         cmocka_unit_test_prestate(eigenvalues_agree, (void *)&k_cpu),
         cmocka_unit_test_prestate(closed_forms, (void *)&k_cpu),
+        cmocka_unit_test_prestate(narrow_kernels, (void *)&k_cpu),
+        cmocka_unit_test_prestate(narrow_kernels, (void *)&k_avx2),
+        cmocka_unit_test_prestate(narrow_kernels, (void *)&k_generic),
         cmocka_unit_test_prestate(nan_terms_and_batch_independence, (void *)&k_cpu),
         cmocka_unit_test_prestate(products_agree, (void *)&k_avx2),
         cmocka_unit_test_prestate(closed_forms, (void *)&k_avx2),
@@ -394,6 +437,7 @@ int main(void)
         cmocka_unit_test_prestate(products_agree, (void *)&k_cuda),
         cmocka_unit_test_prestate(eigenvalues_agree, (void *)&k_cuda),
         cmocka_unit_test_prestate(closed_forms, (void *)&k_cuda),
+        cmocka_unit_test_prestate(narrow_kernels, (void *)&k_cuda),
         cmocka_unit_test_prestate(nan_terms_and_batch_independence, (void *)&k_cuda),
         cmocka_unit_test_prestate(gram_agrees, (void *)&k_cuda),
     };

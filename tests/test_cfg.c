@@ -206,7 +206,6 @@ static void errors_name_file_and_line(void **state)
     assert_non_null(strstr(err, "/nonexistent/x.cfg"));
 }
 
-/* The backend option takes its names from the back-end registry. */
 /* kernel_width=silverman-scaled takes h (and delta_h) like silverman. */
 static void scaled_width_rule(void **state)
 {
@@ -219,6 +218,7 @@ static void scaled_width_rule(void **state)
     im_cfg_rewrite_free(&rw);
 }
 
+/* The backend option takes its names from the back-end registry. */
 static void backend_names_from_registry(void **state)
 {
     (void)state;

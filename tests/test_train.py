@@ -225,8 +225,10 @@ def main():
         sat = cfg_file(d, "sat.cfg", extra_monitor="h=0.01\n")
         rs = run("train", data, sat, "-seed", "7", "-log", f"{d}/sat.csv")
         sw = [l for l in rs.stderr.splitlines() if "is saturated" in l]
-        check("a saturated monitor (h = 0.01) is warned about, once",
-              rs.returncode == 0 and len(sw) == 1 and "monitor conv1" in sw[0], rs.stderr[-600:])
+        check("a saturated monitor (h = 0.01 for X and T) is warned about once, and X once",
+              rs.returncode == 0 and len(sw) == 2 and
+              sum("monitor conv1 is saturated (H_T" in l for l in sw) == 1 and
+              sum("the input X is saturated (H_X" in l for l in sw) == 1, rs.stderr[-600:])
 
         # Bad input.
         def bad(name, args, needles, env=None):

@@ -39,8 +39,8 @@ extern "C" {
  *                     matrix does not change.  When all samples coincide
  *                     (s = 0), the Gram matrix is all ones and sigma_used 0.
  *   MEDIAN            sigma = param * the median pairwise Euclidean distance;
- *                     when more than half of the samples coincide (median 0),
- *                     the median of the positive distances.
+ *                     when more than half of the pairwise distances are 0
+ *                     (median 0), the median of the positive distances.
  *   FIXED             sigma = param.
  * A variable whose samples all coincide (a dead feature map) has the
  * all-ones Gram matrix under every rule: it carries no information and is
@@ -88,10 +88,11 @@ IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d
 IM_API im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, size_t d,
                                   size_t ld, im_width w, double *K, double *sigma_used);
 
-/* 1 when every entry of the n*n matrix K is exactly 1: the Gram matrix of a
- * variable whose samples all coincide (a dead feature map), which carries
- * no information; 0 otherwise (NULL K included). */
-IM_API int im_gram_all_ones(const double *K, size_t n);
+/* 1 when every entry of the n*n matrix K equals K[0] > 0: the Gram matrix
+ * of a variable whose samples all coincide (a dead feature map: all ones,
+ * or that scaled, as im_normalize leaves it), which carries no information;
+ * 0 otherwise (NULL K included). */
+IM_API int im_gram_constant(const double *K, size_t n);
 
 /* The Kronecker-delta kernel of integer labels: K_ij = 1 if y_i == y_j else 0.
  * IM_OK, or IM_ERR_ARG (NULL y or K, n < 2). */

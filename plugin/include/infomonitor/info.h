@@ -64,8 +64,9 @@ IM_API im_status im_cmi(im_context *ctx, const double *const *A, size_t nA, cons
  *   r_ij = I(X;Ti) + I(X;Tj) - I(X;{Ti,Tj})    redundancy-synergy trade-off
  *   w_ij = 2 I(X;{Ti,Tj}) - I(X;Ti) - I(X;Tj)  weighted non-redundant information
  * and their means; the percentages are means of r_ij / I(X;{Ti,Tj}) and
- * w_ij / I(X;{Ti,Tj}), as fractions.  A map whose Gram matrix is all ones
- * (its samples coincide: a dead feature map) carries no information, and
+ * w_ij / I(X;{Ti,Tj}), as fractions.  A map whose Gram matrix is constant
+ * (im_gram_constant: its samples coincide, a dead feature map) carries no
+ * information, and
  * the pairs that hold it are left out, so the means are those of the other
  * maps; the percentages are taken over the pairs with I(X;{Ti,Tj}) > 1e-4
  * bits, the accuracy of the fp32 engines (the others have no information

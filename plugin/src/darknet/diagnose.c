@@ -36,20 +36,30 @@ static unsigned *warned_of(im_dn_diag *d, const char *name)
     return &d->mon[d->nmon++].warned;
 }
 
+/* who: "the input X" or "monitor <name>"; what: "H_X" or "H_T". */
+static void saturated(size_t iteration, const char *who, const char *what, double H, double top)
+{
+    fprintf(stderr,
+            "infomonitor: warning: iteration %zu: %s is saturated (%s = %.3f of log2 n = %.3f "
+            "bits): its Gram matrices are near the identity, so its MI values sit at their "
+            "bounds; a wider kernel (h, kernel_width) resolves it\n",
+            iteration, who, what, H, top);
+}
+
 static void diag_row(im_dn_diag *d, const im_metrics *r, size_t iteration)
 {
     unsigned *w = warned_of(d, r->monitor);
     double top = log2((double)r->n);
     if (w == NULL)
         return;
-    int sx = (r->have & IM_HAVE_X) && r->H_X >= IM_SATURATED * top;
-    int st = (r->have & IM_HAVE_T) && r->H_T >= IM_SATURATED * top;
-    if ((sx || st) && !(*w & W_SATURATED)) {
-        fprintf(stderr,
-                "infomonitor: warning: iteration %zu: monitor %s is saturated (%s = %.3f of "
-                "log2 n = %.3f bits): its Gram matrices are near the identity, so its MI "
-                "values sit at their bounds; a wider kernel (h, kernel_width) resolves it\n",
-                iteration, r->monitor, st ? "H_T" : "H_X", st ? r->H_T : r->H_X, top);
+    if ((r->have & IM_HAVE_X) && r->H_X >= IM_SATURATED * top && !d->x_saturated) {
+        saturated(iteration, "the input X", "H_X", r->H_X, top);
+        d->x_saturated = 1;
+    }
+    if ((r->have & IM_HAVE_T) && r->H_T >= IM_SATURATED * top && !(*w & W_SATURATED)) {
+        char who[96];
+        snprintf(who, sizeof who, "monitor %s", r->monitor);
+        saturated(iteration, who, "H_T", r->H_T, top);
         *w |= W_SATURATED;
     }
     if ((r->have & IM_HAVE_T) && r->C > 1 && r->dead == r->C && !(*w & W_DEAD)) {

@@ -1,9 +1,11 @@
 /* Warnings that tell a finding from an artefact, each printed once on
  * stderr with the iteration:
- *   - a monitor is saturated: H_X or H_T >= 0.98 log2 n, its Gram matrices
- *     near the identity, so every MI is near its bound whatever the layer
- *     does (a wider kernel resolves it);
- *   - all the maps of a monitor are dead (their samples coincide);
+ *   - the input X is saturated (H_X >= 0.98 log2 n; once per run, as X is
+ *     shared), or a monitor's T is (H_T >= 0.98 log2 n): the Gram matrices
+ *     are near the identity, so every MI is near its bound whatever the
+ *     layer does (a wider kernel resolves it);
+ *   - all the maps of a conv monitor (C >= 2) are dead (their samples
+ *     coincide);
  *   - the run has collapsed: the average loss rose back above log(classes),
  *     the loss of a uniform guess, after it had fallen below half of it
  *     (early noise around log(classes) is no fall); or the
@@ -24,7 +26,7 @@ typedef struct im_dn_diag {
     im_dn_diag_mon *mon;
     size_t nmon, cap;
     size_t classes;
-    int fell, collapsed;
+    int fell, collapsed, x_saturated;
 } im_dn_diag;
 
 /* For a run of `monitors` monitors and `classes` classes.  IM_OK, or

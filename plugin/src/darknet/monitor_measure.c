@@ -73,8 +73,8 @@ static im_width width_for(const im_monitor_spec *s, int error_chain)
 }
 
 /* Gram matrices of the C variables of a capture (variable c at offset c*d
- * of each row); *sigma gets the mean width over them (they differ only
- * under the median rule). */
+ * of each row); *sigma gets the mean width over them (they differ under
+ * the data-dependent rules, which give a dead map 0). */
 static im_status maps_gram(monitor *m, const float *cap, im_width w, double *K, double *sigma)
 {
     im_status st = im_gram_rbf_maps(m->ctx, cap, m->n, m->C, m->d, m->outputs, w, K, m->sig);
@@ -195,7 +195,7 @@ static void diagnose(const monitor *m, im_metrics *r)
     r->sat_T = r->H_T / log2((double)m->n);
     r->dead = 0;
     for (size_t c = 0; c < m->C; c++)
-        r->dead += (size_t)im_gram_all_ones(m->Tm[c], m->n);
+        r->dead += (size_t)im_gram_constant(m->Tm[c], m->n);
 }
 
 im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,

@@ -208,12 +208,12 @@ im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, 
     return IM_OK;
 }
 
-int im_gram_all_ones(const double *K, size_t n)
+int im_gram_constant(const double *K, size_t n)
 {
-    if (K == NULL)
+    if (K == NULL || !(K[0] > 0.0))
         return 0;
-    for (size_t e = 0; e < n * n; e++)
-        if (K[e] != 1.0)
+    for (size_t e = 1; e < n * n; e++)
+        if (K[e] != K[0])
             return 0;
     return 1;
 }

@@ -105,7 +105,7 @@ im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
         goto out;
     }
     for (size_t c = 0; c < C; c++)
-        live[c] = !im_gram_all_ones(T[c], n);
+        live[c] = !im_gram_constant(T[c], n);
     for (size_t k = 0; k < nt; k++)
         pid_combine(S, nt, C, k, live, &out[k], i_single);
     free(live);
