@@ -82,11 +82,12 @@ IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d
 /* The Gram matrices of C variables (a conv layer's feature maps): sample i
  * of variable c is the d floats at x + i*ld + c*d (Darknet's and numpy's
  * (n, C, d) layout when ld = C*d; ld >= C*d).  K receives C matrices of
- * n*n, map c at K + c*n*n; sigma_used (may be NULL) the C widths.  Each is
- * im_gram_rbf of that variable, with its statuses (the first map that fails
- * stops the rest). */
+ * n*n, map c at K + c*n*n; sigma_mean (may be NULL) the mean of the C
+ * widths (they differ under the data-dependent rules, which give a dead map
+ * 0).  Each is im_gram_rbf of that variable, with its statuses (the first
+ * map that fails stops the rest). */
 IM_API im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, size_t d,
-                                  size_t ld, im_width w, double *K, double *sigma_used);
+                                  size_t ld, im_width w, double *K, double *sigma_mean);
 
 /* 1 when every entry of the n*n matrix K equals K[0] > 0: the Gram matrix
  * of a variable whose samples all coincide (a dead feature map: all ones,

@@ -263,21 +263,15 @@ static im_context *open_context(const est_args *a)
 }
 
 /* The Gram matrices of T's C maps (C*n*n) and pointers to them in Tm;
- * *sigma gets the mean width over the maps (the data-dependent rules give
- * each map its own). */
+ * *sigma gets the mean width over the maps. */
 static double *maps_grams(im_context *ctx, const varset *T, im_width w, const double **Tm,
                           double *sigma)
 {
     size_t nn = T->n * T->n;
-    double *Kt = xmalloc(T->C * nn * sizeof(double)), *sig = xmalloc(T->C * sizeof(double));
-    check(ctx, im_gram_rbf_maps(ctx, T->data, T->n, T->C, T->d, T->C * T->d, w, Kt, sig));
+    double *Kt = xmalloc(T->C * nn * sizeof(double));
+    check(ctx, im_gram_rbf_maps(ctx, T->data, T->n, T->C, T->d, T->C * T->d, w, Kt, sigma));
     for (size_t c = 0; c < T->C; c++)
         Tm[c] = Kt + c * nn;
-    double sum = 0.0;
-    for (size_t c = 0; c < T->C; c++)
-        sum += sig[c];
-    *sigma = sum / (double)T->C;
-    free(sig);
     return Kt;
 }
 

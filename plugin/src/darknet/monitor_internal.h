@@ -49,7 +49,6 @@ typedef struct {
     size_t done_iter;        /* last iteration measured */
     double *Kt, *Kd;         /* C*n*n Gram matrices of the maps of T and delta_k */
     const double **Tm, **Dm; /* C pointers into Kt and Kd */
-    double *sig;             /* C kernel widths of the last maps' Gram matrices */
 } monitor;
 
 struct im_registry {

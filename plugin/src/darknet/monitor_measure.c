@@ -73,16 +73,10 @@ static im_width width_for(const im_monitor_spec *s, int error_chain)
 }
 
 /* Gram matrices of the C variables of a capture (variable c at offset c*d
- * of each row); *sigma gets the mean width over them (they differ under
- * the data-dependent rules, which give a dead map 0). */
+ * of each row); *sigma gets the mean width over them. */
 static im_status maps_gram(monitor *m, const float *cap, im_width w, double *K, double *sigma)
 {
-    im_status st = im_gram_rbf_maps(m->ctx, cap, m->n, m->C, m->d, m->outputs, w, K, m->sig);
-    double sum = 0.0;
-    for (size_t c = 0; c < m->C && st == IM_OK; c++)
-        sum += m->sig[c];
-    *sigma = sum / (double)m->C;
-    return st;
+    return im_gram_rbf_maps(m->ctx, cap, m->n, m->C, m->d, m->outputs, w, K, sigma);
 }
 
 /* The Gram matrices this monitor's quantities need; *want_d says whether

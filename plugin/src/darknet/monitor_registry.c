@@ -46,7 +46,6 @@ void im_registry_free(im_registry *reg)
         free(m->Kd);
         free(m->Tm);
         free(m->Dm);
-        free(m->sig);
     }
     free(reg->mon);
     free(reg->by_index);
@@ -158,7 +157,6 @@ static im_status open_monitor(monitor *m, char *err, size_t errlen)
     m->Kd = xcalloc(m->C * nn, sizeof(double), &bad);
     m->Tm = xcalloc(m->C, sizeof *m->Tm, &bad);
     m->Dm = xcalloc(m->C, sizeof *m->Dm, &bad);
-    m->sig = xcalloc(m->C, sizeof *m->sig, &bad);
     if (bad)
         return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
     for (size_t c = 0; c < m->C; c++) {

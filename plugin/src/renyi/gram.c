@@ -190,7 +190,7 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
 }
 
 im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, size_t d, size_t ld,
-                           im_width w, double *K, double *sigma_used)
+                           im_width w, double *K, double *sigma_mean)
 {
     if (ctx == NULL)
         return IM_ERR_ARG;
@@ -199,12 +199,15 @@ im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, 
                        "im_gram_rbf_maps: need C >= 1 and ld >= C*d (C = %zu, "
                        "d = %zu, ld = %zu)",
                        C, d, ld);
+    double sum = 0.0, sc;
     for (size_t c = 0; c < C; c++) {
-        im_status st = im_gram_rbf(ctx, x + c * d, n, d, ld, w, K + c * n * n,
-                                   sigma_used ? sigma_used + c : NULL);
+        im_status st = im_gram_rbf(ctx, x + c * d, n, d, ld, w, K + c * n * n, &sc);
         if (st != IM_OK)
             return st;
+        sum += sc;
     }
+    if (sigma_mean != NULL)
+        *sigma_mean = sum / (double)C;
     return IM_OK;
 }
 
