@@ -81,8 +81,8 @@ static double run_numpy(const char *script, const char *dir, double sx, double s
                         double *S)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s %s %s/X.npy %s/T.npy %.17g %.17g %zu 1.01", python(), script,
-             dir, dir, sx, st, k);
+    snprintf(cmd, sizeof cmd, "%s %s %s/X.npy %s/T.npy %.17g %.17g %zu 1.01", python(), script, dir,
+             dir, sx, st, k);
     FILE *p = popen(cmd, "r");
     if (p == NULL)
         return NAN;
@@ -110,8 +110,8 @@ static double run_numpy(const char *script, const char *dir, double sx, double s
 static void run_peers(const char *script, const char *dir, double sx, double st, size_t k)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s %s %s/X.npy %s/T.npy %.17g %.17g %zu 1.01", python(), script,
-             dir, dir, sx, st, k);
+    snprintf(cmd, sizeof cmd, "%s %s %s/X.npy %s/T.npy %.17g %.17g %zu 1.01", python(), script, dir,
+             dir, sx, st, k);
     fflush(stdout);
     if (system(cmd) != 0)
         printf("         (%s failed)\n", script);
@@ -161,8 +161,7 @@ int main(int argc, char **argv)
         im_context_destroy(ctx);
     }
     const size_t Cs[4] = {6, 32, 128, 512}, hws[4] = {576, 144, 64, 16};
-    printf("\nPID pairs per second, n = %d, alpha = 1.01 (one run; agreement checked first)\n",
-           NS);
+    printf("\nPID pairs per second, n = %d, alpha = 1.01 (one run; agreement checked first)\n", NS);
     printf("%5s %5s %7s | %9s %9s %9s %9s | %8s %8s %8s\n", "C", "h*w", "pairs", "cpu-ref", "cpu",
            "cuda", "numpy", "cpu/np", "cpu/ref", "cuda/np");
     float *x = malloc(NS * DX * sizeof(float));
@@ -190,14 +189,15 @@ int main(int argc, char **argv)
         im_context *ref = context("cpu-ref");
         double *Kx = malloc(nn * sizeof(double)), *Kt = malloc(C * nn * sizeof(double)), sx, st;
         const double **f = malloc((C + 1) * sizeof *f);
-        im_width wd = {IM_WIDTH_SILVERMAN, 5.0};
+        im_width wd = {.rule = IM_WIDTH_SILVERMAN, .param = 5.0};
         im_gram_rbf(ref, x, NS, DX, DX, wd, Kx, &sx);
         for (size_t c = 0; c < C; c++) {
             im_gram_rbf(ref, t + c * hw, NS, hw, C * hw, wd, Kt + c * nn, &st);
             f[c] = Kt + c * nn;
         }
         f[C] = Kx;
-        uint32_t *off = malloc((2 * P + 1) * sizeof(uint32_t)), *idx = malloc(5 * P * sizeof(uint32_t));
+        uint32_t *off = malloc((2 * P + 1) * sizeof(uint32_t)),
+                 *idx = malloc(5 * P * sizeof(uint32_t));
         size_t p = 0, ni = 0;
         off[0] = 0;
         for (size_t i = 0; i < C; i++)
@@ -298,7 +298,8 @@ int main(int argc, char **argv)
                 printf(" %9s", "-");
                 continue;
             }
-            im_gram_rbf(ctx, v, n, 16, 16, (im_width){IM_WIDTH_SILVERMAN, 5.0}, K, NULL);
+            im_gram_rbf(ctx, v, n, 16, 16, (im_width){.rule = IM_WIDTH_SILVERMAN, .param = 5.0}, K,
+                        NULL);
             double S, t0 = now();
             im_status rc = im_entropy(ctx, K, n, &S);
             double dt = now() - t0;

@@ -51,13 +51,49 @@ def silverman(h, n, d):
     return h * n ** (-1.0 / (4.0 + d))
 
 
-def width(x, rule, h, median=0.15):
+def median_distance(x):
+    """The median of the pairwise Euclidean distances i < j of x (n, d), or
+    of the positive ones when more than half are 0 (0 when all are)."""
+    n = x.shape[0]
+    diff = x[:, None, :] - x[None, :, :]
+    dist = np.sqrt(np.sum(diff * diff, axis=-1))[np.triu_indices(n, 1)]
+    med = float(np.median(dist))
+    if med == 0:  # most samples coincide: the median of the positive distances
+        pos = dist[dist > 0]
+        med = float(np.median(pos)) if pos.size else 0.0
+    return med
+
+
+def alignment(K, L):
+    """Kernel alignment <K, L>_F / (|K|_F |L|_F) (Cristianini et al.)."""
+    return float(np.sum(K * L) / math.sqrt(np.sum(K * K) * np.sum(L * L)))
+
+
+def align_width(x, y):
+    """The align rule's width of x (n, d) for labels y: the sigma on the grid
+    m 2^k (k = -8..4, m the median distance), refined by steps of 2^(1/4)
+    and then 2^(1/16), three each way, that maximizes the alignment of the
+    RBF Gram matrix with the label kernel (the first of equal maxima); 0
+    when all samples coincide."""
+    m = median_distance(x)
+    if m == 0:
+        return 0.0
+    L = label_gram(y)
+    best = m
+    for step, ks in ((2.0, range(-8, 5)), (2.0 ** 0.25, range(-3, 4)),
+                     (2.0 ** (1 / 16), range(-3, 4))):
+        grid = [best * step ** k for k in ks]
+        scores = [alignment(rbf_gram(x, s), L) for s in grid]
+        best = grid[int(np.argmax(scores))]
+    return best
+
+
+def width(x, rule, h, median=0.15, labels=None):
     """The kernel width of x (n, d) under a rule of DESIGN.md section 2:
     silverman h n^(-1/(4+d)); silverman-scaled h s n^(-1/(4+d)) with s the
     root of the mean population variance of the coordinates (0 when all
     samples coincide: the Gram matrix is then all ones); median: `median`
-    times the median of the pairwise Euclidean distances i < j, or of the
-    positive ones when more than half are 0 (0 when all are)."""
+    times median_distance; align: align_width with the labels (h unused)."""
     x = np.asarray(x, dtype=np.float64).reshape(x.shape[0], -1)
     n, d = x.shape
     if not np.all(np.isfinite(x)):
@@ -67,13 +103,9 @@ def width(x, rule, h, median=0.15):
     if rule == "silverman-scaled":
         return silverman(h * math.sqrt(np.mean(np.var(x, axis=0))), n, d)
     if rule == "median":
-        diff = x[:, None, :] - x[None, :, :]
-        dist = np.sqrt(np.sum(diff * diff, axis=-1))[np.triu_indices(n, 1)]
-        med = float(np.median(dist))
-        if med == 0:  # most samples coincide: the median of the positive distances
-            pos = dist[dist > 0]
-            med = float(np.median(pos)) if pos.size else 0.0
-        return median * med
+        return median * median_distance(x)
+    if rule == "align":
+        return align_width(x, labels)
     raise ValueError("unknown width rule %r" % rule)
 
 
@@ -210,7 +242,9 @@ def estimate(X, T=None, Y=None, alpha=1.01, h_x=5, h_t=5, sigma_x=None, sigma_t=
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
     Xf = X.reshape(n, -1)
-    sx = float(sigma_x) if sigma_x is not None else width(Xf, rule, h_x, median)
+    if rule == "align" and Y is None:
+        raise UsageError("--kernel-width align needs the labels Y.npy")
+    sx = float(sigma_x) if sigma_x is not None else width(Xf, rule, h_x, median, Y)
     Ax = normalize(rbf_gram_width(Xf, sx))
     out = {"n": n}
     if T is None:
@@ -218,7 +252,8 @@ def estimate(X, T=None, Y=None, alpha=1.01, h_x=5, h_t=5, sigma_x=None, sigma_t=
         return out
     maps = split_T(T, flat)
     C = len(maps)
-    sig = [float(sigma_t) if sigma_t is not None else width(m, rule, h_t, median) for m in maps]
+    sig = [float(sigma_t) if sigma_t is not None else width(m, rule, h_t, median, Y)
+           for m in maps]
     st = float(np.mean(sig))
     At = [normalize(rbf_gram_width(m, w)) for m, w in zip(maps, sig)]
     out.update(C=C, alpha=alpha, sigma_x=sx, sigma_t=st,
@@ -247,7 +282,7 @@ USAGE = """usage: ref_renyi.py estimate X.npy [T.npy] [Y.npy] [options]
   --h-t H      Silverman multiplier for T (default 5)
   --sigma-x S  fixed kernel width for X
   --sigma-t S  fixed kernel width for T
-  --kernel-width R  silverman (default), silverman-scaled or median
+  --kernel-width R  silverman (default), silverman-scaled, median or align
   --median F   the median rule's fraction (default 0.15)
   --pid        pairwise redundancy-synergy quantities (C >= 2)
   --flat       T is one variable even with rank >= 3
@@ -316,8 +351,9 @@ def parse_estimate(argv):
             i += 1
         elif s == "--kernel-width":
             if i + 1 >= len(argv) or argv[i + 1] not in ("silverman", "silverman-scaled",
-                                                         "median"):
-                raise UsageError("--kernel-width must be silverman, silverman-scaled or median")
+                                                         "median", "align"):
+                raise UsageError("--kernel-width must be silverman, silverman-scaled, median "
+                                 "or align")
             opts["rule"] = argv[i + 1]
             i += 1
         elif s == "--pid":

@@ -87,7 +87,8 @@ static void indices_and_defaults(void **state)
     assert_true(b->alpha == 2.0 && b->h == 3.0 && b->delta_h == 0.2 && b->sigma == 1.5);
     assert_int_equal(b->rule, IM_WIDTH_FIXED);
     assert_string_equal(b->backend, "cpu-ref");
-    assert_int_equal(b->quantities, IM_Q_IXT | IM_Q_PID | IM_Q_MMI | IM_Q_DELTA); /* pid implies mmi */
+    assert_int_equal(b->quantities,
+                     IM_Q_IXT | IM_Q_PID | IM_Q_MMI | IM_Q_DELTA); /* pid implies mmi */
     /* A monitor after a monitor watches the same layer. */
     assert_string_equal(c->name, "again");
     assert_int_equal(c->index, 6);
@@ -149,7 +150,7 @@ static void errors_name_file_and_line(void **state)
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\ndelta_h=abc\n", 10, "delta_h = 'abc'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=gauss\n", 10, "'gauss'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=silverman_scaled\n", 10,
-                "silverman, silverman-scaled, median or fixed");
+                "silverman, silverman-scaled, median, fixed or align");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,foo\n", 10, "'ixt,foo'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,ixt\n", 10, "'ixt,ixt'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,\n", 10, "'ixt,'");
@@ -218,6 +219,15 @@ static void scaled_width_rule(void **state)
     im_cfg_rewrite_free(&rw);
 }
 
+/* kernel_width=align is the core's rule of that name. */
+static void align_width_rule(void **state)
+{
+    (void)state;
+    im_cfg_rewrite rw = rewrite_ok("[connected]\noutput=2\n[infomonitor]\nkernel_width=align\n");
+    assert_int_equal(rw.mon[0].rule, IM_WIDTH_ALIGN);
+    im_cfg_rewrite_free(&rw);
+}
+
 /* The backend option takes its names from the back-end registry. */
 static void backend_names_from_registry(void **state)
 {
@@ -272,6 +282,7 @@ int main(void)
         cmocka_unit_test(errors_name_file_and_line),
         cmocka_unit_test(backend_names_from_registry),
         cmocka_unit_test(scaled_width_rule),
+        cmocka_unit_test(align_width_rule),
         cmocka_unit_test(crlf_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

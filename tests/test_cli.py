@@ -318,6 +318,14 @@ def good_cases(cli, d, X, T, Y):
          {"rule": "silverman-scaled", "sigma_x": 6.0}),
         ("--kernel-width median", [x, t, y, "--kernel-width", "median"], [x, t, y],
          {"rule": "median"}),
+        ("--kernel-width align", [x, t, y, "--kernel-width", "align"], [x, t, y],
+         {"rule": "align"}),
+        ("--kernel-width align --pid --alpha 2",
+         [x, t, y, "--kernel-width", "align", "--pid", "--alpha", "2"], [x, t, y],
+         {"rule": "align", "pid": True, "alpha": 2.0}),
+        ("--kernel-width align --sigma-x 6",
+         [x, t, y, "--kernel-width", "align", "--sigma-x", "6"], [x, t, y],
+         {"rule": "align", "sigma_x": 6.0}),
         ("coinciding X (all-ones Gram) under each rule", None, None, None),
         ("--kernel-width median --median 0.3 --pid",
          [x, t, y, "--kernel-width", "median", "--median", "0.3", "--pid"], [x, t, y],
@@ -328,7 +336,7 @@ def good_cases(cli, d, X, T, Y):
     Tdead[:, 1] = 0.25
     np.save(P("Tdead.npy"), Tdead)
     cases = [c for c in cases if c[1] is not None]
-    for rule in ("silverman", "silverman-scaled", "median"):
+    for rule in ("silverman", "silverman-scaled", "median", "align"):
         cases.append(("coinciding X and a dead map of T, --kernel-width %s --pid" % rule,
                       [P("Xconst.npy"), P("Tdead.npy"), y, "--kernel-width", rule, "--pid"],
                       [P("Xconst.npy"), P("Tdead.npy"), y], {"rule": rule, "pid": True}))
@@ -377,19 +385,20 @@ def flat_values(got, skip=("sigma_x", "sigma_t")):
 
 
 def scale_cases(cli, P, x, t, y, X, T):
-    """The scale-aware rule makes every quantity invariant to scaling X and T
+    """The scale-aware rules make every quantity invariant to scaling X and T
     (by 10, so fp32 rounds: to 1e-6 bits); the literal rule does not."""
     np.save(P("X10.npy"), (X * 10).astype(np.float32))
     np.save(P("T10.npy"), (T * 10).astype(np.float32))
     res = {}
-    for rule in ("silverman-scaled", "silverman"):
+    for rule in ("silverman-scaled", "align", "silverman"):
         for name, xx, tt in (("", x, t), ("10", P("X10.npy"), P("T10.npy"))):
             rc, out, err = run(cli, [xx, tt, y, "--pid", "--kernel-width", rule])
             res[rule, name] = flat_values(parse_json(out)) if rc == 0 else None
-    a, b = res["silverman-scaled", ""], res["silverman-scaled", "10"]
-    worst = max(abs(a[k] - b[k]) for k in a) if a and b else float("inf")
-    check("silverman-scaled: every quantity invariant to scaling X and T by 10 (%.1e bits)"
-          % worst, worst <= 1e-6)
+    for rule in ("silverman-scaled", "align"):
+        a, b = res[rule, ""], res[rule, "10"]
+        worst = max(abs(a[k] - b[k]) for k in a) if a and b else float("inf")
+        check("%s: every quantity invariant to scaling X and T by 10 (%.1e bits)"
+              % (rule, worst), worst <= 1e-6)
     a, b = res["silverman", ""], res["silverman", "10"]
     moved = max(abs(a[k] - b[k]) for k in a) if a and b else 0.0
     check("silverman (literal): scaling X and T by 10 moves the quantities (%.2f bits)" % moved,
@@ -480,6 +489,8 @@ def bad_cases(cli, d, X, T, Y):
         ("--median 0", [x, t, "--kernel-width", "median", "--median", "0"], ["--median"]),
         ("--median 1.5", [x, t, "--kernel-width", "median", "--median", "1.5"], ["'1.5'"]),
         ("--median without the median rule", [x, t, "--median", "0.2"], ["--median"]),
+        ("--kernel-width align without labels", [x, t, "--kernel-width", "align"],
+         ["align", "labels"]),
     ]
     for name, args, mention in cases:
         # a file name may be printed as given or as its base name

@@ -32,7 +32,8 @@ static void rbf_matches_direct(void **state)
     im_context *ctx = tu_ctx(1.01);
     float *x = tu_randn(&seed, n, d);
     double *K = malloc(n * n * sizeof(double)), sigma;
-    im_width rules[2] = {{IM_WIDTH_SILVERMAN, 5.0}, {IM_WIDTH_FIXED, 2.5}};
+    im_width rules[2] = {{.rule = IM_WIDTH_SILVERMAN, .param = 5.0},
+                         {.rule = IM_WIDTH_FIXED, .param = 2.5}};
     double want_sigma[2] = {im_silverman_sigma(5.0, n, d), 2.5};
     for (int r = 0; r < 2; r++) {
         assert_int_equal(im_gram_rbf(ctx, x, n, d, d, rules[r], K, &sigma), IM_OK);
@@ -58,8 +59,9 @@ static void rbf_accurate_far_from_origin(void **state)
     for (size_t i = 0; i < n * d; i++)
         x[i] = 1000.0f + 0.01f * x[i];
     double *K = malloc(n * n * sizeof(double));
-    assert_int_equal(im_gram_rbf(ctx, x, n, d, d, (im_width){IM_WIDTH_FIXED, 0.05}, K, NULL),
-                     IM_OK);
+    assert_int_equal(
+        im_gram_rbf(ctx, x, n, d, d, (im_width){.rule = IM_WIDTH_FIXED, .param = 0.05}, K, NULL),
+        IM_OK);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
             tu_close(K[i * n + j], direct_k(x, d, i, j, 0.05), 1e-9, 1e-7);
@@ -81,9 +83,9 @@ static void rbf_strided(void **state)
     for (size_t c = 0; c < C; c++) {
         for (size_t i = 0; i < n; i++)
             memcpy(xc + i * d, x + i * C * d + c * d, d * sizeof(float));
-        assert_int_equal(
-            im_gram_rbf(ctx, x + c * d, n, d, C * d, (im_width){IM_WIDTH_FIXED, 1.7}, K, NULL),
-            IM_OK);
+        assert_int_equal(im_gram_rbf(ctx, x + c * d, n, d, C * d,
+                                     (im_width){.rule = IM_WIDTH_FIXED, .param = 1.7}, K, NULL),
+                         IM_OK);
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
                 tu_close(K[i * n + j], direct_k(xc, d, i, j, 1.7), 1e-12, 0);
@@ -115,7 +117,8 @@ static void median_rule(void **state)
                 dist[k++] = sqrt(-log(direct_k(x, d, i, j, sqrt(0.5)))); /* 2 sigma^2 = 1 */
         qsort(dist, m, sizeof(double), cmp);
         double med = m % 2 ? dist[m / 2] : 0.5 * (dist[m / 2 - 1] + dist[m / 2]);
-        assert_int_equal(im_gram_rbf(ctx, x, n, d, d, (im_width){IM_WIDTH_MEDIAN, 0.15}, K, &sigma),
+        assert_int_equal(im_gram_rbf(ctx, x, n, d, d,
+                                     (im_width){.rule = IM_WIDTH_MEDIAN, .param = 0.15}, K, &sigma),
                          IM_OK);
         tu_close(sigma, 0.15 * med, 1e-12, 1e-10);
         tu_close(K[1], direct_k(x, d, 0, 1, 0.15 * med), 1e-12, 0);
@@ -136,7 +139,7 @@ static void median_rule_degenerate(void **state)
     im_context *ctx = tu_ctx(1.01);
     float x[8] = {0};
     double K[64], s;
-    im_width w = {IM_WIDTH_MEDIAN, 0.15};
+    im_width w = {.rule = IM_WIDTH_MEDIAN, .param = 0.15};
     assert_int_equal(im_gram_rbf(ctx, x, 8, 1, 1, w, K, &s), IM_OK);
     assert_true(s == 0.0);
     for (int e = 0; e < 64; e++)
@@ -188,26 +191,32 @@ static void nonfinite_and_bad_args(void **state)
     im_context *ctx = tu_ctx(1.01);
     float x[12] = {1, 2, 3, 4, 5, NAN, 7, 8, 9, 10, 11, 12};
     double K[16], sigma;
-    assert_int_equal(im_gram_rbf(ctx, x, 4, 3, 3, (im_width){IM_WIDTH_SILVERMAN, 5}, K, &sigma),
-                     IM_OK);
+    assert_int_equal(
+        im_gram_rbf(ctx, x, 4, 3, 3, (im_width){.rule = IM_WIDTH_SILVERMAN, .param = 5}, K, &sigma),
+        IM_OK);
     for (size_t e = 0; e < 16; e++)
         assert_true(isnan(K[e]));
     tu_close(sigma, im_silverman_sigma(5, 4, 3), 1e-15, 0);
     x[5] = INFINITY;
-    assert_int_equal(im_gram_rbf(ctx, x, 4, 3, 3, (im_width){IM_WIDTH_MEDIAN, 0.2}, K, &sigma),
-                     IM_OK);
+    assert_int_equal(
+        im_gram_rbf(ctx, x, 4, 3, 3, (im_width){.rule = IM_WIDTH_MEDIAN, .param = 0.2}, K, &sigma),
+        IM_OK);
     assert_true(isnan(sigma) && isnan(K[0]));
     x[5] = 6;
     const double bad[3] = {0.0, -1.0, NAN};
     for (int i = 0; i < 3; i++)
-        assert_int_equal(im_gram_rbf(ctx, x, 4, 3, 3, (im_width){IM_WIDTH_FIXED, bad[i]}, K, NULL),
+        assert_int_equal(im_gram_rbf(ctx, x, 4, 3, 3,
+                                     (im_width){.rule = IM_WIDTH_FIXED, .param = bad[i]}, K, NULL),
                          IM_ERR_ARG);
-    assert_int_equal(im_gram_rbf(ctx, x, 1, 3, 3, (im_width){IM_WIDTH_FIXED, 1}, K, NULL),
-                     IM_ERR_ARG);
-    assert_int_equal(im_gram_rbf(ctx, x, 4, 3, 2, (im_width){IM_WIDTH_FIXED, 1}, K, NULL),
-                     IM_ERR_ARG);
-    assert_int_equal(im_gram_rbf(ctx, x, 4, 3, 3, (im_width){(im_width_rule)9, 1}, K, NULL),
-                     IM_ERR_ARG);
+    assert_int_equal(
+        im_gram_rbf(ctx, x, 1, 3, 3, (im_width){.rule = IM_WIDTH_FIXED, .param = 1}, K, NULL),
+        IM_ERR_ARG);
+    assert_int_equal(
+        im_gram_rbf(ctx, x, 4, 3, 2, (im_width){.rule = IM_WIDTH_FIXED, .param = 1}, K, NULL),
+        IM_ERR_ARG);
+    assert_int_equal(
+        im_gram_rbf(ctx, x, 4, 3, 3, (im_width){.rule = (im_width_rule)9, .param = 1}, K, NULL),
+        IM_ERR_ARG);
     im_context_destroy(ctx);
 }
 
@@ -234,7 +243,8 @@ static void scaled_silverman_rule(void **state)
     for (size_t e = 0; e < n * d; e++)
         y[e] = 8.0f * x[e];
     double K[400], K10[400], L[400], L10[400], s, s10;
-    im_width w = {IM_WIDTH_SILVERMAN_SCALED, 5.0}, lit = {IM_WIDTH_SILVERMAN, 5.0};
+    im_width w = {.rule = IM_WIDTH_SILVERMAN_SCALED, .param = 5.0},
+             lit = {.rule = IM_WIDTH_SILVERMAN, .param = 5.0};
     assert_int_equal(im_gram_rbf(ctx, x, n, d, d, w, K, &s), IM_OK);
     tu_close(s, 5.0 * sqrt(var) * pow((double)n, -1.0 / (4.0 + (double)d)), 0, 1e-12);
     assert_int_equal(im_gram_rbf(ctx, y, n, d, d, w, K10, &s10), IM_OK);
@@ -270,7 +280,7 @@ static void maps_are_per_variable_grams(void **state)
     size_t n = 12, C = 3, d = 4, ld = C * d + 2;
     float *x = tu_randn(&seed, n, ld);
     double K[3 * 144], one[144], mean, s1, sum = 0.0;
-    im_width w = {IM_WIDTH_MEDIAN, 0.3};
+    im_width w = {.rule = IM_WIDTH_MEDIAN, .param = 0.3};
     assert_int_equal(im_gram_rbf_maps(ctx, x, n, C, d, ld, w, K, &mean), IM_OK);
     for (size_t c = 0; c < C; c++) {
         assert_int_equal(im_gram_rbf(ctx, x + c * d, n, d, ld, w, one, &s1), IM_OK);
@@ -280,6 +290,88 @@ static void maps_are_per_variable_grams(void **state)
     tu_close(mean, sum / (double)C, 1e-15, 0);
     assert_int_equal(im_gram_rbf_maps(ctx, x, n, C, d, C * d - 1, w, K, NULL), IM_ERR_ARG);
     assert_non_null(strstr(im_context_error(ctx), "ld >= C*d"));
+    free(x);
+    im_context_destroy(ctx);
+}
+
+/* Kernel alignment of the width-sigma RBF matrix of x (n, d) with the label
+ * kernel of y, over the whole matrix, from direct_k. */
+static double direct_alignment(const float *x, const int32_t *y, size_t n, size_t d, double sigma)
+{
+    double kl = 0.0, kk = 0.0, ll = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double k = direct_k(x, d, i, j, sigma), l = y[i] == y[j];
+            kl += k * l;
+            kk += k * k;
+            ll += l * l;
+        }
+    return kl / sqrt(kk * ll);
+}
+
+/* n samples of d coordinates around class means 1.5 * label (4 classes). */
+static float *clustered(uint64_t *seed, size_t n, size_t d, int32_t *y)
+{
+    float *x = tu_randn(seed, n, d);
+    for (size_t i = 0; i < n; i++) {
+        y[i] = (int32_t)(i % 4);
+        for (size_t k = 0; k < d; k++)
+            x[i * d + k] += 1.5f * (float)y[i];
+    }
+    return x;
+}
+
+/* align: the width is the median distance times 2^(k/16) for a whole k (the
+ * grid), no neighbour on the finest grid aligns better (computed here from
+ * direct_k), it scales with the data, the running width is the geometric
+ * moving average of the search results, each map of im_gram_rbf_maps keeps
+ * its own, and no labels is an error. */
+static void align_rule(void **state)
+{
+    (void)state;
+    im_context *ctx = tu_ctx(1.01);
+    uint64_t seed = 21;
+    size_t n = 24, d = 3;
+    int32_t y[24];
+    float *x = clustered(&seed, n, d, y), *x8 = malloc(n * d * sizeof(float));
+    assert_non_null(x8);
+    for (size_t e = 0; e < n * d; e++)
+        x8[e] = 8.0f * x[e];
+    double K[576], s, s8, med;
+    im_width w = {.rule = IM_WIDTH_ALIGN, .param = 1.0, .labels = y};
+    assert_int_equal(
+        im_gram_rbf(ctx, x, n, d, d, (im_width){.rule = IM_WIDTH_MEDIAN, .param = 1.0}, K, &med),
+        IM_OK);
+    assert_int_equal(im_gram_rbf(ctx, x, n, d, d, w, K, &s), IM_OK);
+    double k16 = 16.0 * log2(s / med);
+    tu_close(k16, round(k16), 1e-9, 0);
+    double step = pow(2.0, 1.0 / 16.0), a = direct_alignment(x, y, n, d, s);
+    assert_true(a >= direct_alignment(x, y, n, d, s * step));
+    assert_true(a >= direct_alignment(x, y, n, d, s / step));
+    tu_close(K[1], direct_k(x, d, 0, 1, s), 1e-12, 0);
+    assert_int_equal(im_gram_rbf(ctx, x8, n, d, d, w, K, &s8), IM_OK);
+    tu_close(s8, 8.0 * s, 0, 1e-12);
+    double run = 0.0, s_run;
+    w.running = &run;
+    assert_int_equal(im_gram_rbf(ctx, x, n, d, d, w, K, &s_run), IM_OK);
+    assert_true(run == s && s_run == s);
+    assert_int_equal(im_gram_rbf(ctx, x8, n, d, d, w, K, &s_run), IM_OK);
+    tu_close(s_run, exp(0.9 * log(s) + 0.1 * log(s8)), 0, 1e-12);
+    tu_close(K[1], direct_k(x8, d, 0, 1, s_run), 1e-12, 0);
+    assert_true(run == s_run);
+    double runs[2] = {0.0, 0.0}, Km[2 * 576], s0, s1;
+    w.running = runs;
+    float *xm = tu_randn(&seed, n, 2 * d);
+    assert_int_equal(im_gram_rbf_maps(ctx, xm, n, 2, d, 2 * d, w, Km, NULL), IM_OK);
+    w.running = NULL;
+    assert_int_equal(im_gram_rbf(ctx, xm, n, d, 2 * d, w, K, &s0), IM_OK);
+    assert_int_equal(im_gram_rbf(ctx, xm + d, n, d, 2 * d, w, K, &s1), IM_OK);
+    assert_true(runs[0] == s0 && runs[1] == s1);
+    w.labels = NULL;
+    assert_int_equal(im_gram_rbf(ctx, x, n, d, d, w, K, NULL), IM_ERR_ARG);
+    assert_non_null(strstr(im_context_error(ctx), "labels"));
+    free(xm);
+    free(x8);
     free(x);
     im_context_destroy(ctx);
 }
@@ -295,6 +387,7 @@ int main(void)
         cmocka_unit_test(median_rule_degenerate),
         cmocka_unit_test(maps_are_per_variable_grams),
         cmocka_unit_test(scaled_silverman_rule),
+        cmocka_unit_test(align_rule),
         cmocka_unit_test(labels_kernel),
         cmocka_unit_test(normalize_def1),
         cmocka_unit_test(nonfinite_and_bad_args),

@@ -107,7 +107,7 @@ static void sample_permutation_invariance(void **state)
         const float *xx = v ? xp : x, *tt = v ? tp : t;
         double *Kx = malloc(n * n * sizeof(double)), *Kt = malloc(C * n * n * sizeof(double));
         const double *Tm[3];
-        im_width w = {IM_WIDTH_SILVERMAN, 5.0};
+        im_width w = {.rule = IM_WIDTH_SILVERMAN, .param = 5.0};
         assert_int_equal(im_gram_rbf(ctx, xx, n, d, d, w, Kx, NULL), IM_OK);
         for (size_t c = 0; c < C; c++) {
             assert_int_equal(im_gram_rbf(ctx, tt + c * d, n, d, C * d, w, Kt + c * n * n, NULL),
@@ -156,7 +156,7 @@ static void dpi_on_markov_chain(void **state)
     for (size_t a = 0; a < 5; a++) {
         im_context *ctx = tu_ctx(alphas[a]);
         double *K[3] = {malloc(n * n * 8), malloc(n * n * 8), malloc(n * n * 8)}, I1, I2;
-        im_width w = {IM_WIDTH_SILVERMAN, 5.0};
+        im_width w = {.rule = IM_WIDTH_SILVERMAN, .param = 5.0};
         assert_int_equal(im_gram_rbf(ctx, x, n, d, d, w, K[0], NULL), IM_OK);
         assert_int_equal(im_gram_rbf(ctx, t1, n, m, m, w, K[1], NULL), IM_OK);
         assert_int_equal(im_gram_rbf(ctx, t2, n, m, m, w, K[2], NULL), IM_OK);
@@ -200,8 +200,8 @@ static void pid_matches_definitions(void **state)
         const double *targets[2] = {Kx, Ky};
         im_pid pid[2];
         double single[8];
-        assert_int_equal(im_pid_pairs(ctx, targets, 2, (const double *const *)Kt, C, n, pid, single),
-                         IM_OK);
+        assert_int_equal(
+            im_pid_pairs(ctx, targets, 2, (const double *const *)Kt, C, n, pid, single), IM_OK);
         for (int k = 0; k < 2; k++) {
             double Ii[4], rs = 0, wnr = 0, rp = 0, wp = 0;
             for (size_t c = 0; c < C; c++) {
@@ -302,7 +302,8 @@ static void cmi_permutation_decisions(void **state)
     im_cmi_perm r2;
     assert_int_equal(im_cmi_permutation(ctx, NULL, 0, Tr, 2, 1, Ky, n, 50, 0.05, 1, &r2), IM_OK);
     assert_true(r2.fraction == r.fraction);
-    assert_int_equal(im_cmi_permutation(ctx, NULL, 0, Tr, 2, 2, Ky, n, 50, 0.05, 1, &r), IM_ERR_ARG);
+    assert_int_equal(im_cmi_permutation(ctx, NULL, 0, Tr, 2, 2, Ky, n, 50, 0.05, 1, &r),
+                     IM_ERR_ARG);
     free(Ki);
     free(Kn);
     free(Ky);
@@ -331,10 +332,10 @@ static void ib_objective(void **state)
         free(t);
     }
     double ib[3], ixt[3], ity[3], ib2[3];
-    assert_int_equal(im_ib_objective(ctx, Kx, Ky, (const double *const *)Kt, C, n, 2.0, ib, ixt, ity),
-                     IM_OK);
-    assert_int_equal(im_ib_objective(ctx, Kx, Ky, (const double *const *)Kt, C, n, 0.5, ib2, NULL, NULL),
-                     IM_OK);
+    assert_int_equal(
+        im_ib_objective(ctx, Kx, Ky, (const double *const *)Kt, C, n, 2.0, ib, ixt, ity), IM_OK);
+    assert_int_equal(
+        im_ib_objective(ctx, Kx, Ky, (const double *const *)Kt, C, n, 0.5, ib2, NULL, NULL), IM_OK);
     for (size_t c = 0; c < C; c++) {
         double a, b;
         assert_int_equal(im_mutual_information(ctx, Kx, Kt[c], n, &a), IM_OK);
@@ -355,8 +356,8 @@ static void ib_objective(void **state)
 
 /* I(B;T) from single entropies: S(B) + S(T1 o..o TC) - S(T1 o..o TC o B),
  * each through its own im_entropy / im_joint_entropy call. */
-static double mmi_by_definition(im_context *ctx, const double *B, const double *const *T,
-                                size_t C, size_t n, double *sB, double *sT)
+static double mmi_by_definition(im_context *ctx, const double *B, const double *const *T, size_t C,
+                                size_t n, double *sB, double *sT)
 {
     const double *tb[4];
     double sTB;
@@ -394,8 +395,8 @@ static void mmi_sets_match_definitions(void **state)
         const im_mmi_set *q[3] = {&sets[0], &sets[0], &sets[1]};
         size_t k[3] = {0, 1, 0};
         for (int j = 0; j < 3; j++) {
-            double sB, sT, want = mmi_by_definition(ctx, q[j]->targets[k[j]], q[j]->T, q[j]->C, n,
-                                                    &sB, &sT);
+            double sB, sT,
+                want = mmi_by_definition(ctx, q[j]->targets[k[j]], q[j]->T, q[j]->C, n, &sB, &sT);
             tu_close(q[j]->mi[k[j]], want, 1e-12, 0);
             tu_close(q[j]->S_target[k[j]], sB, 1e-12, 0);
             tu_close(*q[j]->S_T, sT, 1e-12, 0);

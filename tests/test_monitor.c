@@ -18,9 +18,9 @@
 #include "darknet/monitor_testing.h"
 #include "util/errfmt.h"
 
-#define B 8      /* batch */
-#define IN 36    /* 6x6x1 inputs */
-#define K 3      /* classes */
+#define B 8   /* batch */
+#define IN 36 /* 6x6x1 inputs */
+#define K 3   /* classes */
 
 static const char *k_cfg =
     "[net]\nbatch=8\nsubdivisions=1\nheight=6\nwidth=6\nchannels=1\n"
@@ -53,6 +53,7 @@ static const cfg_params k_diverge = {"100000", "", ""};
 static const cfg_params k_median = {"0.05", "\nkernel_width=median", ""};
 static const cfg_params k_alpha2 = {"0.05", "\nalpha=2", ""};
 static const cfg_params k_scaled = {"0.05", "\nkernel_width=silverman-scaled\nh=2", ""};
+static const cfg_params k_align = {"0.05", "\nkernel_width=align", ""};
 
 /* Free what build() made (safe on a partly built or empty fixture). */
 static void release(fixture *f)
@@ -205,16 +206,19 @@ static void taps_see_layer_buffers(void **state)
 }
 
 /* n*n RBF Gram matrices of the C variables of n rows of `cols` floats
- * (variable c at offset c*d), Silverman with multiplier h; the mean sigma. */
+ * (variable c at offset c*d), rule with multiplier h (align: 1, labels y,
+ * unsmoothed); the mean sigma. */
 static double *maps_gram(im_context *ctx, const float *rows, size_t n, size_t cols, size_t C,
-                         im_width_rule rule, double h, const double **Km, double *sigma)
+                         im_width_rule rule, double h, const int32_t *y, const double **Km,
+                         double *sigma)
 {
     double *G = malloc(C * n * n * sizeof(double)), sc, sum = 0;
     assert_non_null(G);
+    im_width w = {.rule = rule, .param = rule == IM_WIDTH_ALIGN ? 1.0 : h, .labels = y};
     for (size_t c = 0; c < C; c++) {
-        assert_int_equal(im_gram_rbf(ctx, rows + c * (cols / C), n, cols / C, cols,
-                                     (im_width){rule, h}, G + c * n * n, &sc),
-                         IM_OK);
+        assert_int_equal(
+            im_gram_rbf(ctx, rows + c * (cols / C), n, cols / C, cols, w, G + c * n * n, &sc),
+            IM_OK);
         Km[c] = G + c * n * n;
         sum += sc;
     }
@@ -233,7 +237,9 @@ static void near_core(const char *what, double got, double want)
  * captured, to 1e-12: the adapter adds nothing of its own.  With k_alpha2
  * the two monitors share a context at different alphas, so S(X) cached at
  * one alpha must not serve the other; with k_scaled the fc monitor uses
- * silverman-scaled (h = 2) and the conv monitor the literal rule. */
+ * silverman-scaled (h = 2) and the conv monitor the literal rule; with
+ * k_align the fc monitor uses align (its first measurement: no smoothing
+ * yet), for X, T and both deltas. */
 static void row_equals_core(void **state)
 {
     fixture *f = *state;
@@ -266,10 +272,10 @@ static void row_equals_core(void **state)
         size_t C = r->C, cols = (size_t)f->net->layers[r->layer].outputs;
         assert_int_equal(im_context_set_alpha(ctx, spec->alpha), IM_OK);
         im_width_rule rule = spec->rule;
-        double *Kx = maps_gram(ctx, x, n, xcols, 1, rule, spec->h, Xm, &sx);
-        double *KdK = maps_gram(ctx, dK, n, kcols, 1, rule, spec->delta_h, Km, &sK);
-        double *Kt = maps_gram(ctx, t[i], n, cols, C, rule, spec->h, Tm, &st);
-        double *Kd = maps_gram(ctx, dk[i], n, cols, C, rule, spec->delta_h, Dm, &sd);
+        double *Kx = maps_gram(ctx, x, n, xcols, 1, rule, spec->h, y, Xm, &sx);
+        double *KdK = maps_gram(ctx, dK, n, kcols, 1, rule, spec->delta_h, y, Km, &sK);
+        double *Kt = maps_gram(ctx, t[i], n, cols, C, rule, spec->h, y, Tm, &st);
+        double *Kd = maps_gram(ctx, dk[i], n, cols, C, rule, spec->delta_h, y, Dm, &sd);
         assert_int_equal(im_mmi(ctx, Kx, Tm, C, n, &ixt, &hx, &ht), IM_OK);
         assert_int_equal(im_mmi(ctx, Ky, Tm, C, n, &ity, &hy, NULL), IM_OK);
         double hdk;
@@ -367,7 +373,7 @@ static void coinciding_samples_give_finite_rows(void **state)
     assert_false(nonfinite);
     for (size_t i = 0; i < nr; i++)
         assert_true(fabs(rows[i].H_X) <= 1e-4 && fabs(rows[i].I_XT) <= 1e-4);
-    assert_int_equal(rows[0].dead, 3); /* the conv maps are their biases */
+    assert_int_equal(rows[0].dead, 3);         /* the conv maps are their biases */
     assert_string_equal(rows[1].monitor, "f"); /* the median rule's: sigma 0 */
     assert_true(rows[1].sigma_x == 0.0);
     assert_true(rows[0].have & IM_HAVE_PID);
@@ -410,10 +416,12 @@ int main(void)
                                                  (void *)&k_alpha2),
         cmocka_unit_test_prestate_setup_teardown(row_equals_core, setup, teardown,
                                                  (void *)&k_scaled),
+        cmocka_unit_test_prestate_setup_teardown(row_equals_core, setup, teardown,
+                                                 (void *)&k_align),
         cmocka_unit_test_prestate_setup_teardown(trains_with_finite_metrics, setup, teardown,
                                                  (void *)&k_every3),
-        cmocka_unit_test_prestate_setup_teardown(divergence_gives_nan_and_goes_on, setup,
-                                                 teardown, (void *)&k_diverge),
+        cmocka_unit_test_prestate_setup_teardown(divergence_gives_nan_and_goes_on, setup, teardown,
+                                                 (void *)&k_diverge),
         cmocka_unit_test_prestate_setup_teardown(coinciding_samples_give_finite_rows, setup,
                                                  teardown, (void *)&k_median),
         cmocka_unit_test_prestate_setup_teardown(attach_errors_name_the_line, setup, teardown,

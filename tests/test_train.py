@@ -241,6 +241,12 @@ def main():
         with open(first, "w") as f:
             f.write("[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n\n[infomonitor]\n[softmax]\n")
         bad("monitor as first layer", ["train", data, first], [first + ":7:", "first layer"])
+        nolab = f"{d}/nolabels.cfg"
+        with open(nolab, "w") as f:
+            f.write("[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n\n[connected]\noutput=3\n\n"
+                    "[infomonitor]\nkernel_width=align\nquantities=ixt\n")
+        bad("kernel_width = align without class labels (no [softmax])", ["train", data, nolab],
+            [nolab + ":10:", "align", "labels"])
         badopt = cfg_file(d, "badopt.cfg", extra_monitor="alpha=0\n")
         bad("bad monitor option", ["train", data, badopt], [badopt + ":", "alpha = '0'"])
         unk = cfg_file(d, "unk.cfg", extra_monitor="colour=red\n")

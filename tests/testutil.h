@@ -56,8 +56,9 @@ static inline double *tu_gram(im_context *ctx, const float *x, size_t n, size_t 
 {
     double *K = malloc(n * n * sizeof(double));
     assert_non_null(K);
-    assert_int_equal(im_gram_rbf(ctx, x, n, d, d, (im_width){IM_WIDTH_FIXED, sigma}, K, NULL),
-                     IM_OK);
+    assert_int_equal(
+        im_gram_rbf(ctx, x, n, d, d, (im_width){.rule = IM_WIDTH_FIXED, .param = sigma}, K, NULL),
+        IM_OK);
     return K;
 }
 
@@ -94,12 +95,12 @@ static inline size_t tu_all_terms(uint32_t nf, uint32_t *off, uint32_t *idx)
     return B;
 }
 
-#define tu_close(got, want, atol, rtol)                                                           \
-    do {                                                                                          \
-        double g_ = (got), w_ = (want);                                                           \
-        if (!(fabs(g_ - w_) <= (atol) + (rtol) * fabs(w_)))                                       \
-            fail_msg("%s = %.12g, expected %.12g (atol %g, rtol %g)", #got, g_, w_,             \
-                     (double)(atol), (double)(rtol));                                             \
+#define tu_close(got, want, atol, rtol)                                                            \
+    do {                                                                                           \
+        double g_ = (got), w_ = (want);                                                            \
+        if (!(fabs(g_ - w_) <= (atol) + (rtol)*fabs(w_)))                                          \
+            fail_msg("%s = %.12g, expected %.12g (atol %g, rtol %g)", #got, g_, w_,                \
+                     (double)(atol), (double)(rtol));                                              \
     } while (0)
 
 #endif

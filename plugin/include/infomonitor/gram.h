@@ -42,6 +42,23 @@ extern "C" {
  *                     when more than half of the pairwise distances are 0
  *                     (median 0), the median of the positive distances.
  *   FIXED             sigma = param.
+ *   ALIGN             sigma = param * s_a, s_a maximizing the kernel alignment
+ *                     A(K, L) = <K, L>_F / (|K|_F |L|_F) between the
+ *                     variable's Gram matrix K and the label kernel L
+ *                     (L_ij = 1 when labels i and j agree; Wickstrom et al.
+ *                     2019 choose information-plane widths so).  Searched
+ *                     coarse to fine on a log grid anchored at the median
+ *                     pairwise distance m (the MEDIAN rule's m): s = m 2^k,
+ *                     k = -8..4, then steps of 2^(1/4) and 2^(1/16) (three
+ *                     each way) around the best; the first maximum wins.
+ *                     The grid scales with the data, so the Gram matrix is
+ *                     invariant to scaling the variable.  Needs labels (n
+ *                     class labels of the samples).  With `running` set, s_a
+ *                     is smoothed over calls, geometrically:
+ *                     s_a <- exp((1 - IM_ALIGN_SMOOTH) ln *running
+ *                                 + IM_ALIGN_SMOOTH ln s_a)
+ *                     when *running > 0 (the first call takes the search
+ *                     result), and *running receives the new s_a.
  * A variable whose samples all coincide (a dead feature map) has the
  * all-ones Gram matrix under every rule: it carries no information and is
  * neutral in a Hadamard product.  The data-dependent rules report sigma 0
@@ -50,17 +67,26 @@ typedef enum im_width_rule {
     IM_WIDTH_SILVERMAN = 0,
     IM_WIDTH_MEDIAN,
     IM_WIDTH_FIXED,
-    IM_WIDTH_SILVERMAN_SCALED
+    IM_WIDTH_SILVERMAN_SCALED,
+    IM_WIDTH_ALIGN
 } im_width_rule;
 
+/* The weight of the newest search result in the ALIGN rule's running width
+ * (an exponential moving average over about 1 / 0.1 = 10 measurements). */
+#define IM_ALIGN_SMOOTH 0.1
+
 /* The rule called `name` ("silverman", "silverman-scaled", "median",
- * "fixed": the names of the cfg option kernel_width and of estimate's
+ * "fixed", "align": the names of the cfg option kernel_width and of estimate's
  * --kernel-width): 1 and *out, or 0 for another name. */
 IM_API int im_width_rule_parse(const char *name, im_width_rule *out);
 
 typedef struct im_width {
     im_width_rule rule;
-    double param; /* h, the median fraction, or sigma; > 0 */
+    double param;          /* h, the median fraction, sigma, or ALIGN's multiplier; > 0 */
+    const int32_t *labels; /* ALIGN: the n class labels of the samples; others ignore it */
+    double *running;       /* ALIGN: the running width (caller's, 0 before the first call),
+                              or NULL for no smoothing; im_gram_rbf_maps reads and writes
+                              running[c] for map c.  Others ignore it. */
 } im_width;
 
 /* Silverman's rule, h * n^(-1/(4+d)).  (The median rule needs the data:
@@ -73,7 +99,8 @@ IM_API double im_silverman_sigma(double h, size_t n, size_t d);
  * computed from it is NaN; *sigma_used is then the rule's sigma for the
  * Silverman and fixed rules and NaN for the data-dependent ones.
  * Statuses: IM_OK; IM_ERR_ARG (ctx, x or K NULL, n < 2, d = 0, ld < d, a
- * width parameter that is not a finite number > 0, an unknown rule);
+ * width parameter that is not a finite number > 0, an unknown rule, ALIGN
+ * without labels);
  * IM_ERR_NOMEM.  K (n*n) and
  * x are the caller's. */
 IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld,

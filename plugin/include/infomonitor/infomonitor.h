@@ -5,7 +5,7 @@
  * Typical use:
  *   im_options o; im_options_default(&o);
  *   im_context *ctx; im_context_create(&o, &ctx, NULL, 0);
- *   im_gram_rbf(ctx, x, n, d, d, (im_width){IM_WIDTH_SILVERMAN, 5.0}, Kx, &sigma);
+ *   im_gram_rbf(ctx, x, n, d, d, (im_width){.rule = IM_WIDTH_SILVERMAN, .param = 5.0}, Kx, &sigma);
  *   im_mmi(ctx, Kx, Kt, C, n, &I, NULL, NULL);
  *   im_context_destroy(ctx);
  */

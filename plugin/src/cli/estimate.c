@@ -28,7 +28,8 @@ static im_width_rule parse_rule(const char *flag, const char *text)
 {
     im_width_rule r;
     if (!im_width_rule_parse(text, &r) || r == IM_WIDTH_FIXED)
-        im_cli_die(VERB, "%s must be silverman, silverman-scaled or median, got '%s'", flag, text);
+        im_cli_die(VERB, "%s must be silverman, silverman-scaled, median or align, got '%s'", flag,
+                   text);
     return r;
 }
 
@@ -51,6 +52,9 @@ static void help(void)
            "                 silverman-scaled  sigma = H s n^(-1/(4+d)), s the root of the\n"
            "                                   mean marginal variance (scale-invariant)\n"
            "                 median            sigma = F x the median pairwise distance\n"
+           "                 align             the sigma whose Gram matrix aligns best\n"
+           "                                   with the labels' kernel (needs Y.npy;\n"
+           "                                   log grid around the median distance)\n"
            "  --h-x H        multiplier H of the Silverman rules for X (default 5)\n"
            "  --h-t H        multiplier H for each variable of T (default 5)\n"
            "  --median F     the median rule's fraction, in (0, 1] (default 0.15)\n"
@@ -123,6 +127,8 @@ static void parse(int argc, char **argv, est_args *a)
         im_cli_die(VERB, "missing X.npy (see 'infomonitor estimate --help')");
     if (a->have_median && a->rule != IM_WIDTH_MEDIAN)
         im_cli_die(VERB, "--median is only used with --kernel-width median");
+    if (a->rule == IM_WIDTH_ALIGN && a->npath < 3)
+        im_cli_die(VERB, "--kernel-width align needs the labels: give X.npy T.npy Y.npy");
 }
 
 /* A float variable set: n samples, C variables of d floats each, sample i
@@ -238,12 +244,14 @@ static void load_labels(const char *py, size_t n, const char *px, int32_t **y)
 }
 
 /* The width of X (or T): a fixed sigma when given, else the rule with its
- * multiplier h (or the median fraction). */
-static im_width width_of(const est_args *a, double sigma, double h)
+ * multiplier h (or the median fraction; align's multiplier is 1, with the
+ * labels y). */
+static im_width width_of(const est_args *a, double sigma, double h, const int32_t *y)
 {
     if (sigma > 0)
-        return (im_width){IM_WIDTH_FIXED, sigma};
-    return (im_width){a->rule, a->rule == IM_WIDTH_MEDIAN ? a->median : h};
+        return (im_width){.rule = IM_WIDTH_FIXED, .param = sigma};
+    double param = a->rule == IM_WIDTH_MEDIAN ? a->median : a->rule == IM_WIDTH_ALIGN ? 1.0 : h;
+    return (im_width){.rule = a->rule, .param = param, .labels = y};
 }
 
 static im_context *open_context(const est_args *a)
@@ -278,10 +286,10 @@ static double *maps_grams(im_context *ctx, const varset *T, im_width w, const do
 /* The keys that need T: I(X;T) and, with labels Ky, I(T;Y) in one batch of
  * the core (S(T) shared, S(X) given), I(X;Y), and the PID pairs. */
 static void report_t(im_context *ctx, const est_args *a, const varset *T, const double *Kx,
-                     double H_X, const double *Ky)
+                     double H_X, const int32_t *y, const double *Ky)
 {
     size_t n = T->n;
-    im_width wt = width_of(a, a->sigma_t, a->h_t);
+    im_width wt = width_of(a, a->sigma_t, a->h_t, y);
     const double **Tm = xmalloc(T->C * sizeof *Tm);
     double sigma_t = NAN, H_T, S[2] = {H_X, NAN}, I[2];
     double *Kt = maps_grams(ctx, T, wt, Tm, &sigma_t);
@@ -333,7 +341,7 @@ int im_cmd_estimate(int argc, char **argv)
         warn_nonfinite(pt, &T);
     im_context *ctx = open_context(&a);
     size_t n = X.n, nn = n * n;
-    im_width wx = width_of(&a, a.sigma_x, a.h_x);
+    im_width wx = width_of(&a, a.sigma_x, a.h_x, y);
     double *Kx = xmalloc(nn * sizeof(double)), *Ky = NULL, sigma_x, H_X;
     check(ctx, im_gram_rbf(ctx, X.data, n, X.d, X.d, wx, Kx, &sigma_x));
     check(ctx, im_entropy(ctx, Kx, n, &H_X));
@@ -349,7 +357,7 @@ int im_cmd_estimate(int argc, char **argv)
     key_num("alpha", a.alpha);
     key_num("sigma_x", sigma_x);
     if (pt)
-        report_t(ctx, &a, &T, Kx, H_X, Ky);
+        report_t(ctx, &a, &T, Kx, H_X, y, Ky);
     else
         key_num("H_X", H_X);
     printf("\n}\n");

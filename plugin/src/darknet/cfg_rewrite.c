@@ -205,7 +205,7 @@ static const opt_entry k_opts[] = {
     {"alpha", opt_positive, F(alpha), "a number > 0"},
     {"h", opt_positive, F(h), "a number > 0"},
     {"delta_h", opt_positive, F(delta_h), "a number > 0"},
-    {"kernel_width", opt_width, F(rule), "silverman, silverman-scaled, median or fixed"},
+    {"kernel_width", opt_width, F(rule), "silverman, silverman-scaled, median, fixed or align"},
     {"sigma", opt_positive, F(sigma), "a number > 0"},
     {"median", opt_fraction, F(median), "a fraction in (0, 1]"},
     {"quantities", opt_quantities, F(quantities),

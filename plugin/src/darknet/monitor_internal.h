@@ -15,7 +15,10 @@
 
 /* A cached Gram matrix of a shared variable (X, Y or delta_K) for one
  * iteration and kernel width: monitors with the same options share it,
- * and its entropy S when computed at alpha S_alpha (NaN: not yet). */
+ * and its entropy S when computed at alpha S_alpha (NaN: not yet).  The
+ * align rule's running width (gram.h) is advanced once per iteration:
+ * run_prev is its value before iteration run_iter, so that a rebuild in
+ * the same iteration (another monitor's options) starts from it again. */
 typedef struct {
     size_t iter, n;
     int valid;
@@ -23,6 +26,8 @@ typedef struct {
     double *K; /* n*n */
     double sigma;
     double S, S_alpha;
+    double run, run_prev;
+    size_t run_iter;
 } gram_cache;
 
 /* What the taps of one training step copy.  There are two of each: the
@@ -48,6 +53,7 @@ typedef struct {
     mon_capture cap[2];
     size_t done_iter;        /* last iteration measured */
     double *Kt, *Kd;         /* C*n*n Gram matrices of the maps of T and delta_k */
+    double *run_t, *run_d;   /* C running widths of the align rule (gram.h), 0 at first */
     const double **Tm, **Dm; /* C pointers into Kt and Kd */
 } monitor;
 

@@ -20,6 +20,18 @@ static im_status grow_cache(gram_cache *g, size_t n, char *err, size_t errlen)
     return IM_OK;
 }
 
+/* The running width of g's align rule for iteration iter: advanced from
+ * the value before this iteration (see gram_cache). */
+static double *cache_running(gram_cache *g, size_t iter)
+{
+    if (g->run_iter != iter) {
+        g->run_prev = g->run;
+        g->run_iter = iter;
+    }
+    g->run = g->run_prev;
+    return &g->run;
+}
+
 /* Gram matrix of n rows of x (each `cols` floats) with width w, cached for
  * this iteration. */
 static im_status cached_rbf(im_context *ctx, gram_cache *g, size_t iter, const float *x, size_t n,
@@ -31,6 +43,8 @@ static im_status cached_rbf(im_context *ctx, gram_cache *g, size_t iter, const f
     im_status st = grow_cache(g, n, err, errlen);
     if (st != IM_OK)
         return st;
+    if (w.rule == IM_WIDTH_ALIGN)
+        w.running = cache_running(g, iter);
     st = im_gram_rbf(ctx, x, n, cols, cols, w, g->K, &g->sigma);
     if (st != IM_OK)
         return st;
@@ -59,23 +73,30 @@ static im_status cached_labels(im_context *ctx, gram_cache *g, size_t iter, cons
     return st;
 }
 
-/* The width of X and T, or of the error chain: the median rule applies to
- * both; a fixed sigma to X and T only (the error chain keeps Silverman with
- * delta_h); the Silverman rules take h, or delta_h for the error chain. */
-static im_width width_for(const im_monitor_spec *s, int error_chain)
+/* The width of X and T, or of the error chain: the median and align rules
+ * apply to both (align with the labels y, multiplier 1); a fixed sigma to
+ * X and T only (the error chain keeps Silverman with delta_h); the
+ * Silverman rules take h, or delta_h for the error chain. */
+static im_width width_for(const im_monitor_spec *s, int error_chain, const int32_t *y)
 {
     if (s->rule == IM_WIDTH_MEDIAN)
-        return (im_width){IM_WIDTH_MEDIAN, s->median};
+        return (im_width){.rule = IM_WIDTH_MEDIAN, .param = s->median};
+    if (s->rule == IM_WIDTH_ALIGN)
+        return (im_width){.rule = IM_WIDTH_ALIGN, .param = 1.0, .labels = y};
     if (s->rule == IM_WIDTH_FIXED && !error_chain)
-        return (im_width){IM_WIDTH_FIXED, s->sigma};
+        return (im_width){.rule = IM_WIDTH_FIXED, .param = s->sigma};
     im_width_rule r = s->rule == IM_WIDTH_SILVERMAN_SCALED ? s->rule : IM_WIDTH_SILVERMAN;
-    return (im_width){r, error_chain ? s->delta_h : s->h};
+    return (im_width){.rule = r, .param = error_chain ? s->delta_h : s->h};
 }
 
 /* Gram matrices of the C variables of a capture (variable c at offset c*d
- * of each row); *sigma gets the mean width over them. */
-static im_status maps_gram(monitor *m, const float *cap, im_width w, double *K, double *sigma)
+ * of each row); *sigma gets the mean width over them; run: the C running
+ * widths of the align rule. */
+static im_status maps_gram(monitor *m, const float *cap, im_width w, double *run, double *K,
+                           double *sigma)
 {
+    if (w.rule == IM_WIDTH_ALIGN)
+        w.running = run;
     return im_gram_rbf_maps(m->ctx, cap, m->n, m->C, m->d, m->outputs, w, K, sigma);
 }
 
@@ -90,11 +111,11 @@ static im_status grams(im_registry *reg, monitor *m, const mon_capture *cap,
     size_t it = cap->fwd_iter;
     im_status st = IM_OK;
     if ((q & (IM_Q_IXT | IM_Q_ITY | IM_Q_PID)) &&
-        (st = maps_gram(m, cap->t, width_for(s, 0), m->Kt, &r->sigma_t)) != IM_OK)
+        (st = maps_gram(m, cap->t, width_for(s, 0, g->y), m->run_t, m->Kt, &r->sigma_t)) != IM_OK)
         return st;
     if (q & (IM_Q_IXT | IM_Q_PID)) {
-        if ((st = cached_rbf(m->ctx, &reg->gx, it, g->x, m->n, reg->x_cols, width_for(s, 0), err,
-                             errlen)))
+        if ((st = cached_rbf(m->ctx, &reg->gx, it, g->x, m->n, reg->x_cols, width_for(s, 0, g->y),
+                             err, errlen)))
             return st;
         r->sigma_x = reg->gx.sigma;
     }
@@ -103,8 +124,8 @@ static im_status grams(im_registry *reg, monitor *m, const mon_capture *cap,
         return st;
     *want_d = (q & IM_Q_DELTA) && cap->dk_iter == it && g->dK_iter == it;
     if (*want_d) {
-        im_width wd = width_for(s, 1);
-        if ((st = maps_gram(m, cap->dk, wd, m->Kd, &r->sigma_delta)) != IM_OK)
+        im_width wd = width_for(s, 1, g->y);
+        if ((st = maps_gram(m, cap->dk, wd, m->run_d, m->Kd, &r->sigma_delta)) != IM_OK)
             return st;
         st = cached_rbf(m->ctx, &reg->gd, it, g->dK, m->n, reg->dK_cols, wd, err, errlen);
     }

@@ -46,6 +46,8 @@ void im_registry_free(im_registry *reg)
         free(m->Kd);
         free(m->Tm);
         free(m->Dm);
+        free(m->run_t);
+        free(m->run_d);
     }
     free(reg->mon);
     free(reg->by_index);
@@ -86,6 +88,11 @@ static im_status check_monitor(const im_registry *reg, monitor *m, const char *c
         return im_errf(err, errlen, IM_ERR_FORMAT,
                        "%s:%d: [infomonitor] quantities include delta, which needs a [softmax] "
                        "output layer after the watched layer",
+                       cfg_path, s->line);
+    if (s->rule == IM_WIDTH_ALIGN && reg->softmax < 0)
+        return im_errf(err, errlen, IM_ERR_FORMAT,
+                       "%s:%d: [infomonitor] kernel_width = align needs class labels, and the "
+                       "network has no [softmax] layer",
                        cfg_path, s->line);
     m->n = s->samples ? (size_t)s->samples : (size_t)net->batch;
     if (m->n > (size_t)net->batch || m->n < 2)
@@ -157,6 +164,8 @@ static im_status open_monitor(monitor *m, char *err, size_t errlen)
     m->Kd = xcalloc(m->C * nn, sizeof(double), &bad);
     m->Tm = xcalloc(m->C, sizeof *m->Tm, &bad);
     m->Dm = xcalloc(m->C, sizeof *m->Dm, &bad);
+    m->run_t = xcalloc(m->C, sizeof *m->run_t, &bad);
+    m->run_d = xcalloc(m->C, sizeof *m->run_d, &bad);
     if (bad)
         return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
     for (size_t c = 0; c < m->C; c++) {

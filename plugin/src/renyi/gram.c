@@ -56,10 +56,9 @@ int im_width_rule_parse(const char *name, im_width_rule *out)
         const char *name;
         im_width_rule rule;
     } k[] = {
-        {"silverman", IM_WIDTH_SILVERMAN},
-        {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
-        {"median", IM_WIDTH_MEDIAN},
-        {"fixed", IM_WIDTH_FIXED},
+        {"silverman", IM_WIDTH_SILVERMAN}, {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
+        {"median", IM_WIDTH_MEDIAN},       {"fixed", IM_WIDTH_FIXED},
+        {"align", IM_WIDTH_ALIGN},
     };
     for (size_t i = 0; name != NULL && i < sizeof k / sizeof k[0]; i++)
         if (strcmp(name, k[i].name) == 0) {
@@ -72,7 +71,7 @@ int im_width_rule_parse(const char *name, im_width_rule *out)
 static int rule_known(im_width_rule r)
 {
     return r == IM_WIDTH_SILVERMAN || r == IM_WIDTH_MEDIAN || r == IM_WIDTH_FIXED ||
-           r == IM_WIDTH_SILVERMAN_SCALED;
+           r == IM_WIDTH_SILVERMAN_SCALED || r == IM_WIDTH_ALIGN;
 }
 
 static int rows_finite(const float *x, size_t n, size_t d, size_t ld)
@@ -127,6 +126,62 @@ static im_status sq_distances(im_context *ctx, const double *Xc, size_t n, size_
     return IM_OK;
 }
 
+/* The kernel alignment A(K_s, L) of the RBF kernel of width s on the
+ * squared distances D with the label kernel of y, from the upper triangle
+ * (both kernels have a unit diagonal). */
+static double alignment(const double *D, const int32_t *y, size_t n, double s)
+{
+    double g = -1.0 / (2.0 * s * s), kl = 0.0, kk = 0.0, ll = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            double k = exp(g * D[i * n + j]);
+            kk += k * k;
+            if (y[i] == y[j]) {
+                kl += k;
+                ll += 1.0;
+            }
+        }
+    double nd = (double)n;
+    return (nd + 2.0 * kl) / sqrt((nd + 2.0 * kk) * (nd + 2.0 * ll));
+}
+
+/* The s = centre * step^k, k = -lo..hi, of largest alignment (the first). */
+static double best_on_grid(const double *D, const int32_t *y, size_t n, double centre, double step,
+                           int lo, int hi)
+{
+    double best = centre * pow(step, -lo), a_best = -1.0;
+    for (int k = -lo; k <= hi; k++) {
+        double s = centre * pow(step, k), a = alignment(D, y, n, s);
+        if (a > a_best) {
+            a_best = a;
+            best = s;
+        }
+    }
+    return best;
+}
+
+/* The ALIGN rule's s_a (see gram.h), smoothed through w.running; 0 when
+ * the samples all coincide (m = 0). */
+static im_status align_sigma(im_context *ctx, im_width w, size_t n, const double *D, double *sigma)
+{
+    im_status st;
+    double m = median_distance(ctx, D, n, &st);
+    if (st != IM_OK || !(m > 0.0)) {
+        *sigma = 0.0;
+        return st;
+    }
+    double s = best_on_grid(D, w.labels, n, m, 2.0, 8, 4);
+    s = best_on_grid(D, w.labels, n, s, pow(2.0, 0.25), 3, 3);
+    s = best_on_grid(D, w.labels, n, s, pow(2.0, 1.0 / 16.0), 3, 3);
+    if (w.running != NULL) {
+        if (*w.running > 0.0)
+            s = exp((1.0 - IM_ALIGN_SMOOTH) * log(*w.running) + IM_ALIGN_SMOOTH * log(s));
+        *w.running = s;
+    }
+    *sigma = w.param * s;
+    return IM_OK;
+}
+
 /* The width of rule w for data with mean marginal variance var and
  * squared distances D; 0 when the samples all coincide under a
  * data-dependent rule (D is then 0, and K all ones). */
@@ -147,6 +202,9 @@ static im_status rule_sigma(im_context *ctx, im_width w, size_t n, size_t d, dou
     case IM_WIDTH_MEDIAN:
         *sigma = w.param * median_distance(ctx, D, n, &st);
         break;
+    case IM_WIDTH_ALIGN:
+        st = align_sigma(ctx, w, n, D, sigma);
+        break;
     }
     return st;
 }
@@ -164,6 +222,8 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
         return im_fail(ctx, IM_ERR_ARG, "kernel width parameter must be > 0, got %g", w.param);
     if (!rule_known(w.rule))
         return im_fail(ctx, IM_ERR_ARG, "unknown kernel width rule %d", (int)w.rule);
+    if (w.rule == IM_WIDTH_ALIGN && w.labels == NULL)
+        return im_fail(ctx, IM_ERR_ARG, "the align kernel width rule needs the samples' labels");
     size_t nn = n * n;
     if (!rows_finite(x, n, d, ld)) {
         for (size_t e = 0; e < nn; e++)
@@ -199,8 +259,9 @@ im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, 
                        "im_gram_rbf_maps: need C >= 1 and ld >= C*d (C = %zu, "
                        "d = %zu, ld = %zu)",
                        C, d, ld);
-    double sum = 0.0, sc;
+    double sum = 0.0, sc, *running = w.running;
     for (size_t c = 0; c < C; c++) {
+        w.running = running != NULL ? running + c : NULL;
         im_status st = im_gram_rbf(ctx, x + c * d, n, d, ld, w, K + c * n * n, &sc);
         if (st != IM_OK)
             return st;
