@@ -92,7 +92,8 @@ def width(x, rule, h, median=0.15, labels=None):
     """The kernel width of x (n, d) under a rule of DESIGN.md section 2:
     silverman h n^(-1/(4+d)); silverman-scaled h s n^(-1/(4+d)) with s the
     root of the mean population variance of the coordinates (0 when all
-    samples coincide: the Gram matrix is then all ones); median: `median`
+    samples coincide: the Gram matrix is then all ones); silverman-dim the
+    same times sqrt(d), i.e. s sqrt(d) the root of the summed variance; median: `median`
     times median_distance; align: align_width with the labels (h unused)."""
     x = np.asarray(x, dtype=np.float64).reshape(x.shape[0], -1)
     n, d = x.shape
@@ -102,6 +103,8 @@ def width(x, rule, h, median=0.15, labels=None):
         return silverman(h, n, d)
     if rule == "silverman-scaled":
         return silverman(h * math.sqrt(np.mean(np.var(x, axis=0))), n, d)
+    if rule == "silverman-dim":
+        return silverman(h * math.sqrt(np.sum(np.var(x, axis=0))), n, d)
     if rule == "median":
         return median * median_distance(x)
     if rule == "align":
@@ -282,7 +285,7 @@ USAGE = """usage: ref_renyi.py estimate X.npy [T.npy] [Y.npy] [options]
   --h-t H      Silverman multiplier for T (default 5)
   --sigma-x S  fixed kernel width for X
   --sigma-t S  fixed kernel width for T
-  --kernel-width R  silverman (default), silverman-scaled, median or align
+  --kernel-width R  silverman (default), silverman-scaled, silverman-dim, median or align
   --median F   the median rule's fraction (default 0.15)
   --pid        pairwise redundancy-synergy quantities (C >= 2)
   --flat       T is one variable even with rank >= 3
@@ -351,9 +354,9 @@ def parse_estimate(argv):
             i += 1
         elif s == "--kernel-width":
             if i + 1 >= len(argv) or argv[i + 1] not in ("silverman", "silverman-scaled",
-                                                         "median", "align"):
-                raise UsageError("--kernel-width must be silverman, silverman-scaled, median "
-                                 "or align")
+                                                         "silverman-dim", "median", "align"):
+                raise UsageError("--kernel-width must be silverman, silverman-scaled, "
+                                 "silverman-dim, median or align")
             opts["rule"] = argv[i + 1]
             i += 1
         elif s == "--pid":

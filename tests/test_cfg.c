@@ -150,7 +150,7 @@ static void errors_name_file_and_line(void **state)
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\ndelta_h=abc\n", 10, "delta_h = 'abc'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=gauss\n", 10, "'gauss'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=silverman_scaled\n", 10,
-                "silverman, silverman-scaled, median, fixed or align");
+                "silverman, silverman-scaled, silverman-dim, median, fixed or align");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,foo\n", 10, "'ixt,foo'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,ixt\n", 10, "'ixt,ixt'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nquantities=ixt,\n", 10, "'ixt,'");
@@ -207,7 +207,8 @@ static void errors_name_file_and_line(void **state)
     assert_non_null(strstr(err, "/nonexistent/x.cfg"));
 }
 
-/* kernel_width=silverman-scaled takes h (and delta_h) like silverman. */
+/* kernel_width=silverman-scaled and silverman-dim take h, and for the error
+ * chain delta_h, which defaults to h under them (0.1 under silverman). */
 static void scaled_width_rule(void **state)
 {
     (void)state;
@@ -215,7 +216,13 @@ static void scaled_width_rule(void **state)
         rewrite_ok("[connected]\noutput=2\n[infomonitor]\nkernel_width=silverman-scaled\nh=2\n");
     assert_int_equal(rw.nmon, 1);
     assert_int_equal(rw.mon[0].rule, IM_WIDTH_SILVERMAN_SCALED);
-    assert_true(rw.mon[0].h == 2.0 && rw.mon[0].delta_h == 0.1);
+    assert_true(rw.mon[0].h == 2.0 && rw.mon[0].delta_h == 2.0);
+    im_cfg_rewrite_free(&rw);
+    rw = rewrite_ok("[connected]\noutput=2\n[infomonitor]\nkernel_width=silverman-dim\n"
+                    "delta_h=0.5\n[infomonitor]\nkernel_width=silverman\nh=3\n");
+    assert_int_equal(rw.mon[0].rule, IM_WIDTH_SILVERMAN_DIM);
+    assert_true(rw.mon[0].h == 5.0 && rw.mon[0].delta_h == 0.5);
+    assert_true(rw.mon[1].h == 3.0 && rw.mon[1].delta_h == 0.1);
     im_cfg_rewrite_free(&rw);
 }
 

@@ -318,6 +318,9 @@ def good_cases(cli, d, X, T, Y):
          {"rule": "silverman-scaled", "sigma_x": 6.0}),
         ("--kernel-width median", [x, t, y, "--kernel-width", "median"], [x, t, y],
          {"rule": "median"}),
+        ("--kernel-width silverman-dim --pid --h-x 0.5",
+         [x, t, y, "--kernel-width", "silverman-dim", "--pid", "--h-x", "0.5"], [x, t, y],
+         {"rule": "silverman-dim", "pid": True, "h_x": 0.5}),
         ("--kernel-width align", [x, t, y, "--kernel-width", "align"], [x, t, y],
          {"rule": "align"}),
         ("--kernel-width align --pid --alpha 2",
@@ -336,7 +339,7 @@ def good_cases(cli, d, X, T, Y):
     Tdead[:, 1] = 0.25
     np.save(P("Tdead.npy"), Tdead)
     cases = [c for c in cases if c[1] is not None]
-    for rule in ("silverman", "silverman-scaled", "median", "align"):
+    for rule in ("silverman", "silverman-scaled", "silverman-dim", "median", "align"):
         cases.append(("coinciding X and a dead map of T, --kernel-width %s --pid" % rule,
                       [P("Xconst.npy"), P("Tdead.npy"), y, "--kernel-width", rule, "--pid"],
                       [P("Xconst.npy"), P("Tdead.npy"), y], {"rule": rule, "pid": True}))
@@ -390,11 +393,14 @@ def scale_cases(cli, P, x, t, y, X, T):
     np.save(P("X10.npy"), (X * 10).astype(np.float32))
     np.save(P("T10.npy"), (T * 10).astype(np.float32))
     res = {}
-    for rule in ("silverman-scaled", "align", "silverman"):
+    # silverman-dim at its working multiplier 1 (h = 5 makes K nearly all
+    # ones, where fp32 rounding of the scaled data moves the small eigenvalues).
+    hs = {"silverman-dim": ["--h-x", "1", "--h-t", "1"]}
+    for rule in ("silverman-scaled", "silverman-dim", "align", "silverman"):
         for name, xx, tt in (("", x, t), ("10", P("X10.npy"), P("T10.npy"))):
-            rc, out, err = run(cli, [xx, tt, y, "--pid", "--kernel-width", rule])
+            rc, out, err = run(cli, [xx, tt, y, "--pid", "--kernel-width", rule] + hs.get(rule, []))
             res[rule, name] = flat_values(parse_json(out)) if rc == 0 else None
-    for rule in ("silverman-scaled", "align"):
+    for rule in ("silverman-scaled", "silverman-dim", "align"):
         a, b = res[rule, ""], res[rule, "10"]
         worst = max(abs(a[k] - b[k]) for k in a) if a and b else float("inf")
         check("%s: every quantity invariant to scaling X and T by 10 (%.1e bits)"

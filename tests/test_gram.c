@@ -221,7 +221,8 @@ static void nonfinite_and_bad_args(void **state)
 }
 
 /* silverman-scaled: sigma = h s n^(-1/(4+d)) with s the root of the mean
- * (population) variance of the coordinates, computed here in plain loops;
+ * (population) variance of the coordinates, computed here in plain loops
+ * (silverman-dim: sqrt(d) times that);
  * scaling the data by 8 (exact in fp32) leaves the Gram matrix as it is (the
  * literal rule does not); coinciding samples give all ones and sigma 0. */
 static void scaled_silverman_rule(void **state)
@@ -249,6 +250,10 @@ static void scaled_silverman_rule(void **state)
     tu_close(s, 5.0 * sqrt(var) * pow((double)n, -1.0 / (4.0 + (double)d)), 0, 1e-12);
     assert_int_equal(im_gram_rbf(ctx, y, n, d, d, w, K10, &s10), IM_OK);
     tu_close(s10, 8.0 * s, 0, 1e-12);
+    double sd;
+    im_width dim = {.rule = IM_WIDTH_SILVERMAN_DIM, .param = 5.0};
+    assert_int_equal(im_gram_rbf(ctx, x, n, d, d, dim, L, &sd), IM_OK);
+    tu_close(sd, sqrt((double)d) * s, 0, 1e-12);
     assert_int_equal(im_gram_rbf(ctx, x, n, d, d, lit, L, NULL), IM_OK);
     assert_int_equal(im_gram_rbf(ctx, y, n, d, d, lit, L10, NULL), IM_OK);
     double worst = 0.0, moved = 0.0;

@@ -38,6 +38,13 @@ extern "C" {
  *                     variable by c scales s, and sigma, by c, so the Gram
  *                     matrix does not change.  When all samples coincide
  *                     (s = 0), the Gram matrix is all ones and sigma_used 0.
+ *   SILVERMAN_DIM     sigma = h s sqrt(d) n^(-1/(4+d)): also normalized by the
+ *                     dimension.  s sqrt(2d) is the root mean square of the
+ *                     pairwise distances (over all n^2 pairs), so the typical
+ *                     kernel value, exp(-d s^2 / sigma^2) ~ exp(-1/h^2), is
+ *                     the same for a 10-unit and a 784-pixel variable, where
+ *                     SILVERMAN_SCALED's exp(-d / h^2) saturates wide layers.
+ *                     Scale-invariant; all ones for coinciding samples.
  *   MEDIAN            sigma = param * the median pairwise Euclidean distance;
  *                     when more than half of the pairwise distances are 0
  *                     (median 0), the median of the positive distances.
@@ -68,15 +75,16 @@ typedef enum im_width_rule {
     IM_WIDTH_MEDIAN,
     IM_WIDTH_FIXED,
     IM_WIDTH_SILVERMAN_SCALED,
-    IM_WIDTH_ALIGN
+    IM_WIDTH_ALIGN,
+    IM_WIDTH_SILVERMAN_DIM
 } im_width_rule;
 
 /* The weight of the newest search result in the ALIGN rule's running width
  * (an exponential moving average over about 1 / 0.1 = 10 measurements). */
 #define IM_ALIGN_SMOOTH 0.1
 
-/* The rule called `name` ("silverman", "silverman-scaled", "median",
- * "fixed", "align": the names of the cfg option kernel_width and of estimate's
+/* The rule called `name` ("silverman", "silverman-scaled", "silverman-dim",
+ * "median", "fixed", "align": the names of the cfg option kernel_width and of estimate's
  * --kernel-width): 1 and *out, or 0 for another name. */
 IM_API int im_width_rule_parse(const char *name, im_width_rule *out);
 

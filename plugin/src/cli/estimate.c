@@ -28,8 +28,10 @@ static im_width_rule parse_rule(const char *flag, const char *text)
 {
     im_width_rule r;
     if (!im_width_rule_parse(text, &r) || r == IM_WIDTH_FIXED)
-        im_cli_die(VERB, "%s must be silverman, silverman-scaled, median or align, got '%s'", flag,
-                   text);
+        im_cli_die(VERB,
+                   "%s must be silverman, silverman-scaled, silverman-dim, median or align, got "
+                   "'%s'",
+                   flag, text);
     return r;
 }
 
@@ -51,6 +53,8 @@ static void help(void)
            "                 silverman         sigma = H n^(-1/(4+d)), H on the data's scale\n"
            "                 silverman-scaled  sigma = H s n^(-1/(4+d)), s the root of the\n"
            "                                   mean marginal variance (scale-invariant)\n"
+           "                 silverman-dim     sigma = H s sqrt(d) n^(-1/(4+d)): also\n"
+           "                                   normalized by the dimension d\n"
            "                 median            sigma = F x the median pairwise distance\n"
            "                 align             the sigma whose Gram matrix aligns best\n"
            "                                   with the labels' kernel (needs Y.npy;\n"

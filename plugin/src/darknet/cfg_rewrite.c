@@ -205,7 +205,8 @@ static const opt_entry k_opts[] = {
     {"alpha", opt_positive, F(alpha), "a number > 0"},
     {"h", opt_positive, F(h), "a number > 0"},
     {"delta_h", opt_positive, F(delta_h), "a number > 0"},
-    {"kernel_width", opt_width, F(rule), "silverman, silverman-scaled, median, fixed or align"},
+    {"kernel_width", opt_width, F(rule),
+     "silverman, silverman-scaled, silverman-dim, median, fixed or align"},
     {"sigma", opt_positive, F(sigma), "a number > 0"},
     {"median", opt_fraction, F(median), "a fraction in (0, 1]"},
     {"quantities", opt_quantities, F(quantities),
@@ -263,10 +264,15 @@ static im_status monitor_option(im_monitor_spec *m, bool seen[NOPT], const char 
     return IM_OK;
 }
 
-/* Checks that need the whole section. */
-static im_status monitor_finish(const im_monitor_spec *m, const bool seen[NOPT], const char *path,
+/* Checks that need the whole section; the scale-aware Silverman rules take
+ * h for the error chain too unless delta_h is given (0.1 is a width on
+ * the raw scale of the deltas). */
+static im_status monitor_finish(im_monitor_spec *m, const bool seen[NOPT], const char *path,
                                 char *err, size_t errlen)
 {
+    if ((m->rule == IM_WIDTH_SILVERMAN_SCALED || m->rule == IM_WIDTH_SILVERMAN_DIM) &&
+        !seen[opt_index("delta_h")])
+        m->delta_h = m->h;
     bool has_sigma = seen[opt_index("sigma")], has_median = seen[opt_index("median")];
     if (m->rule == IM_WIDTH_FIXED && !has_sigma)
         return im_errf(err, errlen, IM_ERR_FORMAT,
@@ -342,7 +348,7 @@ static im_status keep(rw_state *s, const char *line, size_t len)
 
 static im_status finish_monitor(rw_state *s)
 {
-    const im_monitor_spec *m = s->mon;
+    im_monitor_spec *m = s->mon;
     s->mon = NULL;
     return m ? monitor_finish(m, s->seen, s->path, s->err, s->errlen) : IM_OK;
 }

@@ -33,7 +33,7 @@ typedef struct im_monitor_spec {
     double alpha;        /* 1.01 */
     double h;            /* Silverman multiplier for X and T (5) */
     double delta_h;      /* Silverman multiplier for the error chain (0.1) */
-    im_width_rule rule;  /* kernel_width: silverman, silverman-scaled, median, fixed, align */
+    im_width_rule rule;  /* kernel_width: a rule name of im_width_rule_parse */
     double sigma;        /* fixed sigma (kernel_width=fixed) */
     double median;       /* median fraction (kernel_width=median; 0.15) */
     unsigned quantities; /* IM_Q_* bits */

@@ -85,7 +85,9 @@ static im_width width_for(const im_monitor_spec *s, int error_chain, const int32
         return (im_width){.rule = IM_WIDTH_ALIGN, .param = 1.0, .labels = y};
     if (s->rule == IM_WIDTH_FIXED && !error_chain)
         return (im_width){.rule = IM_WIDTH_FIXED, .param = s->sigma};
-    im_width_rule r = s->rule == IM_WIDTH_SILVERMAN_SCALED ? s->rule : IM_WIDTH_SILVERMAN;
+    im_width_rule r = s->rule == IM_WIDTH_SILVERMAN_SCALED || s->rule == IM_WIDTH_SILVERMAN_DIM
+                          ? s->rule
+                          : IM_WIDTH_SILVERMAN;
     return (im_width){.rule = r, .param = error_chain ? s->delta_h : s->h};
 }
 

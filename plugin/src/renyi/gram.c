@@ -56,8 +56,11 @@ int im_width_rule_parse(const char *name, im_width_rule *out)
         const char *name;
         im_width_rule rule;
     } k[] = {
-        {"silverman", IM_WIDTH_SILVERMAN}, {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
-        {"median", IM_WIDTH_MEDIAN},       {"fixed", IM_WIDTH_FIXED},
+        {"silverman", IM_WIDTH_SILVERMAN},
+        {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
+        {"silverman-dim", IM_WIDTH_SILVERMAN_DIM},
+        {"median", IM_WIDTH_MEDIAN},
+        {"fixed", IM_WIDTH_FIXED},
         {"align", IM_WIDTH_ALIGN},
     };
     for (size_t i = 0; name != NULL && i < sizeof k / sizeof k[0]; i++)
@@ -71,7 +74,7 @@ int im_width_rule_parse(const char *name, im_width_rule *out)
 static int rule_known(im_width_rule r)
 {
     return r == IM_WIDTH_SILVERMAN || r == IM_WIDTH_MEDIAN || r == IM_WIDTH_FIXED ||
-           r == IM_WIDTH_SILVERMAN_SCALED || r == IM_WIDTH_ALIGN;
+           r == IM_WIDTH_SILVERMAN_SCALED || r == IM_WIDTH_SILVERMAN_DIM || r == IM_WIDTH_ALIGN;
 }
 
 static int rows_finite(const float *x, size_t n, size_t d, size_t ld)
@@ -199,6 +202,9 @@ static im_status rule_sigma(im_context *ctx, im_width w, size_t n, size_t d, dou
     case IM_WIDTH_SILVERMAN_SCALED:
         *sigma = var > 0.0 ? im_silverman_sigma(w.param * sqrt(var), n, d) : 0.0;
         break;
+    case IM_WIDTH_SILVERMAN_DIM:
+        *sigma = var > 0.0 ? im_silverman_sigma(w.param * sqrt(var * (double)d), n, d) : 0.0;
+        break;
     case IM_WIDTH_MEDIAN:
         *sigma = w.param * median_distance(ctx, D, n, &st);
         break;
@@ -234,7 +240,7 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
                                                        : NAN;
         return IM_OK;
     }
-    double *Xc = im_scratch(ctx, n * d), sigma;
+    double *Xc = im_scratch(ctx, n * d), sigma = 0.0;
     if (Xc == NULL)
         return IM_ERR_NOMEM;
     double var = centre(x, n, d, ld, Xc);
