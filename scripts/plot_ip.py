@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Plots from the metrics CSV(s) that `infomonitor train` writes.
 
-usage: plot_ip.py [--out DIR] [--title T] [--at IT1,IT2,...] [--smooth N] LABEL=FILE.csv [LABEL=FILE.csv ...]
+usage: plot_ip.py [--out DIR] [--title T] [--at IT1,IT2,...] [--smooth N] [--dpi D] LABEL=FILE.csv [LABEL=FILE.csv ...]
 
   e.g. plot_ip.py relu=results/demo/relu.metrics.csv sigmoid=results/demo/sigmoid.metrics.csv
 
@@ -74,6 +74,7 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p"]
 DPI_TOL = 0.05          # bits a chain may rise against the DPI before it counts as violated
 REF_REACH = 0.20        # a reference line is drawn up to this fraction of the data range outside it
 CURVE_MARKERS = 12      # markers (coloured by iteration) on a moving-average curve
+FIG_DPI = [110]         # --dpi: the PNGs' resolution, dots per inch
 # the two DPI chains (paper Sec. IV-A): column, axis label, panel name, the rule, stdout
 # name, direction.  X -> T_1 -> ... -> T_K and delta_K -> delta_{K-1} -> ... -> delta_1 are
 # Markov chains, so, for layers j < k (j nearer the input):
@@ -236,6 +237,13 @@ def parse_at(text):
                              "--at 1,500,4690" % text)
         its.append(int(part))
     return sorted(set(its))
+
+
+def parse_dpi(text):
+    """--dpi D: a whole number in 30..600."""
+    if not text.strip().isdigit() or not 30 <= int(text) <= 600:
+        raise InputError("--dpi %r: expected a whole number of dots per inch in 30..600" % text)
+    return int(text)
 
 
 def parse_smooth(text):
@@ -444,7 +452,7 @@ def finish(fig, path, title, rect=(0, 0, 1, 1), tight=True):
         fig.suptitle(title)
     if tight:
         fig.tight_layout(rect=rect)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.savefig(path, dpi=FIG_DPI[0], bbox_inches="tight")
     import matplotlib.pyplot as plt
     plt.close(fig)
     print("wrote %s" % path)
@@ -676,7 +684,7 @@ def main(argv):
     ap = Parser(prog=PROG, description="\n\n".join(parts[:1] + parts[2:]),
                 formatter_class=argparse.RawDescriptionHelpFormatter,
                 usage="%(prog)s [--out DIR] [--title T] [--at IT1,IT2,...] [--smooth N] "
-                      "LABEL=FILE.csv [LABEL=FILE.csv ...]")
+                      "[--dpi D] LABEL=FILE.csv [LABEL=FILE.csv ...]")
     ap.add_argument("--out", metavar="DIR",
                     help="folder for the PNGs (default: the first CSV's folder)")
     ap.add_argument("--title", metavar="T", help="title over every figure")
@@ -686,12 +694,16 @@ def main(argv):
     ap.add_argument("--smooth", metavar="N",
                     help="IP and M-IP curves: a moving average over N measured iterations "
                          "(default: per-epoch means)")
+    ap.add_argument("--dpi", metavar="D",
+                    help="resolution of the PNGs in dots per inch, 30 to 600 (default 110)")
     ap.add_argument("pairs", nargs="+", metavar="LABEL=FILE.csv",
                     help="one run: a label for the plots and its metrics CSV")
     args = ap.parse_args(argv)
     try:
         at = parse_at(args.at) if args.at is not None else None
         smooth = parse_smooth(args.smooth) if args.smooth is not None else None
+        if args.dpi is not None:
+            FIG_DPI[0] = parse_dpi(args.dpi)
         runs = parse_pairs(args.pairs)
     except InputError as e:
         die(str(e))

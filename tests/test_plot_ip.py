@@ -375,6 +375,19 @@ def main():
         check_success("--smooth, --at on one row", p, out5,
                       ["ip.png", "mip.png", "dpi.png", "pid.png", "loss.png"])
 
+        # --dpi scales the pixel size (bbox_inches="tight" rounds a little)
+        widths = {}
+        for d in ("55", None):
+            out_d = os.path.join(tmp, "dpi%s" % d)
+            p = run(["--out", out_d] + (["--dpi", d] if d else []) + ["relu=" + relu])
+            check_success("--dpi %s" % d, p, out_d,
+                          ["ip.png", "mip.png", "dpi.png", "pid.png", "loss.png"])
+            with open(os.path.join(out_d, "ip.png"), "rb") as f:
+                widths[d] = struct.unpack(">I", f.read(24)[16:20])[0]
+        ratio = widths["55"] / widths[None]
+        check("--dpi 55 halves the width of the default 110 dpi (%.3f)" % ratio,
+              abs(ratio - 0.5) < 0.03)
+
         # 6. the DPI chains on a constructed case
         dpi_tests(tmp)
 
@@ -407,6 +420,8 @@ def main():
         check_bad("--at negative", ["--at", "-5", "a=" + relu], "--at")
         check_bad("--smooth 0", ["--smooth", "0", "a=" + relu], "--smooth '0'")
         check_bad("--smooth not a number", ["--smooth", "x", "a=" + relu], "--smooth 'x'")
+        check_bad("--dpi 10", ["--dpi", "10", "a=" + relu], "--dpi '10'")
+        check_bad("--dpi not a number", ["--dpi", "1e2", "a=" + relu], "--dpi '1e2'")
 
         # 8. --help
         p = run(["--help"])
