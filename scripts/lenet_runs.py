@@ -1,0 +1,195 @@
+"""Training LeNet-5 runs with monitors and summarising their metrics CSVs:
+the code that scripts/width_study.py and scripts/reproduce.py share.
+
+A run lives in one folder d: the command's stdout in d/train.log, its stderr
+in d/stderr, the metrics in d/metrics.csv, and the .data file points its
+backup (weights, accuracy CSV) at d.  analyse() returns, per run:
+
+  measured   iterations in which the forward chain has >= 2 layers
+  fwd_ok     share of them in which the forward DPI holds, I(X;T_j) >=
+             I(X;T_k) for every j < k within 0.05 bits (plot_ip.py's rule)
+  fwd_ok_e1  the same after epoch 1 (the iterations with epoch >= 1)
+  ty_ok      the same for I(T;Y) (Y -> X -> T_1 -> ... is a Markov chain too)
+  err_ok     share in which the error chain holds, I(d_K;d_j) <= I(d_K;d_k)
+  err_ok_h   the same without the output layer (the one feeding the softmax):
+             its delta is d_K itself, and the estimator's I(d_K;d_K) =
+             2 S(A) - S(A o A) lies below S(A) = H(d_K), the chain's bound
+  unsat      share of measured iterations in which every conv layer has
+             H_T < 0.95 log2 n (not saturated)
+  sat_conv   mean H_T / log2 n of the conv layers; sat_X: of H_X
+  ixt_drop   per layer, the largest per-epoch mean of I(X;T) minus the last
+             epoch's (compression in the IP), the mean over the layers
+  ity_rise   last epoch's mean I(T;Y) minus the first epoch's, mean over layers
+  wnr_drop   the same as ixt_drop for the pid monitors' wnr (the M-IP)
+  top1       Darknet's valid top-1 after the last epoch
+  warnings   the diagnostics train printed (sat, dead, collapsed: counts)
+"""
+import csv
+import math
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot_ip as pi  # noqa: E402
+
+SUMMARY = ("measured", "fwd_ok", "fwd_ok_e1", "ty_ok", "err_ok", "err_ok_h", "unsat", "sat_conv", "sat_X",
+           "ixt_drop", "ity_rise", "wnr_drop", "top1", "warnings")
+
+
+def log(prog, msg):
+    print("%s: %s" % (prog, msg), file=sys.stderr, flush=True)
+
+
+def data_file(path, idx_dir, backup):
+    """A .data file for the four gzipped IDX files of idx_dir, weights to backup."""
+    with open(path, "w") as f:
+        f.write("classes=10\n"
+                "train=%s/train-images-idx3-ubyte.gz\n"
+                "train_labels=%s/train-labels-idx1-ubyte.gz\n"
+                "valid=%s/t10k-images-idx3-ubyte.gz\n"
+                "valid_labels=%s/t10k-labels-idx1-ubyte.gz\n"
+                "backup=%s\ntop=2\n" % (idx_dir, idx_dir, idx_dir, idx_dir, backup))
+
+
+def complete(d, epochs):
+    """True when d's train.log reports the last epoch (a finished run)."""
+    p = os.path.join(d, "train.log")
+    return os.path.exists(p) and ("epoch %d:" % epochs) in open(p).read()
+
+
+def run_all(prog, exe, jobs, todo):
+    """Train the runs of todo, (name, argv, folder) each, `jobs` at a time, one
+    estimator thread each; progress lines on stderr."""
+    env = dict(os.environ, IM_THREADS="1")
+    pending, active = list(todo), []
+    while pending or active:
+        while pending and len(active) < jobs:
+            name, argv, d = pending.pop(0)
+            log(prog, "training %s" % name)
+            p = subprocess.Popen([exe] + argv, env=env,
+                                 stdout=open(os.path.join(d, "train.log"), "w"),
+                                 stderr=open(os.path.join(d, "stderr"), "w"))
+            active.append((name, p, time.time()))
+        time.sleep(2)
+        for a in list(active):
+            if a[1].poll() is not None:
+                active.remove(a)
+                log(prog, "%s: exit %d after %.0f s" % (a[0], a[1].returncode, time.time() - a[2]))
+
+
+def share_ok(run, col, direction, min_epoch=None, drop_last=False):
+    """(share of measured iterations in which the chain of col holds, measured);
+    min_epoch: only iterations with epoch >= it; drop_last: without the last
+    layer of the chain."""
+    chain = pi.Chain(run, col)
+    if min_epoch is not None:
+        chain.iterations = [t for t in chain.iterations if chain.epoch.get(t, 0) >= min_epoch]
+    if drop_last:
+        chain.monitors = chain.monitors[:-1]
+        chain.values = {t: v[:-1] for t, v in chain.values.items()}
+    bad, measured, _ = pi.dpi_violations(chain, direction)
+    return (1.0 - bad / measured if measured else float("nan")), measured
+
+
+def epoch_means(run, mon, col):
+    """Per-epoch means of col for monitor mon (epoch k: epoch in (k-1, k])."""
+    bins = {}
+    for r in run.by_mon[mon]:
+        if pi.finite(r[col]) and pi.finite(r["epoch"]):
+            bins.setdefault(pi.epoch_bin(r["epoch"]), []).append(r[col])
+    return [sum(v) / len(v) for _, v in sorted(bins.items())]
+
+
+def mean(vals):
+    vals = [v for v in vals if pi.finite(v)]
+    return sum(vals) / len(vals) if vals else float("nan")
+
+
+def shape(run, mons, col, kind):
+    """Mean over mons of the largest epoch mean minus the last (drop), or of
+    the last epoch mean minus the first (rise)."""
+    out = []
+    for m in mons:
+        e = epoch_means(run, m, col)
+        if len(e) >= 2:
+            out.append(max(e) - e[-1] if kind == "drop" else e[-1] - e[0])
+    return mean(out)
+
+
+def saturation(run, convs):
+    """(share of iterations with every conv H_T < 0.95 log2 n, mean conv sat_T, mean sat_X)."""
+    per_it, sats, satx = {}, [], []
+    for m in convs:
+        for r in run.by_mon[m]:
+            if pi.finite(r["sat_T"]):
+                per_it.setdefault(r["iteration"], []).append(r["sat_T"] < 0.95)
+                sats.append(r["sat_T"])
+            if pi.finite(r["H_X"]) and pi.finite(r["n"]):
+                satx.append(r["H_X"] / math.log2(r["n"]))
+    ok = [all(v) for v in per_it.values() if len(v) == len(convs)]
+    return (sum(ok) / len(ok) if ok else float("nan")), mean(sats), mean(satx)
+
+
+def top1(d):
+    """The last valid top-1 of the run's accuracy CSV (train_out.c), or NaN."""
+    for f in os.listdir(d):
+        if f.endswith(".accuracy.csv"):
+            rows = list(csv.DictReader(open(os.path.join(d, f))))
+            if rows:
+                return float(rows[-1]["top1"])
+    return float("nan")
+
+
+def warnings(d):
+    kinds = (("is saturated", "sat"), ("are dead", "dead"), ("collapsed", "collapsed"))
+    text = open(os.path.join(d, "stderr")).read()
+    return " ".join("%s:%d" % (k, text.count(n)) for n, k in kinds if n in text) or "-"
+
+
+def analyse(label, d):
+    """The summary of the run in folder d (metrics.csv, stderr, the accuracy CSV)."""
+    run = pi.Run(label, os.path.join(d, "metrics.csv"))
+    main = [m for m in run.monitors if run.series(m, "I_XT")[0]]
+    convs = [m for m in main if (run.by_mon[m][0]["C"] or 1) > 1]
+    pids = [m for m in run.monitors if run.series(m, "wnr")[0]]
+    fwd, measured = share_ok(run, "I_XT", "forward")
+    unsat, sat_conv, sat_x = saturation(run, convs)
+    return {"measured": measured, "fwd_ok": fwd,
+            "fwd_ok_e1": share_ok(run, "I_XT", "forward", 1)[0],
+            "ty_ok": share_ok(run, "I_TY", "forward")[0],
+            "err_ok": share_ok(run, "I_delta", "error")[0],
+            "err_ok_h": share_ok(run, "I_delta", "error", drop_last=True)[0],
+            "unsat": unsat, "sat_conv": sat_conv, "sat_X": sat_x,
+            "ixt_drop": shape(run, main, "I_XT", "drop"),
+            "ity_rise": shape(run, main, "I_TY", "rise"),
+            "wnr_drop": shape(run, pids, "wnr", "drop"),
+            "top1": top1(d), "warnings": warnings(d)}
+
+
+def fmt(v, col):
+    """A summary value for a markdown table."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, int):
+        return str(v)
+    if not pi.finite(v):
+        return "n/a"
+    if col in ("fwd_ok", "fwd_ok_e1", "ty_ok", "err_ok", "err_ok_h", "unsat"):
+        return "%.1f%%" % (100 * v)
+    return "%.3f" % v if col in ("sat_conv", "sat_X", "top1") else "%+.2f" % v
+
+
+def write_tables(prog, out, columns, rows):
+    """out/study.csv and out/study.md (a markdown table) of rows (dicts)."""
+    with open(os.path.join(out, "study.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=columns)
+        w.writeheader()
+        w.writerows(rows)
+    with open(os.path.join(out, "study.md"), "w") as f:
+        f.write("| " + " | ".join(columns) + " |\n")
+        f.write("|" + "---|" * len(columns) + "\n")
+        for r in rows:
+            f.write("| " + " | ".join(fmt(r[c], c) for c in columns) + " |\n")
+    log(prog, "wrote %s/study.csv and %s/study.md" % (out, out))
