@@ -79,6 +79,8 @@ static void indices_and_defaults(void **state)
     assert_int_equal(a->quantities, IM_Q_IXT | IM_Q_ITY | IM_Q_MMI | IM_Q_DELTA);
     assert_int_equal(a->line, 11);
     assert_string_equal(a->backend, "auto");
+    assert_int_equal(a->probe, 0);
+    assert_true(a->probe_seed == -1);
     assert_string_equal(b->name, "fc1");
     assert_int_equal(b->index, 5);
     assert_int_equal(b->layer, 4);
@@ -166,7 +168,7 @@ static void errors_name_file_and_line(void **state)
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nbackend=gpu\n", 10, "backend = 'gpu'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nbogus=1\n", 10,
                 "(known: name, every, samples, alpha, h, delta_h, kernel_width, sigma, median, "
-                "quantities, backend)");
+                "quantities, backend, probe, probe_seed)");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=fixed\nsigma=0\n", 11,
                 "sigma = '0': expected a number > 0");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nsamples=1000000001\n", 10,
@@ -235,6 +237,66 @@ static void align_width_rule(void **state)
     im_cfg_rewrite_free(&rw);
 }
 
+/* probe=N and probe_seed=S: parsed, and the probe monitors of a file
+ * agree on the seed. */
+static void probe_options(void **state)
+{
+    (void)state;
+    im_cfg_rewrite rw = rewrite_ok("[connected]\noutput=2\n[infomonitor]\nprobe=8\n"
+                                   "[infomonitor]\nprobe=4\nquantities=ity,delta\n"
+                                   "[connected]\noutput=2\n[infomonitor]\nsamples=4\n");
+    assert_int_equal(rw.nmon, 3);
+    assert_int_equal(rw.mon[0].probe, 8);
+    assert_int_equal(rw.mon[1].probe, 4);
+    assert_int_equal(rw.mon[2].probe, 0);
+    assert_true(rw.mon[0].probe_seed == -1 && rw.mon[1].probe_seed == -1);
+    im_cfg_rewrite_free(&rw);
+    rw = rewrite_ok("[connected]\noutput=2\n[infomonitor]\nprobe=8\nprobe_seed=0\n"
+                    "[connected]\noutput=2\n[infomonitor]\nprobe=2\nprobe_seed=0\n");
+    assert_true(rw.mon[0].probe_seed == 0 && rw.mon[1].probe_seed == 0);
+    im_cfg_rewrite_free(&rw);
+    rw = rewrite_ok("[connected]\noutput=2\n[infomonitor]\nprobe=3\n"
+                    "probe_seed=9223372036854775807\n");
+    assert_true(rw.mon[0].probe_seed == 9223372036854775807LL);
+    im_cfg_rewrite_free(&rw);
+    const char *head = "[connected]\noutput=2\n[infomonitor]\n"; /* the header is line 9 */
+    char body[512];
+    static const struct {
+        const char *opts;
+        int line;
+        const char *needle;
+    } bad[] = {
+        {"probe=1\n", 10, "probe = '1': expected a whole number >= 2"},
+        {"probe=0\n", 10, "probe = '0'"},
+        {"probe=-4\n", 10, "probe = '-4'"},
+        {"probe=8.5\n", 10, "probe = '8.5'"},
+        {"probe=abc\n", 10, "probe = 'abc'"},
+        {"probe=8\nprobe_seed=-1\n", 11, "probe_seed = '-1': expected a whole number >= 0"},
+        {"probe=8\nprobe_seed=x\n", 11, "probe_seed = 'x'"},
+        {"probe=8\nprobe_seed=1.5\n", 11, "probe_seed = '1.5'"},
+        {"probe=8\nprobe_seed=9223372036854775808\n", 11, "probe_seed = '9223372036854775808'"},
+        {"probe_seed=3\n", 9, "probe_seed is only used with probe"},
+        {"probe=8\nsamples=8\n", 9, "samples is not used with probe = 8"},
+        {"probe=8\nquantities=delta,mmi\n", 9, "probe = 8 applies to ixt, ity and pid"},
+        {"probe=8\nprobe=8\n", 11, "key 'probe' given twice"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(body, sizeof body, "%s%s", head, bad[i].opts);
+        rewrite_bad(body, bad[i].line, bad[i].needle);
+    }
+    /* One probe set per network: the later monitor (line 12, 15) is named. */
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nprobe=8\nprobe_seed=1\n"
+                "[infomonitor]\nprobe=4\nprobe_seed=2\n",
+                12,
+                "probe with probe_seed = 2, but the probe monitor at line 9 has "
+                "probe_seed = 1");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nprobe=8\n"
+                "[connected]\noutput=2\n[infomonitor]\nsamples=4\n"
+                "[infomonitor]\nprobe=8\nprobe_seed=5\n",
+                15, "probe with probe_seed = 5, but the probe monitor at line 9 has no probe_seed");
+    unlink(g_path);
+}
+
 /* The backend option takes its names from the back-end registry. */
 static void backend_names_from_registry(void **state)
 {
@@ -290,6 +352,7 @@ int main(void)
         cmocka_unit_test(backend_names_from_registry),
         cmocka_unit_test(scaled_width_rule),
         cmocka_unit_test(align_width_rule),
+        cmocka_unit_test(probe_options),
         cmocka_unit_test(crlf_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* Monitors inside Debian's libdarknet: the taps see exactly the watched
  * layer's output and delta, a tiny network trains with finite metrics,
- * diverging training gives NaN metrics without stopping, and attach-time
- * errors name the cfg line. */
+ * diverging training gives NaN metrics without stopping, the probe pass
+ * captures the network's inference output on the probe and leaves the
+ * network as it was, and attach-time errors name the cfg line. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,6 +55,7 @@ static const cfg_params k_median = {"0.05", "\nkernel_width=median", ""};
 static const cfg_params k_alpha2 = {"0.05", "\nalpha=2", ""};
 static const cfg_params k_scaled = {"0.05", "\nkernel_width=silverman-scaled\nh=2", ""};
 static const cfg_params k_align = {"0.05", "\nkernel_width=align", ""};
+static const cfg_params k_probe = {"0.05", "\nprobe=4\nevery=2", ""};
 
 /* Free what build() made (safe on a partly built or empty fixture). */
 static void release(fixture *f)
@@ -380,6 +382,162 @@ static void coinciding_samples_give_finite_rows(void **state)
     assert_true(isfinite(rows[0].rs_pct) && isfinite(rows[0].wnr_pct));
 }
 
+#define NP 4 /* k_probe's probe */
+
+/* The probe: rows 0..3 of another batch, and their labels. */
+static void make_probe(fixture *f, float px[NP * IN], int32_t py[NP])
+{
+    fill_batch(f, 5);
+    memcpy(px, f->x, sizeof(float) * NP * IN);
+    for (int i = 0; i < NP; i++)
+        for (int k = 0; k < K; k++)
+            if (f->y[i * K + k] == 1.0f)
+                py[i] = k;
+}
+
+/* Run the probe pass after a training step; the network struct and the
+ * buffers training reads (input, truth, cost) are as before, the non-probe
+ * monitor keeps the training T, and the probe monitor's delta is the
+ * training delta (saved before: the pass zeroes the deltas). */
+static void probe_pass_keeps_network(fixture *f)
+{
+    network *net = f->net, before = *net;
+    const layer *conv = &net->layers[0], *fc = &net->layers[3];
+    float in[B * IN], truth[B * K], t0[B * 3 * 16], dfc[B * K], cost = *net->cost;
+    assert_true((size_t)conv->outputs * B <= sizeof t0 / sizeof t0[0]);
+    memcpy(in, net->input, sizeof in);
+    memcpy(truth, net->truth, sizeof truth);
+    memcpy(t0, conv->output, (size_t)(B * conv->outputs) * sizeof(float));
+    memcpy(dfc, fc->delta, sizeof dfc);
+    char err[256];
+    assert_int_equal(im_registry_probe_pass(f->reg, err, sizeof err), IM_OK);
+    assert_ptr_equal(net->input, before.input);
+    assert_ptr_equal(net->truth, before.truth);
+    assert_ptr_equal(net->delta, before.delta);
+    assert_int_equal(net->train, before.train);
+    assert_true(*net->cost == cost);
+    assert_memory_equal(net->input, in, sizeof in);
+    assert_memory_equal(net->truth, truth, sizeof truth);
+    size_t n;
+    assert_memory_equal(im_registry_last_t(f->reg, 0, &n), t0,
+                        (size_t)(B * conv->outputs) * sizeof(float));
+    assert_memory_equal(im_registry_last_delta(f->reg, 1, &n), dfc, NP * K * sizeof(float));
+    assert_int_equal(n, NP);
+}
+
+/* The probe monitor's T is Darknet's inference output on the probe batch
+ * (the probe, repeated to fill the batch), and its X and Y are the probe's. */
+static void probe_capture_is_inference(fixture *f, const float *px, const int32_t *py)
+{
+    float batch[B * IN];
+    for (int j = 0; j < B; j++)
+        memcpy(batch + j * IN, px + (j % NP) * IN, IN * sizeof(float));
+    network_predict(f->net, batch);
+    size_t n, cols;
+    assert_memory_equal(im_registry_last_t(f->reg, 1, &n), f->net->layers[3].output,
+                        NP * K * sizeof(float));
+    assert_memory_equal(im_registry_last_probe_x(f->reg, &n, &cols), px, NP * IN * sizeof(float));
+    assert_int_equal(n, NP);
+    assert_int_equal(cols, IN);
+    assert_memory_equal(im_registry_last_probe_y(f->reg, &n), py, NP * sizeof(int32_t));
+}
+
+/* The captures of the probe monitor (1) and delta_K. */
+typedef struct {
+    const float *t, *dk, *dK;
+    size_t kcols;
+} probe_caps;
+
+static probe_caps last_caps(const fixture *f)
+{
+    probe_caps c;
+    size_t n;
+    c.t = im_registry_last_t(f->reg, 1, &n);
+    c.dk = im_registry_last_delta(f->reg, 1, &n);
+    c.dK = im_registry_last_dK(f->reg, &n, &c.kcols);
+    return c;
+}
+
+/* The probe monitor's row, recomputed with the core: X and Y the probe's, T
+ * its capture c, the error chain the training step's. */
+static void probe_row_equals_core(fixture *f, const float *px, const int32_t *py,
+                                  const probe_caps *c, const im_metrics *r)
+{
+    im_options o;
+    im_options_default(&o);
+    o.backend = im_context_backend(im_registry_context(f->reg, 1));
+    im_context *ctx = NULL;
+    char err[256];
+    assert_int_equal(im_context_create(&o, &ctx, err, sizeof err), IM_OK);
+    double Ky[NP * NP], sx, sK, st, sd, hx, hy, ixt, ity, idl;
+    const double *Xm[1], *Km[1], *Tm[1], *Dm[1];
+    assert_int_equal(im_gram_labels(ctx, py, NP, Ky), IM_OK);
+    double *Kx = maps_gram(ctx, px, NP, IN, 1, IM_WIDTH_SILVERMAN, 5.0, NULL, Xm, &sx);
+    double *Kt = maps_gram(ctx, c->t, NP, K, 1, IM_WIDTH_SILVERMAN, 5.0, NULL, Tm, &st);
+    double *KdK = maps_gram(ctx, c->dK, NP, c->kcols, 1, IM_WIDTH_SILVERMAN, 0.1, NULL, Km, &sK);
+    double *Kd = maps_gram(ctx, c->dk, NP, K, 1, IM_WIDTH_SILVERMAN, 0.1, NULL, Dm, &sd);
+    assert_int_equal(im_mmi(ctx, Kx, Tm, 1, NP, &ixt, &hx, NULL), IM_OK);
+    assert_int_equal(im_mmi(ctx, Ky, Tm, 1, NP, &ity, &hy, NULL), IM_OK);
+    assert_int_equal(im_mmi(ctx, KdK, Dm, 1, NP, &idl, NULL, NULL), IM_OK);
+    assert_int_equal(r->n, NP);
+    ROW_EQ(r->sigma_x, sx);
+    ROW_EQ(r->H_X, hx);
+    ROW_EQ(r->H_Y, hy);
+    ROW_EQ(r->I_XT, ixt);
+    ROW_EQ(r->I_TY, ity);
+    ROW_EQ(r->I_delta, idl);
+    free(Kx);
+    free(Kt);
+    free(KdK);
+    free(Kd);
+    im_context_destroy(ctx);
+}
+
+/* k_probe: the fc monitor (every=2) measures on a probe of 4 samples. */
+static void probe_pass(void **state)
+{
+    fixture *f = *state;
+    im_probe_request q;
+    im_registry_probe_request(f->reg, &q);
+    assert_int_equal(q.n, NP);
+    assert_true(q.seed == -1);
+    assert_int_equal(q.line, 31);
+    float px[NP * IN];
+    int32_t py[NP];
+    make_probe(f, px, py);
+    char err[256];
+    assert_int_equal(im_registry_set_probe(f->reg, px, py, NP - 1, IN, err, sizeof err),
+                     IM_ERR_ARG);
+    fill_batch(f, 0);
+    train_network(f->net, f->d);
+    assert_int_equal(im_registry_probe_pass(f->reg, err, sizeof err), IM_ERR_ARG);
+    assert_int_equal(im_registry_set_probe(f->reg, px, py, NP, IN, err, sizeof err), IM_OK);
+    probe_pass_keeps_network(f);
+    probe_capture_is_inference(f, px, py);
+    im_metrics rows[2], first;
+    int nonfinite;
+    probe_caps caps = last_caps(f);
+    assert_int_equal(measure(f, rows, &nonfinite), 2);
+    assert_int_equal(rows[0].n, B);
+    probe_row_equals_core(f, px, py, &caps, &rows[1]);
+    first = rows[1];
+    /* Iteration 2: the probe monitor does not measure, and no pass runs. */
+    fill_batch(f, 1);
+    train_network(f->net, f->d);
+    float out[B * K];
+    memcpy(out, f->net->layers[3].output, sizeof out);
+    assert_int_equal(im_registry_probe_pass(f->reg, err, sizeof err), IM_OK);
+    assert_memory_equal(f->net->layers[3].output, out, sizeof out);
+    assert_int_equal(measure(f, rows, &nonfinite), 1);
+    /* Iteration 3: the same X and Y, so the same H_X and H_Y. */
+    fill_batch(f, 2);
+    train_network(f->net, f->d);
+    assert_int_equal(im_registry_probe_pass(f->reg, err, sizeof err), IM_OK);
+    assert_int_equal(measure(f, rows, &nonfinite), 2);
+    assert_true(rows[1].H_X == first.H_X && rows[1].H_Y == first.H_Y);
+    assert_true(rows[1].I_XT != first.I_XT);
+}
+
 static void attach_errors_name_the_line(void **state)
 {
     fixture *f = *state;
@@ -388,11 +546,14 @@ static void attach_errors_name_the_line(void **state)
     const cfg_params pid_flat = {"0.05", "\nquantities=ixt,pid", ""};
     const cfg_params too_many = {"0.05", "\nsamples=9", ""};
     const cfg_params after_softmax = {"0.05", "", "\n[infomonitor]\nname=prob\n"};
+    const cfg_params big_probe = {"0.05", "\nprobe=9", ""};
     assert_int_equal(build(f, &pid_flat, err, sizeof err), IM_ERR_FORMAT);
     assert_non_null(strstr(err, ":31:"));
     assert_non_null(strstr(err, "pid"));
     assert_int_equal(build(f, &too_many, err, sizeof err), IM_ERR_FORMAT);
     assert_non_null(strstr(err, "samples = 9"));
+    assert_int_equal(build(f, &big_probe, err, sizeof err), IM_ERR_FORMAT);
+    assert_non_null(strstr(err, ":31: [infomonitor] probe = 9 exceeds the batch size (8)"));
     /* A monitor after the softmax is fine (it must come last). */
     assert_int_equal(build(f, &after_softmax, err, sizeof err), IM_OK);
     fill_batch(f, 0);
@@ -424,6 +585,7 @@ int main(void)
                                                  (void *)&k_diverge),
         cmocka_unit_test_prestate_setup_teardown(coinciding_samples_give_finite_rows, setup,
                                                  teardown, (void *)&k_median),
+        cmocka_unit_test_prestate_setup_teardown(probe_pass, setup, teardown, (void *)&k_probe),
         cmocka_unit_test_prestate_setup_teardown(attach_errors_name_the_line, setup, teardown,
                                                  NULL),
     };

@@ -6,7 +6,11 @@ IDX data set (well under a minute):
     iteration (every=N honoured), empty cells for quantities that are off,
     finite values, appended on resume;
   - monitoring does not change training: the loss lines are bit-identical
-    with and without [infomonitor] sections for the same seed;
+    with and without [infomonitor] sections for the same seed, also with
+    probe monitors (and the weights, batch-norm statistics included);
+  - a probe monitor measures X and Y on its fixed probe (H_X and H_Y equal
+    the numpy reference's on the probe at every iteration) and the error
+    chain on the batch;
   - weights files, the accuracy CSV, and `valid`;
   - a diverging learning rate: `nan` in the CSV, a warning, training goes on,
     and the collapse is diagnosed; a saturated monitor is warned about once,
@@ -26,6 +30,7 @@ import tempfile
 
 import numpy as np
 
+import ref_renyi as rr
 from tap import check, summary
 
 EXE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./infomonitor")
@@ -39,6 +44,14 @@ def write_idx(path, arr, magic):
         for d in arr.shape:
             f.write(struct.pack(">I", d))
         f.write(arr.astype(np.uint8).tobytes())
+
+
+def read_idx(path):
+    """An IDX file as a uint8 array, read independently of the C loader."""
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    dims = struct.unpack(">" + "I" * raw[3], raw[4:4 + 4 * raw[3]])
+    return np.frombuffer(raw[4 + 4 * raw[3]:], dtype=np.uint8).reshape(dims)
 
 
 def make_data(d):
@@ -67,7 +80,8 @@ def data_file(d, name="tiny.data", **over):
     return path
 
 
-def cfg_file(d, name, monitors=True, lr="0.05", max_batches=12, extra_monitor=""):
+def cfg_file(d, name, monitors=True, lr="0.05", max_batches=12, extra_monitor="", conv_extra="",
+             fc_extra=""):
     mon = lambda text: text if monitors else ""
     text = f"""[net]
 batch=16
@@ -86,7 +100,7 @@ size=3
 stride=1
 pad=0
 activation=relu
-{mon(f'''
+{conv_extra}{mon(f'''
 [infomonitor]
 name=conv1
 quantities=ixt,ity,mmi,delta,pid
@@ -94,17 +108,24 @@ quantities=ixt,ity,mmi,delta,pid
 [connected]
 output=3
 activation=linear
-{mon('''
+{mon(f'''
 [infomonitor]
 every=4
 quantities=ixt,ity
-''')}
+{fc_extra}''')}
 [softmax]
 """
     path = f"{d}/{name}"
     with open(path, "w") as f:
         f.write(text)
     return path
+
+
+def line_of(path, text, nth=1):
+    """The 1-based number of the nth line of path that reads text."""
+    with open(path) as f:
+        hits = [i + 1 for i, l in enumerate(f.read().splitlines()) if l == text]
+    return hits[nth - 1]
 
 
 def run(*args, env=None):
@@ -114,6 +135,138 @@ def run(*args, env=None):
 def read_csv(path):
     with open(path) as f:
         return list(csv.reader(f))
+
+
+def loss_lines(out):
+    return [LOG_RE.match(l).group(3, 4) for l in out.splitlines() if LOG_RE.match(l)]
+
+
+def epoch_lines(out):
+    return [l for l in out.splitlines() if l.startswith("epoch ")]
+
+
+def same_file(a, b):
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        return fa.read() == fb.read()
+
+
+def ref_entropies(d, n):
+    """H(X) and H(Y) of the valid split's first n samples by the numpy
+    reference: X the pixels / 255 (the IDX loader's scaling, in float32),
+    the default width rule (Silverman, h = 5, which depends on n and the
+    dimension only) and alpha = 1.01."""
+    x = read_idx(f"{d}/t10k-images-idx3-ubyte.gz")[:n].reshape(n, -1)
+    y = read_idx(f"{d}/t10k-labels-idx1-ubyte.gz")[:n]
+    x = x.astype(np.float32) / np.float32(255)
+    hx = rr.entropy(rr.normalize(rr.rbf_gram(x, rr.silverman(5, n, x.shape[1]))), 1.01)
+    return hx, rr.entropy(rr.normalize(rr.label_gram(y)), 1.01)
+
+
+def probe_runs(d, plain, base_conv):
+    """probe=N: training as without it; X and Y fixed (the valid split's
+    first N, or N drawn with probe_seed), the error chain on the batch.
+    plain: the run without monitors; base_conv: conv1's rows of a run
+    without probe."""
+    # conv1 on a probe of 8 (< batch: the probe batch repeats it), conv1b on
+    # the same layer without probe (its error chain on the batch's first 8
+    # samples), fc1 on a probe of 16.
+    cfg = cfg_file(d, "probe.cfg", fc_extra="probe=16\n", extra_monitor=(
+        "probe=8\n\n[infomonitor]\nname=conv1b\nsamples=8\nquantities=mmi,delta\n"))
+    rp = run("train", data_file(d, "probe.data", backup=f"{d}/bp"), cfg, "-seed", "7",
+             "-log", f"{d}/probe.csv")
+    check("probe run exits 0 and announces the probe",
+          rp.returncode == 0 and "probe of the first 16 valid samples" in rp.stderr,
+          rp.stderr[-600:])
+    check("loss sequence bit-identical with probe monitors",
+          loss_lines(rp.stdout) == loss_lines(plain.stdout) and len(loss_lines(rp.stdout)) == 12,
+          f"{loss_lines(rp.stdout)[:3]} vs {loss_lines(plain.stdout)[:3]}")
+    check("weights and accuracy identical with probe monitors",
+          same_file(f"{d}/bp/probe.weights", f"{d}/b2/net.weights") and
+          epoch_lines(rp.stdout) == epoch_lines(plain.stdout))
+    col = {c: i for i, c in enumerate(COLUMNS)}
+    rows = read_csv(f"{d}/probe.csv")[1:]
+    of = lambda name: [x for x in rows if x[col["monitor"]] == name]
+    conv, conv_b, fc = of("conv1"), of("conv1b"), of("fc1")
+    check("probe monitors measured on schedule with n = N",
+          [int(x[0]) for x in conv] == list(range(1, 13)) and [int(x[0]) for x in fc] == [1, 5, 9]
+          and all(x[col["n"]] == "8" for x in conv) and all(x[col["n"]] == "16" for x in fc))
+    hx8, hy8 = ref_entropies(d, 8)
+    hx16, hy16 = ref_entropies(d, 16)
+    for name, got, hx, hy in (("conv1", conv, hx8, hy8), ("fc1", fc, hx16, hy16)):
+        check(f"{name}: H_X and H_Y the same at every iteration and the reference's on the probe",
+              len({(x[col["H_X"]], x[col["H_Y"]], x[col["sigma_x"]]) for x in got}) == 1 and
+              abs(float(got[0][col["H_X"]]) - hx) <= 1e-4 and
+              abs(float(got[0][col["H_Y"]]) - hy) <= 1e-4,
+              f"{got[0][col['H_X']]} vs {hx}, {got[0][col['H_Y']]} vs {hy}")
+    check("without probe, H_X varies with the batch",
+          len({x[col["H_X"]] for x in base_conv}) > 1)
+    dl = ("sigma_delta", "I_delta", "H_dK")
+    check("a probe monitor's error chain is the batch's (= conv1b's, samples=8)",
+          len(conv) == len(conv_b) and all(x[col["I_delta"]] != "" for x in conv) and
+          all([a[col[c]] for c in dl] == [b[col[c]] for c in dl] for a, b in zip(conv, conv_b)))
+    return float(conv[0][col["H_X"]])
+
+
+def probe_batchnorm(d, hx_first8):
+    """A seeded probe in a network with batch normalization: the pass runs
+    with train off, so the rolling statistics (in the weights) are the
+    same as without monitors; X is fixed, and another sample than the
+    first 8."""
+    cfg = cfg_file(d, "bn.cfg", conv_extra="batch_normalize=1\n",
+                   extra_monitor="probe=8\nprobe_seed=3\n")
+    ra = run("train", data_file(d, "bn1.data", backup=f"{d}/bn1"), cfg, "-seed", "7",
+             "-log", f"{d}/bn.csv")
+    rb = run("train", data_file(d, "bn2.data", backup=f"{d}/bn2"), cfg, "-seed", "7",
+             "-no-monitors")
+    check("batch norm + probe: loss, accuracy and weights as without monitors",
+          ra.returncode == 0 and rb.returncode == 0 and
+          loss_lines(ra.stdout) == loss_lines(rb.stdout) and len(loss_lines(ra.stdout)) == 12 and
+          epoch_lines(ra.stdout) == epoch_lines(rb.stdout) and
+          same_file(f"{d}/bn1/bn.weights", f"{d}/bn2/bn.weights"), ra.stderr[-600:])
+    col = {c: i for i, c in enumerate(COLUMNS)}
+    hx = {x[col["H_X"]] for x in read_csv(f"{d}/bn.csv")[1:] if x[col["monitor"]] == "conv1"}
+    check("probe_seed: H_X fixed, and not the first 8 samples'",
+          "drawn with seed 3" in ra.stderr and len(hx) == 1 and
+          abs(float(next(iter(hx))) - hx_first8) > 1e-3, f"{hx} vs {hx_first8}")
+
+
+def probe_bad_input(d, data, bad):
+    """Each bad probe or probe_seed: exit 2, a message with file:line, the
+    key and the value."""
+    def cfg(name, **kw):
+        return cfg_file(d, name, **kw)
+    c = cfg("p1.cfg", extra_monitor="probe=1\n")
+    bad("probe = 1", ["train", data, c], [f"{c}:{line_of(c, 'probe=1')}:", "probe = '1'",
+                                         "whole number >= 2"], status=2)
+    c = cfg("pbig.cfg", extra_monitor="probe=32\n")
+    bad("probe above the batch", ["train", data, c],
+        [f"{c}:{line_of(c, '[infomonitor]')}:", "probe = 32", "batch size (16)"], status=2)
+    c = cfg("p12.cfg", extra_monitor="probe=12\n")
+    small = f"{d}/small"
+    os.makedirs(small, exist_ok=True)
+    x = read_idx(f"{d}/t10k-images-idx3-ubyte.gz")[:10]
+    write_idx(f"{small}/v-images.gz", x, 0x803)
+    write_idx(f"{small}/v-labels.gz", read_idx(f"{d}/t10k-labels-idx1-ubyte.gz")[:10], 0x801)
+    sd = data_file(d, "small.data", valid=f"{small}/v-images.gz",
+                   valid_labels=f"{small}/v-labels.gz")
+    bad("probe above the valid split", ["train", sd, c],
+        [f"{c}:{line_of(c, '[infomonitor]')}:", "probe = 12", f"{small}/v-images.gz: 10 samples"],
+        status=2)
+    nv = data_file(d, "novalid.data", valid=None, valid_labels=None)
+    bad("probe without a valid split", ["train", nv, c],
+        [f"{c}:{line_of(c, '[infomonitor]')}:", "probe = 12", f"{nv} has no 'valid' key"], status=2)
+    c = cfg("ps.cfg", extra_monitor="probe_seed=4\n")
+    bad("probe_seed without probe", ["train", data, c],
+        [f"{c}:{line_of(c, '[infomonitor]')}:", "probe_seed is only used with probe"], status=2)
+    c = cfg("psbad.cfg", extra_monitor="probe=8\nprobe_seed=-2\n")
+    bad("bad probe_seed", ["train", data, c],
+        [f"{c}:{line_of(c, 'probe_seed=-2')}:", "probe_seed = '-2'", "whole number >= 0"], status=2)
+    c = cfg("ps2.cfg", extra_monitor="probe=8\nprobe_seed=1\n", fc_extra="probe=8\n")
+    bad("probe monitors with different seeds", ["train", data, c],
+        [f"{c}:{line_of(c, '[infomonitor]', 2)}:", "no probe_seed", "probe_seed = 1"], status=2)
+    c = cfg("psam.cfg", extra_monitor="probe=8\nsamples=8\n")
+    bad("samples with probe", ["train", data, c],
+        [f"{c}:{line_of(c, '[infomonitor]')}:", "samples is not used with probe"], status=2)
 
 
 def main():
@@ -167,11 +320,13 @@ def main():
         plain = cfg_file(d, "net.cfg.plain", monitors=False)
         os.makedirs(f"{d}/b2", exist_ok=True)
         r2 = run("train", data_file(d, "plain.data", backup=f"{d}/b2"), plain, "-seed", "7")
-        loss = lambda out: [LOG_RE.match(l).group(3, 4) for l in out.splitlines() if LOG_RE.match(l)]
+        loss = loss_lines
         check("loss sequence bit-identical without monitors", loss(r.stdout) == loss(r2.stdout) and
               len(loss(r.stdout)) == 12, f"{loss(r.stdout)[:3]} vs {loss(r2.stdout)[:3]}")
         r3 = run("train", data, cfg, "-seed", "8", "-log", f"{d}/other.csv")
         check("another seed gives another loss sequence", loss(r3.stdout) != loss(r.stdout))
+        hx_first8 = probe_runs(d, r2, conv)
+        probe_batchnorm(d, hx_first8)
 
         # The monitor's backend option: the LAPACKE reference gives the same
         # metrics as the default (fastest) back end, within the fp32 engine's
@@ -231,10 +386,11 @@ def main():
               sum("the input X is saturated (H_X" in l for l in sw) == 1, rs.stderr[-600:])
 
         # Bad input.
-        def bad(name, args, needles, env=None):
+        def bad(name, args, needles, env=None, status=None):
             rb = run(*args, env=env)
             msg = rb.stderr.strip().splitlines()[-1] if rb.stderr.strip() else ""
-            ok = rb.returncode not in (0, None) and all(n in msg for n in needles)
+            ok = (rb.returncode == status if status else rb.returncode not in (0, None)) and \
+                all(n in msg for n in needles)
             check(f"bad input: {name}", ok, f"rc={rb.returncode} msg={msg!r}")
 
         first = f"{d}/first.cfg"
@@ -282,6 +438,7 @@ def main():
                 [ro, "not writable"])
         bad("bad seed", ["train", data, cfg, "-seed", "x1"], ["-seed", "x1"])
         bad("missing weights", ["train", data, cfg, f"{d}/none.weights"], [f"{d}/none.weights"])
+        probe_bad_input(d, data, bad)
 
         # A libdarknet built with GPU fields is refused.
         src = f"{d}/fakecuda.c"

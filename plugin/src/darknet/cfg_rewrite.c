@@ -1,6 +1,7 @@
 /* Rewriting [infomonitor] sections into pass-through [dropout] layers. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -115,6 +116,12 @@ static int opt_samples(const char *v, void *field)
     return parse_count(v, 2, field);
 }
 
+/* A seed: a whole number >= 0, into a long long. */
+static int opt_seed(const char *v, void *field)
+{
+    return im_parse_int(v, 0, LLONG_MAX, field);
+}
+
 static int opt_positive(const char *v, void *field)
 {
     return im_parse_positive(v, field);
@@ -212,6 +219,8 @@ static const opt_entry k_opts[] = {
     {"quantities", opt_quantities, F(quantities),
      "a comma list of distinct ixt, ity, mmi, delta, pid"},
     {"backend", opt_backend, F(backend), NULL},
+    {"probe", opt_samples, F(probe), "a whole number >= 2"},
+    {"probe_seed", opt_seed, F(probe_seed), "a whole number >= 0"},
 };
 #undef F
 #define NOPT (sizeof k_opts / sizeof k_opts[0])
@@ -264,6 +273,29 @@ static im_status monitor_option(im_monitor_spec *m, bool seen[NOPT], const char 
     return IM_OK;
 }
 
+/* The probe options' checks that need the whole section. */
+static im_status probe_finish(const im_monitor_spec *m, const bool seen[NOPT], const char *path,
+                              char *err, size_t errlen)
+{
+    if (!m->probe)
+        return seen[opt_index("probe_seed")]
+                   ? im_errf(err, errlen, IM_ERR_FORMAT,
+                             "%s:%d: [infomonitor] probe_seed is only used with probe", path,
+                             m->line)
+                   : IM_OK;
+    if (seen[opt_index("samples")])
+        return im_errf(err, errlen, IM_ERR_FORMAT,
+                       "%s:%d: [infomonitor] samples is not used with probe = %d (a probe "
+                       "monitor measures its %d probe samples)",
+                       path, m->line, m->probe, m->probe);
+    if (!(m->quantities & (IM_Q_IXT | IM_Q_ITY | IM_Q_PID)))
+        return im_errf(err, errlen, IM_ERR_FORMAT,
+                       "%s:%d: [infomonitor] probe = %d applies to ixt, ity and pid, and "
+                       "quantities has none of them (the error chain stays on the training batch)",
+                       path, m->line, m->probe);
+    return IM_OK;
+}
+
 /* Checks that need the whole section; the scale-aware Silverman rules take
  * h for the error chain too unless delta_h is given (0.1 is a width on
  * the raw scale of the deltas). */
@@ -285,7 +317,7 @@ static im_status monitor_finish(im_monitor_spec *m, const bool seen[NOPT], const
         return im_errf(err, errlen, IM_ERR_FORMAT,
                        "%s:%d: [infomonitor] median is only used with kernel_width = median", path,
                        m->line);
-    return IM_OK;
+    return probe_finish(m, seen, path, err, errlen);
 }
 
 static void spec_default(im_monitor_spec *m)
@@ -299,6 +331,7 @@ static void spec_default(im_monitor_spec *m)
     m->median = 0.15;
     m->quantities = IM_Q_DEFAULT;
     strcpy(m->backend, "auto");
+    m->probe_seed = -1;
 }
 
 /* [net] keys that Darknet would divide by: batch and subdivisions >= 1. */
@@ -492,6 +525,38 @@ static void default_names(im_cfg_rewrite *r, char *const *types)
     }
 }
 
+/* "probe_seed = S" or "no probe_seed", for messages. */
+static void seed_words(long long seed, char out[48])
+{
+    if (seed < 0)
+        snprintf(out, 48, "no probe_seed");
+    else
+        snprintf(out, 48, "probe_seed = %lld", seed);
+}
+
+/* The probe monitors share one probe set: their probe_seed must agree. */
+static im_status check_probe_seeds(const rw_state *s)
+{
+    const im_monitor_spec *first = NULL;
+    for (size_t i = 0; i < s->out->nmon; i++) {
+        const im_monitor_spec *m = &s->out->mon[i];
+        if (!m->probe || (first != NULL && m->probe_seed == first->probe_seed))
+            continue;
+        if (first == NULL) {
+            first = m;
+            continue;
+        }
+        char mine[48], theirs[48];
+        seed_words(m->probe_seed, mine);
+        seed_words(first->probe_seed, theirs);
+        return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
+                       "%s:%d: [infomonitor] probe with %s, but the probe monitor at line %d has "
+                       "%s: the probe monitors of a network share one probe set",
+                       s->path, m->line, mine, first->line, theirs);
+    }
+    return IM_OK;
+}
+
 /* After the last line: checks of the whole file, names, the text. */
 static im_status finish_file(rw_state *s)
 {
@@ -499,7 +564,7 @@ static im_status finish_file(rw_state *s)
         return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
                        "%s: no sections (expected [net] and layers)", s->path);
     im_status st = finish_monitor(s);
-    if (st != IM_OK)
+    if (st != IM_OK || (st = check_probe_seeds(s)) != IM_OK)
         return st;
     if (s->batch / s->subdiv < 1)
         return im_errf(s->err, s->errlen, IM_ERR_FORMAT,

@@ -39,6 +39,11 @@ typedef struct im_monitor_spec {
     unsigned quantities; /* IM_Q_* bits */
     char backend[16];    /* spectrum back end: "auto" (the fastest that starts) or a name
                             of the registry (im_backend_known); a longer name is refused */
+    int probe;           /* N >= 2: T, X and Y of the forward quantities come from a
+                            fixed probe of N valid samples (monitor.h); 0 = the batch */
+    /* The probe is N valid samples drawn with this seed (>= 0); -1 = the
+     * valid split's first N. */
+    long long probe_seed;
 } im_monitor_spec;
 
 typedef struct im_cfg_rewrite {
@@ -51,7 +56,13 @@ typedef struct im_cfg_rewrite {
 /* Read `path` and rewrite it.  On error: IM_ERR_IO / IM_ERR_FORMAT /
  * IM_ERR_NOMEM, *out empty, and a one-line message "path:line: ..." naming
  * the key and value.  Each monitor key may be given once; sigma needs
- * kernel_width = fixed (which needs a sigma), median needs kernel_width = median. */
+ * kernel_width = fixed (which needs a sigma), median needs kernel_width = median.
+ * probe: samples is not given with it (n = probe), quantities must hold a
+ * forward one (ixt, ity or pid: the error chain stays on the batch), and
+ * probe_seed needs it.  The probe monitors of a file share one probe set
+ * (the largest N; each monitor takes its first N), so their probe_seed must
+ * agree (all absent, or all the same number).  probe <= batch and the valid
+ * split are checked later (monitor.h, the training driver). */
 im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, size_t errlen);
 void im_cfg_rewrite_free(im_cfg_rewrite *r);
 

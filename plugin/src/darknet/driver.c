@@ -7,7 +7,9 @@
  * floats), in an order shuffled each epoch with util/rng.h, and passed to
  * train_network(), which walks them in order and draws no random numbers.
  * With srand(seed) before parsing (weight initialisation), a run is
- * reproducible. */
+ * reproducible.  Probe monitors get their probe from the valid split
+ * (probe_set.h) before the first step, and after each step the probe pass
+ * (monitor.h) runs before the step's captures are submitted. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "driver.h"
 #include "monitor.h"
 #include "net_load.h"
+#include "probe_set.h"
 #include "train_out.h"
 #include "util/errfmt.h"
 #include "util/rng.h"
@@ -147,6 +150,14 @@ static void announce(const run *r)
             fprintf(stderr, "infomonitor: spectra on %s (%s)\n", im_context_backend(c),
                     im_context_backend_detail(c));
     }
+    im_probe_request q = {0, -1, 0};
+    if (r->reg)
+        im_registry_probe_request(r->reg, &q);
+    if (q.n && q.seed >= 0)
+        fprintf(stderr, "infomonitor: probe of %zu valid samples drawn with seed %lld\n", q.n,
+                q.seed);
+    else if (q.n)
+        fprintf(stderr, "infomonitor: probe of the first %zu valid samples\n", q.n);
     if (r->out.log)
         fprintf(stderr, "infomonitor: metrics -> %s\n", r->out.logpath);
 }
@@ -156,6 +167,8 @@ static im_status start(run *r, char *err, size_t errlen)
 {
     im_status st;
     if ((st = load(r, err, errlen)) != IM_OK || (st = check_run(r, err, errlen)) != IM_OK ||
+        (r->reg &&
+         (st = im_dn_probe_setup(r->reg, r->o->cfg, &r->dc, &r->valid, err, errlen)) != IM_OK) ||
         (st = im_dn_out_open(&r->out, r->dc.backup, r->o->cfg, r->o->log, r->reg != NULL,
                              r->valid.n ? r->dc.top : 0, err, errlen)) != IM_OK ||
         (st = make_batches(r, err, errlen)) != IM_OK)
@@ -205,12 +218,15 @@ static im_status step(run *r, size_t *it, char *err, size_t errlen)
     fflush(stdout);
     if (r->reg == NULL)
         return IM_OK;
+    im_status st = im_registry_probe_pass(r->reg, err, errlen);
+    if (st != IM_OK)
+        return st;
     im_train_point p = {*it, (double)*net->seen / (double)r->N, loss, r->avg, get_current_rate(net),
                         dt},
                    done;
     size_t nr;
     int nonfinite;
-    im_status st = im_registry_submit(r->reg, &p, r->rows, &nr, &done, &nonfinite, err, errlen);
+    st = im_registry_submit(r->reg, &p, r->rows, &nr, &done, &nonfinite, err, errlen);
     if (st != IM_OK || (st = im_dn_out_rows(&r->out, &done, r->rows, nr, nonfinite, err, errlen)))
         return st;
     im_dn_diag_rows(&r->diag, r->rows, nr, nr ? done.iteration : 0);

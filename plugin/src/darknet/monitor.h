@@ -12,8 +12,18 @@
  * information quantities, through the estimator core (im_mmi_sets and
  * im_pid_pairs: the adapter computes no quantity itself), while Darknet
  * trains the next iteration (the captures are double-buffered).  The files:
- * monitor_taps.c, monitor_registry.c, monitor_worker.c, monitor_measure.c;
- * monitor_testing.h gives the tests the last captures.
+ * monitor_taps.c, monitor_registry.c, monitor_worker.c, monitor_measure.c,
+ * monitor_probe.c; monitor_testing.h gives the tests the last captures.
+ *
+ * The probe (the `probe` option): a probe monitor takes T, X and Y, so
+ * every forward quantity (I(X;T), I(T;Y), the MMI, the pair quantities),
+ * from N fixed samples instead of the training batch: after a training
+ * step in which it measures, the probe pass (im_registry_probe_pass) runs
+ * the network once more, train off, over a batch holding the probe, and
+ * its forward tap copies T from that pass, X from the probe batch and Y
+ * from the probe's labels.  Its error chain (delta_k, delta_K) stays on the
+ * training batch's first N rows.  All probe monitors of a network share one
+ * probe set, sized by their largest N; each takes its first N samples.
  *
  * Shapes: Darknet stores a batch as output[b*outputs + c*h*w + i]; a monitor
  * on a conv-shaped layer (out_c > 1, out_h*out_w > 1) with `mmi` on treats T
@@ -23,6 +33,7 @@
 #define IM_DN_MONITOR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "cfg_rewrite.h"
 #include "darknet.h"
 
@@ -61,7 +72,7 @@ typedef struct im_registry im_registry;
 
 /* Attach the monitors of `rw` to `net` (parsed from rw's text): checks each
  * watched layer (it must have an output; `delta` needs a softmax layer;
- * samples <= batch), creates one estimator context per distinct `backend`
+ * samples <= batch; probe <= batch), creates one estimator context per distinct `backend`
  * option (the monitors share it, each at its own alpha) and installs the
  * taps.  Errors name cfg_path and the section's line. */
 im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char *cfg_path,
@@ -81,6 +92,34 @@ size_t im_registry_count(const im_registry *reg);
 
 /* The context of monitor i (its back end, for logs). */
 const im_context *im_registry_context(const im_registry *reg, size_t i);
+
+/* The probe set the monitors ask for: n, the largest `probe` of a monitor
+ * (0: no probe monitor), their probe_seed (the same for all, cfg_rewrite.h;
+ * -1: none) and the cfg line of a monitor with that largest probe. */
+typedef struct im_probe_request {
+    size_t n;
+    long long seed;
+    int line;
+} im_probe_request;
+
+void im_registry_probe_request(const im_registry *reg, im_probe_request *q);
+
+/* Give the registry its probe, before the first training step when some
+ * monitor has one: n samples (n = the request's n) in x, rows of cols
+ * floats (cols = the network's inputs), and their labels y; copied, and
+ * repeated to fill a batch when n < batch.  IM_ERR_ARG for another n or
+ * cols. */
+im_status im_registry_set_probe(im_registry *reg, const float *x, const int32_t *y, size_t n,
+                                size_t cols, char *err, size_t errlen);
+
+/* The probe pass: call after each train_network() and before submit().
+ * When a probe monitor measures at this iteration, it runs the network
+ * forward once over the probe batch with train off (network_predict), the
+ * taps capturing for the probe monitors; otherwise it does nothing.  It
+ * leaves the network as training needs it: the loss sequence and weights
+ * are the same with and without probe monitors.  IM_ERR_ARG when probe
+ * monitors measure and no probe was set. */
+im_status im_registry_probe_pass(im_registry *reg, char *err, size_t errlen);
 
 /* Asynchronous measurement, for a training loop: after each training step,
  * submit() first waits for the measurement submitted before (if any) and

@@ -3,7 +3,8 @@
  *   monitor_registry.c  attaching monitors to a network, and freeing them;
  *   monitor_worker.c    the worker thread and the submit/drain hand-over;
  *   monitor_measure.c   turning one monitor's captures into a row of
- *                       metrics through the estimator core.
+ *                       metrics through the estimator core;
+ *   monitor_probe.c     the probe set and the probe pass.
  * Layout of every capture: Darknet's, n rows of `cols` floats, row i at
  * i*cols (output[b*outputs + c*h*w + k] for a conv layer). */
 #ifndef IM_DN_MONITOR_INTERNAL_H
@@ -43,6 +44,13 @@ typedef struct {
     size_t x_iter, y_iter, dK_iter;
 } shared_capture;
 
+/* Where a monitor's forward quantities take X and Y from: the training
+ * batch's back captures and cached Gram matrices, or the probe's. */
+typedef struct {
+    const shared_capture *cap;
+    gram_cache *gx, *gy;
+} xy_source;
+
 typedef struct {
     im_monitor_spec spec;
     im_context *ctx; /* shared by the monitors with the same `backend` option */
@@ -68,8 +76,20 @@ struct im_registry {
                                worker never touches the network */
     size_t nmax;            /* largest n of any monitor */
     shared_capture cap[2];
-    int front; /* the taps write cap[front]; the worker reads cap[!front] */
+    int front; /* the taps write cap[front] and pcap[front]; the worker reads the others */
     gram_cache gx, gy, gd;
+    /* The probe (monitor_probe.c): probe_n samples, the largest N of a probe
+     * monitor (0: none); the batch the probe pass feeds the network (the
+     * probe, repeated to fill it) and the probe's labels, set once; the probe
+     * pass's captures of X and Y (probe_n rows each; dK unused) and their
+     * cached Gram matrices. */
+    size_t probe_n;
+    float *probe_x;
+    int32_t *probe_y;
+    int probe_ready; /* im_registry_set_probe was called */
+    int probing;     /* inside the probe pass */
+    shared_capture pcap[2];
+    gram_cache pgx, pgy;
     /* The worker thread and its job: measure the back captures. */
     pthread_t thread;
     int has_thread;
@@ -94,14 +114,27 @@ im_status im_mon_taps_install(im_registry *reg, char *err, size_t errlen);
 /* Forget reg (its layers keep the tap pointers; they find nothing). */
 void im_mon_taps_remove(const im_registry *reg);
 
+/* The iteration that the network's current step belongs to, 1-based
+ * (*seen is advanced at the step's start; all its subdivisions count as
+ * one), and whether monitor m measures at iteration it. */
+size_t im_mon_iteration(const network *net);
+int im_mon_measures(const monitor *m, size_t it);
+
+/* The probe's buffers, for reg->probe_n samples (nothing when 0), and
+ * freeing them. */
+im_status im_mon_probe_open(im_registry *reg, char *err, size_t errlen);
+void im_mon_probe_free(im_registry *reg);
+
 /* The worker thread's function (arg: the registry). */
 void *im_mon_worker(void *arg);
 
-/* One monitor's row from its back captures cap and the shared ones g; a
- * failure is an error, its message in err (errlen >= 1).  Non-finite
- * activations are not a failure: their values are NaN. */
+/* One monitor's row from its back captures cap, the shared ones g (delta_K)
+ * and its X and Y in xy (g's, or the probe's); a failure is an error, its
+ * message in err (errlen >= 1).  Non-finite activations are not a failure:
+ * their values are NaN. */
 im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
-                         const shared_capture *g, im_metrics *r, char *err, size_t errlen);
+                         const shared_capture *g, const xy_source *xy, im_metrics *r, char *err,
+                         size_t errlen);
 /* 0 when a computed field of r is NaN or Inf. */
 int im_mon_finite_row(const im_metrics *r);
 

@@ -102,27 +102,28 @@ static im_status maps_gram(monitor *m, const float *cap, im_width w, double *run
     return im_gram_rbf_maps(m->ctx, cap, m->n, m->C, m->d, m->outputs, w, K, sigma);
 }
 
-/* The Gram matrices this monitor's quantities need; *want_d says whether
- * the error chain is measured this time. */
+/* The Gram matrices this monitor's quantities need (X and Y from xy);
+ * *want_d says whether the error chain is measured this time. */
 static im_status grams(im_registry *reg, monitor *m, const mon_capture *cap,
-                       const shared_capture *g, im_metrics *r, int *want_d, char *err,
-                       size_t errlen)
+                       const shared_capture *g, const xy_source *xy, im_metrics *r, int *want_d,
+                       char *err, size_t errlen)
 {
     const im_monitor_spec *s = &m->spec;
     unsigned q = s->quantities;
     size_t it = cap->fwd_iter;
     im_status st = IM_OK;
     if ((q & (IM_Q_IXT | IM_Q_ITY | IM_Q_PID)) &&
-        (st = maps_gram(m, cap->t, width_for(s, 0, g->y), m->run_t, m->Kt, &r->sigma_t)) != IM_OK)
+        (st = maps_gram(m, cap->t, width_for(s, 0, xy->cap->y), m->run_t, m->Kt, &r->sigma_t)) !=
+            IM_OK)
         return st;
     if (q & (IM_Q_IXT | IM_Q_PID)) {
-        if ((st = cached_rbf(m->ctx, &reg->gx, it, g->x, m->n, reg->x_cols, width_for(s, 0, g->y),
-                             err, errlen)))
+        if ((st = cached_rbf(m->ctx, xy->gx, it, xy->cap->x, m->n, reg->x_cols,
+                             width_for(s, 0, xy->cap->y), err, errlen)))
             return st;
-        r->sigma_x = reg->gx.sigma;
+        r->sigma_x = xy->gx->sigma;
     }
     if ((q & (IM_Q_ITY | IM_Q_PID)) &&
-        (st = cached_labels(m->ctx, &reg->gy, it, g->y, m->n, err, errlen)))
+        (st = cached_labels(m->ctx, xy->gy, it, xy->cap->y, m->n, err, errlen)))
         return st;
     *want_d = (q & IM_Q_DELTA) && cap->dk_iter == it && g->dK_iter == it;
     if (*want_d) {
@@ -147,7 +148,8 @@ static void store_S(gram_cache *g, double S, double alpha)
 }
 
 /* I(X;T), I(T;Y) and I(delta_K;delta_k) in one call of the core. */
-static im_status mmi_quantities(im_registry *reg, monitor *m, int want_d, im_metrics *r)
+static im_status mmi_quantities(im_registry *reg, monitor *m, const xy_source *xy, int want_d,
+                                im_metrics *r)
 {
     unsigned q = m->spec.quantities;
     double alpha = im_context_alpha(m->ctx);
@@ -156,9 +158,9 @@ static im_status mmi_quantities(im_registry *reg, monitor *m, int want_d, im_met
     gram_cache *tc[2];
     size_t nt = 0, ns = 0;
     if (q & IM_Q_IXT)
-        tc[nt++] = &reg->gx;
+        tc[nt++] = xy->gx;
     if (q & IM_Q_ITY)
-        tc[nt++] = &reg->gy;
+        tc[nt++] = xy->gy;
     assert(nt <= 2);
     for (size_t k = 0; k < nt; k++) {
         tt[k] = tc[k]->K;
@@ -177,7 +179,7 @@ static im_status mmi_quantities(im_registry *reg, monitor *m, int want_d, im_met
     if (want_d)
         store_S(&reg->gd, sd[0], alpha);
     for (size_t k = 0; k < nt; k++) {
-        int x = tc[k] == &reg->gx;
+        int x = tc[k] == xy->gx;
         *(x ? &r->H_X : &r->H_Y) = st[k];
         *(x ? &r->I_XT : &r->I_TY) = mt[k];
         r->have |= x ? IM_HAVE_X | IM_HAVE_T | IM_HAVE_IXT : IM_HAVE_T | IM_HAVE_Y | IM_HAVE_ITY;
@@ -190,9 +192,9 @@ static im_status mmi_quantities(im_registry *reg, monitor *m, int want_d, im_met
     return IM_OK;
 }
 
-static im_status pid_quantities(im_registry *reg, monitor *m, im_metrics *r)
+static im_status pid_quantities(const xy_source *xy, monitor *m, im_metrics *r)
 {
-    const double *targets[2] = {reg->gx.K, reg->gy.K};
+    const double *targets[2] = {xy->gx->K, xy->gy->K};
     im_pid pid[2];
     im_status st = im_pid_pairs(m->ctx, targets, 2, m->Tm, m->C, m->n, pid, NULL);
     if (st != IM_OK)
@@ -216,7 +218,8 @@ static void diagnose(const monitor *m, im_metrics *r)
 }
 
 im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
-                         const shared_capture *g, im_metrics *r, char *err, size_t errlen)
+                         const shared_capture *g, const xy_source *xy, im_metrics *r, char *err,
+                         size_t errlen)
 {
     err[0] = '\0';
     im_status st = im_context_set_alpha(m->ctx, m->spec.alpha);
@@ -228,11 +231,11 @@ im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
     r->n = m->n;
     r->C = m->C;
     int want_d = 0;
-    st = grams(reg, m, cap, g, r, &want_d, err, errlen);
+    st = grams(reg, m, cap, g, xy, r, &want_d, err, errlen);
     if (st == IM_OK)
-        st = mmi_quantities(reg, m, want_d, r);
+        st = mmi_quantities(reg, m, xy, want_d, r);
     if (st == IM_OK && (m->spec.quantities & IM_Q_PID))
-        st = pid_quantities(reg, m, r);
+        st = pid_quantities(xy, m, r);
     if (st == IM_OK && (r->have & IM_HAVE_T))
         diagnose(m, r);
     if (st != IM_OK && err[0] == '\0')

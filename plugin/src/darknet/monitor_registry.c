@@ -1,6 +1,7 @@
 /* The registry of a network's monitors: attaching them (checks with the
- * cfg's line, one estimator context each, the captures, the worker thread
- * of monitor_worker.c, the taps) and freeing them. */
+ * cfg's line, one estimator context each, the captures, the probe's buffers
+ * of monitor_probe.c, the worker thread of monitor_worker.c, the taps) and
+ * freeing them. */
 #include <stdlib.h>
 #include <string.h>
 #include "monitor_internal.h"
@@ -60,11 +61,12 @@ void im_registry_free(im_registry *reg)
     free(reg->gx.K);
     free(reg->gy.K);
     free(reg->gd.K);
+    im_mon_probe_free(reg);
     free(reg);
 }
 
 /* The checks of one monitor against the parsed network, with the line;
- * sets m->n, its samples per measurement. */
+ * sets m->n, its samples per measurement (a probe monitor's: its probe). */
 static im_status check_monitor(const im_registry *reg, monitor *m, const char *cfg_path, char *err,
                                size_t errlen)
 {
@@ -94,7 +96,12 @@ static im_status check_monitor(const im_registry *reg, monitor *m, const char *c
                        "%s:%d: [infomonitor] kernel_width = align needs class labels, and the "
                        "network has no [softmax] layer",
                        cfg_path, s->line);
-    m->n = s->samples ? (size_t)s->samples : (size_t)net->batch;
+    if (s->probe > net->batch)
+        return im_errf(err, errlen, IM_ERR_FORMAT,
+                       "%s:%d: [infomonitor] probe = %d exceeds the batch size (%d): the probe "
+                       "pass feeds the network one batch",
+                       cfg_path, s->line, s->probe, net->batch);
+    m->n = s->probe ? (size_t)s->probe : s->samples ? (size_t)s->samples : (size_t)net->batch;
     if (m->n > (size_t)net->batch || m->n < 2)
         return im_errf(err, errlen, IM_ERR_FORMAT,
                        "%s:%d: [infomonitor] samples = %zu, must be in 2..%d (the batch size)",
@@ -221,10 +228,13 @@ static im_status attach_all(im_registry *reg, const im_cfg_rewrite *rw, const ch
             return st;
         if (m->n > reg->nmax)
             reg->nmax = m->n;
+        if (m->spec.probe && m->n > reg->probe_n)
+            reg->probe_n = m->n;
         reg->by_index[m->spec.index] = m;
     }
     im_status st = open_shared(reg, err, errlen);
-    if (st != IM_OK || (st = start_worker(reg, err, errlen)) != IM_OK)
+    if (st != IM_OK || (st = im_mon_probe_open(reg, err, errlen)) != IM_OK ||
+        (st = start_worker(reg, err, errlen)) != IM_OK)
         return st;
     return im_mon_taps_install(reg, err, errlen);
 }

@@ -2,8 +2,10 @@
  * layer.  On a measured iteration they copy the first n rows of the watched
  * layer's output (T) and delta (delta_k), and once per step the network
  * input (X), the labels (Y) and the softmax's delta (delta_K), into the
- * registry's front captures.  They only read Darknet's buffers and draw no
- * random numbers, so training is unchanged. */
+ * registry's front captures.  A probe monitor's T, X and Y come from the
+ * probe pass (monitor_probe.c) instead, into the probe's captures; its
+ * delta_k and delta_K from the training step.  They only read Darknet's
+ * buffers and draw no random numbers, so training is unchanged. */
 #include <string.h>
 #include "monitor_internal.h"
 #include "util/errfmt.h"
@@ -23,12 +25,15 @@ static im_registry *lookup(const layer *layers)
     return NULL;
 }
 
-/* Iteration that the current training step belongs to, 1-based: *seen was
- * already advanced by this step's batch (first subdivision counts). */
-static size_t current_iter(const network *net)
+size_t im_mon_iteration(const network *net)
 {
     size_t per = (size_t)net->batch * (size_t)net->subdivisions;
     return (*net->seen + per - 1) / per;
+}
+
+int im_mon_measures(const monitor *m, size_t it)
+{
+    return it > 0 && (it - 1) % (size_t)m->spec.every == 0;
 }
 
 static void copy_rows(float *dst, const float *src, size_t n, size_t cols)
@@ -36,8 +41,9 @@ static void copy_rows(float *dst, const float *src, size_t n, size_t cols)
     memcpy(dst, src, n * cols * sizeof(float));
 }
 
-/* What a tap call is about: its registry, monitor, front captures and the
- * current iteration.  0 when not training or not a monitor. */
+/* What a tap call is about: its registry, monitor, front captures (of X
+ * and Y: the probe's in the probe pass) and the current iteration.  0 when
+ * neither training nor in the probe pass, or not a monitor. */
 typedef struct {
     im_registry *reg;
     monitor *m;
@@ -49,11 +55,12 @@ typedef struct {
 static int tap_site_of(const network *net, tap_site *t)
 {
     t->reg = lookup(net->layers);
-    if (t->reg == NULL || !net->train || (t->m = t->reg->by_index[net->index]) == NULL)
+    if (t->reg == NULL || !(net->train || t->reg->probing) ||
+        (t->m = t->reg->by_index[net->index]) == NULL)
         return 0;
     t->c = &t->m->cap[t->reg->front];
-    t->g = &t->reg->cap[t->reg->front];
-    t->it = current_iter(net);
+    t->g = t->reg->probing ? &t->reg->pcap[t->reg->front] : &t->reg->cap[t->reg->front];
+    t->it = im_mon_iteration(net);
     return 1;
 }
 
@@ -74,29 +81,46 @@ static void argmax_rows(const float *truth, size_t n, size_t k, int32_t *y)
     }
 }
 
+/* X and Y, once per step: the network input's first rows, and the labels
+ * of the truth (training) or the probe's (the probe pass feeds no truth). */
+static void capture_xy(const tap_site *t, const float *truth)
+{
+    im_registry *reg = t->reg;
+    size_t rows = reg->probing ? reg->probe_n : reg->nmax;
+    if (t->g->x_iter != t->it) {
+        copy_rows(t->g->x, reg->net->input, rows, reg->x_cols);
+        t->g->x_iter = t->it;
+    }
+    if (t->g->y_iter == t->it)
+        return;
+    if (reg->probing)
+        memcpy(t->g->y, reg->probe_y, rows * sizeof *t->g->y);
+    else if (truth)
+        argmax_rows(truth, rows, (size_t)reg->net->truths, t->g->y);
+    else
+        return;
+    t->g->y_iter = t->it;
+}
+
+/* A probe monitor captures T in the probe pass, the others in training. */
 static void tap_forward(layer l, network net)
 {
     tap_site t;
-    if (!tap_site_of(&net, &t) || t.it == 0 || (t.it - 1) % (size_t)t.m->spec.every ||
-        t.c->fwd_iter == t.it)
+    if (!tap_site_of(&net, &t) || !im_mon_measures(t.m, t.it) || t.c->fwd_iter == t.it ||
+        (t.m->spec.probe > 0) != t.reg->probing)
         return;
-    im_registry *reg = t.reg;
     copy_rows(t.c->t, l.output, t.m->n, t.m->outputs);
-    if (t.g->x_iter != t.it) {
-        copy_rows(t.g->x, reg->net->input, reg->nmax, reg->x_cols);
-        t.g->x_iter = t.it;
-    }
-    if (t.g->y_iter != t.it && net.truth) {
-        argmax_rows(net.truth, reg->nmax, (size_t)reg->net->truths, t.g->y);
-        t.g->y_iter = t.it;
-    }
+    capture_xy(&t, net.truth);
     t.c->fwd_iter = t.it;
 }
 
+/* In training only (the probe pass has no backward); a probe monitor's
+ * forward capture comes after it, in the probe pass. */
 static void tap_backward(layer l, network net)
 {
     tap_site t;
-    if (!tap_site_of(&net, &t) || t.c->fwd_iter != t.it || t.c->bwd_iter == t.it)
+    if (!tap_site_of(&net, &t) || !im_mon_measures(t.m, t.it) || t.c->bwd_iter == t.it ||
+        (!t.m->spec.probe && t.c->fwd_iter != t.it))
         return;
     /* A monitor after a loss layer has no delta of its own (see
      * im_monitor_detach_loss_deltas); net.delta is then the loss layer's. */

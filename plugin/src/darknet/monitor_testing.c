@@ -34,3 +34,16 @@ const float *im_registry_last_dK(const im_registry *reg, size_t *n, size_t *cols
     *cols = reg->dK_cols;
     return reg->cap[reg->front].dK;
 }
+
+const float *im_registry_last_probe_x(const im_registry *reg, size_t *n, size_t *cols)
+{
+    *n = reg->probe_n;
+    *cols = reg->x_cols;
+    return reg->pcap[reg->front].x;
+}
+
+const int32_t *im_registry_last_probe_y(const im_registry *reg, size_t *n)
+{
+    *n = reg->probe_n;
+    return reg->pcap[reg->front].y;
+}

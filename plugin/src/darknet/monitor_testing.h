@@ -16,5 +16,8 @@ const float *im_registry_last_delta(const im_registry *reg, size_t i, size_t *n)
 const float *im_registry_last_x(const im_registry *reg, size_t *n, size_t *cols);
 const int32_t *im_registry_last_y(const im_registry *reg, size_t *n);
 const float *im_registry_last_dK(const im_registry *reg, size_t *n, size_t *cols);
+/* The probe pass's X (rows of *cols floats) and Y, the probe's n rows each. */
+const float *im_registry_last_probe_x(const im_registry *reg, size_t *n, size_t *cols);
+const int32_t *im_registry_last_probe_y(const im_registry *reg, size_t *n);
 
 #endif

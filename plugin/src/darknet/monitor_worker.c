@@ -14,12 +14,16 @@ static int measure_into_job(im_registry *reg, monitor *m, const shared_capture *
     const mon_capture *c = &m->cap[!reg->front];
     if (c->fwd_iter == 0 || c->fwd_iter <= m->done_iter) /* stale: measured before */
         return 0;
+    /* A probe monitor's X and Y are the probe pass's. */
+    xy_source xy = {g, &reg->gx, &reg->gy};
+    if (m->spec.probe)
+        xy = (xy_source){&reg->pcap[!reg->front], &reg->pgx, &reg->pgy};
     /* X and Y are copied once per step: they must be this step's. */
-    if (g->x_iter != c->fwd_iter || g->y_iter != c->fwd_iter)
+    if (xy.cap->x_iter != c->fwd_iter || xy.cap->y_iter != c->fwd_iter)
         return 0;
     im_metrics *r = &reg->job_rows[reg->job_nrows++];
     char why[384];
-    im_status st = im_mon_measure(reg, m, c, g, r, why, sizeof why);
+    im_status st = im_mon_measure(reg, m, c, g, &xy, r, why, sizeof why);
     if (st != IM_OK) {
         reg->job_st = st;
         im_errf(reg->job_err, sizeof reg->job_err, st, "monitor %s at iteration %zu: %s",
