@@ -14,6 +14,8 @@ backup (weights, accuracy CSV) at d.  analyse() returns, per run:
   err_ok_h   the same without the output layer (the one feeding the softmax):
              its delta is d_K itself, and the estimator's I(d_K;d_K) =
              2 S(A) - S(A o A) lies below S(A) = H(d_K), the chain's bound
+  err_sat    mean I(d_K;d_k) / H(d_K) over those layers: near 1, the chain
+             sits at its bound (the deltas' Gram matrices near the identity)
   unsat      share of measured iterations in which every conv layer has
              H_T < 0.95 log2 n (not saturated)
   sat_conv   mean H_T / log2 n of the conv layers; sat_X: of H_X
@@ -34,7 +36,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot_ip as pi  # noqa: E402
 
-SUMMARY = ("measured", "fwd_ok", "fwd_ok_e1", "ty_ok", "err_ok", "err_ok_h", "unsat", "sat_conv", "sat_X",
+SUMMARY = ("measured", "fwd_ok", "fwd_ok_e1", "ty_ok", "err_ok", "err_ok_h", "err_sat", "unsat", "sat_conv", "sat_X",
            "ixt_drop", "ity_rise", "wnr_drop", "top1", "warnings")
 
 
@@ -132,6 +134,14 @@ def saturation(run, convs):
     return (sum(ok) / len(ok) if ok else float("nan")), mean(sats), mean(satx)
 
 
+def delta_saturation(run):
+    """Mean I(d_K;d_k) / H(d_K) over the error chain's layers but the last
+    (near 1: the chain sits at its bound and says nothing)."""
+    mons = pi.Chain(run, "I_delta").monitors[:-1]
+    return mean([r["I_delta"] / r["H_dK"] for m in mons for r in run.by_mon[m]
+                 if pi.finite(r["I_delta"]) and pi.finite(r["H_dK"]) and r["H_dK"] > 0])
+
+
 def top1(d):
     """The last valid top-1 of the run's accuracy CSV (train_out.c), or NaN."""
     for f in os.listdir(d):
@@ -161,6 +171,7 @@ def analyse(label, d):
             "ty_ok": share_ok(run, "I_TY", "forward")[0],
             "err_ok": share_ok(run, "I_delta", "error")[0],
             "err_ok_h": share_ok(run, "I_delta", "error", drop_last=True)[0],
+            "err_sat": delta_saturation(run),
             "unsat": unsat, "sat_conv": sat_conv, "sat_X": sat_x,
             "ixt_drop": shape(run, main, "I_XT", "drop"),
             "ity_rise": shape(run, main, "I_TY", "rise"),
@@ -178,7 +189,7 @@ def fmt(v, col):
         return "n/a"
     if col in ("fwd_ok", "fwd_ok_e1", "ty_ok", "err_ok", "err_ok_h", "unsat"):
         return "%.1f%%" % (100 * v)
-    return "%.3f" % v if col in ("sat_conv", "sat_X", "top1") else "%+.2f" % v
+    return "%.3f" % v if col in ("sat_conv", "sat_X", "err_sat", "top1") else "%+.2f" % v
 
 
 def write_tables(prog, out, columns, rows):

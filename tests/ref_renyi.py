@@ -255,6 +255,9 @@ def estimate(X, T=None, Y=None, alpha=1.01, h_x=5, h_t=5, sigma_x=None, sigma_t=
         return out
     maps = split_T(T, flat)
     C = len(maps)
+    if sigma_t is None and rule == "silverman-dim" and C > 1:
+        # the layer's width, shared by its maps (gram.h)
+        sigma_t = width(np.concatenate(maps, axis=1), rule, h_t)
     sig = [float(sigma_t) if sigma_t is not None else width(m, rule, h_t, median, Y)
            for m in maps]
     st = float(np.mean(sig))

@@ -275,8 +275,8 @@ static void scaled_silverman_rule(void **state)
 }
 
 /* im_gram_rbf_maps: each map's matrix is that of im_gram_rbf on that
- * variable's columns, bit for bit, and the width is the mean of theirs;
- * ld < C*d is refused. */
+ * variable's columns, bit for bit, and the width is the mean of theirs
+ * (silverman-dim: the layer's, shared); ld < C*d is refused. */
 static void maps_are_per_variable_grams(void **state)
 {
     (void)state;
@@ -293,6 +293,16 @@ static void maps_are_per_variable_grams(void **state)
         sum += s1;
     }
     tu_close(mean, sum / (double)C, 1e-15, 0);
+    /* silverman-dim: every map at the layer's width, so the product of the
+     * maps' matrices is the layer's RBF matrix at that width. */
+    im_width dim = {.rule = IM_WIDTH_SILVERMAN_DIM, .param = 1.0}, whole;
+    assert_int_equal(im_gram_rbf_maps(ctx, x, n, C, d, ld, dim, K, &mean), IM_OK);
+    assert_int_equal(im_gram_rbf(ctx, x, n, C * d, ld, dim, one, &s1), IM_OK);
+    tu_close(mean, s1, 1e-12, 0);
+    whole = (im_width){.rule = IM_WIDTH_FIXED, .param = s1};
+    assert_int_equal(im_gram_rbf(ctx, x, n, C * d, ld, whole, one, NULL), IM_OK);
+    for (size_t e = 0; e < n * n; e++)
+        tu_close(K[e] * K[n * n + e] * K[2 * n * n + e], one[e], 1e-12, 0);
     assert_int_equal(im_gram_rbf_maps(ctx, x, n, C, d, C * d - 1, w, K, NULL), IM_ERR_ARG);
     assert_non_null(strstr(im_context_error(ctx), "ld >= C*d"));
     free(x);

@@ -44,7 +44,12 @@ extern "C" {
  *                     kernel value, exp(-d s^2 / sigma^2) ~ exp(-1/h^2), is
  *                     the same for a 10-unit and a 784-pixel variable, where
  *                     SILVERMAN_SCALED's exp(-d / h^2) saturates wide layers.
- *                     Scale-invariant; all ones for coinciding samples.
+ *                     Scale-invariant; all ones for coinciding samples.  For
+ *                     the C maps of im_gram_rbf_maps, s and d are those of
+ *                     the whole layer (C*d values per sample) and every map
+ *                     shares that width, so the maps' Hadamard product is the
+ *                     layer's RBF kernel at it: per-map widths would make the
+ *                     product narrower the more maps a layer has.
  *   MEDIAN            sigma = param * the median pairwise Euclidean distance;
  *                     when more than half of the pairwise distances are 0
  *                     (median 0), the median of the positive distances.
@@ -119,8 +124,9 @@ IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d
  * (n, C, d) layout when ld = C*d; ld >= C*d).  K receives C matrices of
  * n*n, map c at K + c*n*n; sigma_mean (may be NULL) the mean of the C
  * widths (they differ under the data-dependent rules, which give a dead map
- * 0).  Each is im_gram_rbf of that variable, with its statuses (the first
- * map that fails stops the rest). */
+ * 0; SILVERMAN_DIM gives every map the layer's width).  Each is im_gram_rbf
+ * of that variable (under SILVERMAN_DIM at the layer's fixed width), with
+ * its statuses (the first map that fails stops the rest). */
 IM_API im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, size_t d,
                                   size_t ld, im_width w, double *K, double *sigma_mean);
 

@@ -255,6 +255,26 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
     return IM_OK;
 }
 
+/* SILVERMAN_DIM over the C maps of a layer: the fixed width of the whole
+ * layer (cols = C*d values per sample), which every map then shares, so
+ * that the maps' Hadamard product is the RBF kernel of the layer at that
+ * width (see gram.h); w unchanged when the layer is not finite or all its
+ * samples coincide (every map is then all ones under the rule itself). */
+static im_status layer_dim_width(im_context *ctx, const float *x, size_t n, size_t cols, size_t ld,
+                                 im_width *w)
+{
+    if (x == NULL || n < 2 || !rows_finite(x, n, cols, ld))
+        return IM_OK;
+    double *Xc = im_scratch(ctx, n * cols);
+    if (Xc == NULL)
+        return IM_ERR_NOMEM;
+    double var = centre(x, n, cols, ld, Xc);
+    if (var > 0.0 && isfinite(w->param) && w->param > 0.0)
+        *w = (im_width){.rule = IM_WIDTH_FIXED,
+                        .param = im_silverman_sigma(w->param * sqrt(var * (double)cols), n, cols)};
+    return IM_OK;
+}
+
 im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, size_t d, size_t ld,
                            im_width w, double *K, double *sigma_mean)
 {
@@ -265,6 +285,11 @@ im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, 
                        "im_gram_rbf_maps: need C >= 1 and ld >= C*d (C = %zu, "
                        "d = %zu, ld = %zu)",
                        C, d, ld);
+    if (w.rule == IM_WIDTH_SILVERMAN_DIM && C > 1) {
+        im_status st = layer_dim_width(ctx, x, n, C * d, ld, &w);
+        if (st != IM_OK)
+            return st;
+    }
     double sum = 0.0, sc, *running = w.running;
     for (size_t c = 0; c < C; c++) {
         w.running = running != NULL ? running + c : NULL;
