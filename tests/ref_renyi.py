@@ -149,7 +149,9 @@ def entropy(M, alpha):
     alpha log2 m + log2 sum (lam/m)^alpha with m the largest eigenvalue: the
     second sum lies in [1, n], so no alpha > 0 makes it underflow or
     overflow, and S_alpha = alpha/(1-alpha) log2 m + log2(sum)/(1-alpha)
-    tends to the min-entropy -log2 m as alpha grows.
+    tends to the min-entropy -log2 m as alpha grows.  Next to alpha = 1 the
+    two terms cancel, leaving an error of about 1e-16 / |1 - alpha| bits
+    (1.5e-12 at alpha = 1.0001).
     """
     M = np.asarray(M, dtype=np.float64)
     if not np.all(np.isfinite(M)):
