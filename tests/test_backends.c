@@ -18,6 +18,10 @@
  *   cpu, alpha >= 1 (fp32 kernels): 1e-4, the goal of issue 4; measured
  *     worst 1.2e-5 on these inputs (rank-deficient Gram matrices);
  *   cpu, alpha < 1 (fp64 kernels): 1e-9 (measured 2e-10);
+ *   the same bounds at alpha = 5000, 1e6, 1e300 and 1 +- 1e-12, 1.0001,
+ *     where the entropy is taken in the log domain (measured for cpu:
+ *     1.5e-6 bits for the large orders, 7.2e-6 next to 1 in fp32, 2e-14
+ *     below 1);
  *   cuda (fp32 kernel for alpha >= 1, fp64 below; sums fp64): 1e-4 and 1e-6,
  *     the CPU engine's bounds with room for the GPU's bisection.  Its Gram
  *     matrices (cuBLAS dsyrk) must match OpenBLAS's to 1e-12. */
@@ -159,6 +163,63 @@ static void products_agree(void **state)
     for (size_t a = 0; a < N_ALPHAS; a++)
         print_message("%s%s%s: alpha %.2f worst |S - S_ref| = %.2g bits\n", e->name,
                       e->simd ? " " : "", e->simd ? e->simd : "", k_alphas[a], worst[a]);
+}
+
+/* Orders whose power sums underflow in linear form (5000, 1e6, 1e300), and
+ * orders next to Shannon's limit: entropies in the log domain. */
+static const double k_hard_alphas[] = {5000, 1e6, 1e300, 1.0001, 1 + 1e-12, 1 - 1e-12};
+#define N_HARD (sizeof k_hard_alphas / sizeof k_hard_alphas[0])
+
+/* At those orders every kind of product is finite and agrees with the
+ * reference within the stated tolerance, and the closed forms hold: S(I/n)
+ * = log2 n, 4 equal all-ones blocks give 2 bits. */
+static void hard_alphas_agree(void **state)
+{
+    const engine *e = *state;
+    static const size_t ns[] = {7, 64, 128};
+    uint32_t off[64], idx[128];
+    size_t B = tu_all_terms(N_FACTORS, off, idx);
+    double worst[N_HARD] = {0};
+    for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+        size_t n = ns[t], nn = n * n;
+        double **f = factors(n, 29 + n), *M = calloc(2 * nn, sizeof(double));
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                M[i * n + j] = i == j;
+                M[nn + i * n + j] = (4 * i / n == 4 * j / n);
+            }
+        for (size_t a = 0; a < N_HARD; a++) {
+            im_context *ctx = engine_ctx(e, k_hard_alphas[a]), *ref = tu_ctx(k_hard_alphas[a]);
+            if (ctx == NULL) {
+                im_context_destroy(ref);
+                free(M);
+                tu_free_mats(f, N_FACTORS);
+                engine_skip(e);
+            }
+            double Sr[64], S[64], C[2], want[2] = {log2((double)n), 2.0};
+            assert_int_equal(
+                im_entropy_products(ref, (const double *const *)f, N_FACTORS, n, off, idx, B, Sr),
+                IM_OK);
+            assert_int_equal(
+                im_entropy_products(ctx, (const double *const *)f, N_FACTORS, n, off, idx, B, S),
+                IM_OK);
+            for (size_t b = 0; b < B; b++) {
+                assert_true(isfinite(S[b]));
+                tu_close(S[b], Sr[b], tol(e, k_hard_alphas[a]), 0);
+                worst[a] = fmax(worst[a], fabs(S[b] - Sr[b]));
+            }
+            assert_int_equal(im_entropy_batch(ctx, M, n % 4 ? 1 : 2, n, C, NULL), IM_OK);
+            for (size_t k = 0; k < (n % 4 ? 1u : 2u); k++)
+                tu_close(C[k], want[k], tol(e, k_hard_alphas[a]), 0);
+            im_context_destroy(ctx);
+            im_context_destroy(ref);
+        }
+        free(M);
+        tu_free_mats(f, N_FACTORS);
+    }
+    for (size_t a = 0; a < N_HARD; a++)
+        print_message("%s%s%s: alpha %.13g worst |S - S_ref| = %.2g bits\n", e->name,
+                      e->simd ? " " : "", e->simd ? e->simd : "", k_hard_alphas[a], worst[a]);
 }
 
 /* Eigenvalues on request: ascending, each within n eps32 of the reference. */
@@ -424,19 +485,23 @@ int main(void)
         cmocka_unit_test_prestate(products_agree, (void *)&k_cpu),
         cmocka_unit_test_prestate(eigenvalues_agree, (void *)&k_cpu),
         cmocka_unit_test_prestate(closed_forms, (void *)&k_cpu),
+        cmocka_unit_test_prestate(hard_alphas_agree, (void *)&k_cpu),
         cmocka_unit_test_prestate(narrow_kernels, (void *)&k_cpu),
         cmocka_unit_test_prestate(narrow_kernels, (void *)&k_avx2),
         cmocka_unit_test_prestate(narrow_kernels, (void *)&k_generic),
         cmocka_unit_test_prestate(nan_terms_and_batch_independence, (void *)&k_cpu),
         cmocka_unit_test_prestate(products_agree, (void *)&k_avx2),
         cmocka_unit_test_prestate(closed_forms, (void *)&k_avx2),
+        cmocka_unit_test_prestate(hard_alphas_agree, (void *)&k_avx2),
         cmocka_unit_test_prestate(products_agree, (void *)&k_generic),
         cmocka_unit_test_prestate(closed_forms, (void *)&k_generic),
+        cmocka_unit_test_prestate(hard_alphas_agree, (void *)&k_generic),
         cmocka_unit_test(instruction_sets_identical),
         cmocka_unit_test(environment_errors),
         cmocka_unit_test_prestate(products_agree, (void *)&k_cuda),
         cmocka_unit_test_prestate(eigenvalues_agree, (void *)&k_cuda),
         cmocka_unit_test_prestate(closed_forms, (void *)&k_cuda),
+        cmocka_unit_test_prestate(hard_alphas_agree, (void *)&k_cuda),
         cmocka_unit_test_prestate(narrow_kernels, (void *)&k_cuda),
         cmocka_unit_test_prestate(nan_terms_and_batch_independence, (void *)&k_cuda),
         cmocka_unit_test_prestate(gram_agrees, (void *)&k_cuda),

@@ -138,6 +138,21 @@ def reference_checks():
         h = rr.entropy(rr.normalize(np.ones((5, 5))), a)
         # eigenvalue round-off (~1e-17) raised to alpha < 1 is ~1e-8: allow 1e-6
         check("ref S_%g(all ones) = 0" % a, abs(h) <= 1e-6, "got %.12g" % h)
+    # Orders whose power sums underflow (every lam^alpha of 5000, 1e6, 1e300):
+    # the log domain keeps them finite.  p = (1/2, 1/4, 1/4) and two zero
+    # eigenvalues: sum p^alpha = 2^-alpha (1 + 2^(1-alpha)), by hand.
+    for a in (5000, 1e6, 1e300, 1.0001, 0.5):
+        u = (a - 1) * math.log(2)
+        want = 1 - math.log1p(math.expm1(-u) / 2) / u
+        h = rr.entropy(np.diag([2.0, 1, 1, 0, 0]), a)
+        # next to 1 the two log terms cancel: about 1e-16 / |1 - alpha| bits
+        check("ref S_%g(diag(1/2, 1/4, 1/4, 0, 0)) = %.12g" % (a, want),
+              abs(h - want) <= 1e-12 + 1e-15 / abs(1 - a), "got %.15g" % h)
+        h = rr.entropy(np.eye(n) / n, a)
+        check("ref S_%g(I/n) = log2 n" % a, abs(h - math.log2(n)) <= 1e-9, "got %.12g" % h)
+    K = rr.rbf_gram(np.arange(6.0)[:, None], 1e-170)
+    check("ref rbf_gram at sigma 1e-170 (2 sigma^2 underflows) is the identity",
+          np.array_equal(K, np.eye(6)), str(K))
     rng = np.random.default_rng(7)
     x = rng.standard_normal((20, 6))
     z = rng.standard_normal((20, 3))
@@ -281,7 +296,7 @@ def good_cases(cli, d, X, T, Y):
         ("X T", [x, t], [x, t], {}),
         ("X T Y", [x, t, y], [x, t, y], {}),
     ]
-    for a in ("0.5", "1", "1.01", "2", "3"):
+    for a in ("0.5", "1", "1.01", "2", "3", "1.0001", "5000", "1e6", "1e300"):
         cases.append(("X T Y --alpha " + a, [x, t, y, "--alpha", a], [x, t, y],
                       {"alpha": float(a)}))
     cases += [
@@ -299,6 +314,10 @@ def good_cases(cli, d, X, T, Y):
         ("--sigma-x 6 --sigma-t 3", [x, t, y, "--sigma-x", "6", "--sigma-t", "3"], [x, t, y],
          {"sigma_x": 6.0, "sigma_t": 3.0}),
         ("--sigma-t 1.5 only", [x, t, "--sigma-t", "1.5"], [x, t], {"sigma_t": 1.5}),
+        ("--sigma-x 1e-155", [x, t, y, "--sigma-x", "1e-155"], [x, t, y], {"sigma_x": 1e-155}),
+        ("--sigma-x 1e-155 --sigma-t 1e-155 --alpha 5000 --pid",
+         [x, t, y, "--sigma-x", "1e-155", "--sigma-t", "1e-155", "--alpha", "5000", "--pid"],
+         [x, t, y], {"sigma_x": 1e-155, "sigma_t": 1e-155, "alpha": 5000.0, "pid": True}),
         ("--h-x 2 --h-t 8", [x, t, y, "--h-x", "2", "--h-t", "8"], [x, t, y],
          {"h_x": 2.0, "h_t": 8.0}),
         ("--pid without Y", [x, t, "--pid"], [x, t], {"pid": True}),
@@ -348,16 +367,35 @@ def good_cases(cli, d, X, T, Y):
         check(name + ": X carries nothing: I(X;T) = 0 and pid_x all 0",
               all(isinstance(v, (int, float)) and abs(v) <= 1e-4 for v in vals), str(vals))
 
+    def finite(name, got):
+        vals = flat_values(got, skip=())
+        check(name + ": every value a finite number",
+              all(isinstance(v, (int, float)) and math.isfinite(v) for v in vals.values()),
+              str(vals))
+
+    def identity_x(name, got):
+        # 1/(2 sigma^2) overflows: K_X = I, so H(X) = log2 n and I(X;T) = H(T)
+        finite(name, got)
+        if not num(got, "H_X", "H_T", "I_XT"):
+            return fail(name + ": H(X) = log2 n = 5, I(X;T) = H(T)", "missing values")
+        check(name + ": H(X) = log2 n = 5, I(X;T) = H(T)",
+              abs(got["H_X"] - 5) <= 1e-9 and close(got["I_XT"], got["H_T"]),
+              "H_X %r H_T %r I_XT %r" % (got["H_X"], got["H_T"], got["I_XT"]))
+
     for name, args, files, kw in cases:
         extra = pid_sums if kw.get("pid") else None
         if name.startswith("coinciding"):
             extra = dead_x
         if name == "X T Y":
             extra = substantial
+        if kw.get("alpha", 1) >= 1000:
+            extra = finite
+        if kw.get("sigma_x") == 1e-155:
+            extra = identity_x
         cli_case(cli, name, args, files, kw, extra)
     # Every back end against the numpy reference; cuda only where it starts.
     for be in ("cpu-ref", "cpu"):
-        for a in ("1.01", "0.5"):
+        for a in ("1.01", "0.5", "5000"):
             cli_case(cli, "--backend %s --pid --alpha %s" % (be, a),
                      [x, t, y, "--pid", "--alpha", a, "--backend", be], [x, t, y],
                      {"pid": True, "alpha": float(a)}, pid_sums)

@@ -9,7 +9,9 @@ static const double K3[9] = {1, .9, 0, .9, 1, 0, 0, 0, 1};
 static void known_answers(void **state)
 {
     (void)state;
-    const struct { double alpha, H; } cases[] = {
+    const struct {
+        double alpha, H;
+    } cases[] = {
         {0.5, 1.275215}, {1.0, 1.109227}, {1.01, 1.106869}, {2.0, 0.962032}, {3.0, 0.890179},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -191,6 +193,161 @@ static void products_span_chunks(void **state)
     im_context_destroy(ctx);
 }
 
+/* Every back end, with its stated tolerance (bits) for alpha >= 1 and for
+ * alpha < 1 (entropy.h); cuda is left out with a message where it cannot
+ * start. */
+static const struct {
+    const char *name;
+    double atol_hi, atol_lo;
+} k_backends[] = {{"cpu-ref", 1e-12, 1e-12}, {"cpu", 1e-4, 1e-9}, {"cuda", 1e-4, 1e-6}};
+
+/* Orders whose power sums no spectrum survives in linear form (every
+ * lambda^alpha of 5000, 1e6, 1e300 underflows), orders next to Shannon's
+ * limit on both sides, and one below 1. */
+static const double k_hard_alphas[] = {5000, 1e6, 1e300, 1.0001, 1 + 1e-12, 1 - 1e-12, 0.5};
+#define N_HARD (sizeof k_hard_alphas / sizeof k_hard_alphas[0])
+
+/* S_alpha of p = (1/2, 1/4, 1/4), by hand: sum p^alpha = 2^-alpha (1 +
+ * 2^(1-alpha)), so with u = (alpha - 1) ln 2, S = 1 - log1p(expm1(-u) / 2) / u:
+ * Shannon's 1.5 as alpha -> 1, the min-entropy 1 as alpha -> infinity. */
+static double half_quarter_quarter(double alpha)
+{
+    if (alpha == 1.0)
+        return 1.5;
+    double u = (alpha - 1.0) * log(2.0);
+    return 1.0 - log1p(expm1(-u) / 2.0) / u;
+}
+
+/* Three matrices with known spectra: diag(2, 1, 1, 0, 0, 0) (p and three
+ * zero eigenvalues, n = 6), the same p with one zero eigenvalue in the
+ * basis of the 4x4 Hadamard matrix H/2 (exact in binary: every entry a
+ * dyadic fraction, n = 4), and 3 I (n = 37, S = log2 37). */
+static void hard_matrices(double *D6, double *R4, double *I37)
+{
+    static const double d[4] = {2, 1, 1, 0};
+    memset(D6, 0, 36 * sizeof(double));
+    for (size_t i = 0; i < 4; i++)
+        D6[i * 6 + i] = d[i];
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = 0; j < 4; j++) {
+            double x = 0.0;
+            for (size_t k = 0; k < 4; k++) {
+                double hik = __builtin_parity((unsigned)(i & k)) ? -0.5 : 0.5;
+                double hjk = __builtin_parity((unsigned)(j & k)) ? -0.5 : 0.5;
+                x += hik * d[k] * hjk;
+            }
+            R4[i * 4 + j] = x;
+        }
+    memset(I37, 0, 37 * 37 * sizeof(double));
+    for (size_t i = 0; i < 37; i++)
+        I37[i * 37 + i] = 3.0;
+}
+
+/* alpha = 5000, 1e6, 1e300 (where sum lambda^alpha underflows: the entropy
+ * was Inf or NaN), next to 1, and 0.5 with zero eigenvalues: every back end
+ * gives the closed forms, and a finite number. */
+static void hard_alphas_closed_forms(void **state)
+{
+    (void)state;
+    double D6[36], R4[16], *I37 = malloc(37 * 37 * sizeof(double));
+    hard_matrices(D6, R4, I37);
+    for (size_t b = 0; b < sizeof k_backends / sizeof k_backends[0]; b++)
+        for (size_t a = 0; a < N_HARD; a++) {
+            double al = k_hard_alphas[a], S[3];
+            im_context *ctx = tu_ctx_on(k_backends[b].name, al);
+            if (ctx == NULL)
+                break;
+            double tol = al >= 1.0 ? k_backends[b].atol_hi : k_backends[b].atol_lo;
+            assert_int_equal(im_entropy(ctx, D6, 6, &S[0]), IM_OK);
+            assert_int_equal(im_entropy(ctx, R4, 4, &S[1]), IM_OK);
+            assert_int_equal(im_entropy(ctx, I37, 37, &S[2]), IM_OK);
+            tu_close(S[0], half_quarter_quarter(al), tol, 0);
+            tu_close(S[1], half_quarter_quarter(al), tol, 0);
+            tu_close(S[2], log2(37.0), tol, 0);
+            im_context_destroy(ctx);
+        }
+    free(I37);
+}
+
+/* S at alpha on the context's back end. */
+static double entropy_at(im_context *ctx, const double *K, size_t n, double alpha)
+{
+    double S;
+    assert_int_equal(im_context_set_alpha(ctx, alpha), IM_OK);
+    assert_int_equal(im_entropy(ctx, K, n, &S), IM_OK);
+    return S;
+}
+
+/* The two log-domain forms meet where they hand over (|alpha - 1| = 1/2):
+ * the step of S across the hand-over is the one its slope on one side
+ * predicts, to 1e-12 bits; and alpha -> 1 reaches Shannon's limit.  On the
+ * Gram matrix of random data. */
+static void forms_meet(void **state)
+{
+    (void)state;
+    uint64_t seed = 5;
+    size_t n = 50;
+    im_context *ctx = tu_ctx(1.0);
+    float *x = tu_randn(&seed, n, 3);
+    double *K = tu_gram(ctx, x, n, 3, 1.2), h = 1e-9;
+    const double at[2] = {0.5, 1.5};
+    for (int k = 0; k < 2; k++) {
+        double lo = entropy_at(ctx, K, n, at[k] - h), hi = entropy_at(ctx, K, n, at[k] + h);
+        double slope = (entropy_at(ctx, K, n, at[k] + 3 * h) - hi) / (2 * h);
+        tu_close(hi - lo, 2 * h * slope, 1e-12, 0);
+    }
+    double S1 = entropy_at(ctx, K, n, 1.0);
+    tu_close(entropy_at(ctx, K, n, 1.0 - 1e-12), S1, 1e-11, 0);
+    tu_close(entropy_at(ctx, K, n, 1.0 + 1e-12), S1, 1e-11, 0);
+    free(K);
+    free(x);
+    im_context_destroy(ctx);
+}
+
+/* im_entropy_from_eigenvalues takes a spectrum over its own sum, and is NaN
+ * without a positive eigenvalue. */
+static void from_eigenvalues_edges(void **state)
+{
+    (void)state;
+    const double lam[4] = {1.5, 0.75, 0.75, 0.0}, none[3] = {0, 0, 0};
+    for (size_t a = 0; a < N_HARD; a++)
+        tu_close(im_entropy_from_eigenvalues(lam, 4, k_hard_alphas[a]),
+                 half_quarter_quarter(k_hard_alphas[a]), 1e-12, 0);
+    assert_true(isnan(im_entropy_from_eigenvalues(none, 3, 2.0)));
+}
+
+/* sigma = 1e-155 and 1e-200: 1/(2 sigma^2) overflows, and the Gram matrix
+ * is exactly 1 on the diagonal and between coinciding samples, 0
+ * elsewhere (it held NaN on the diagonal); for distinct samples it is the
+ * identity, so S = log2 n at every alpha. */
+static void tiny_sigma_gram(void **state)
+{
+    (void)state;
+    uint64_t seed = 3;
+    size_t n = 16, d = 2;
+    float *x = tu_randn(&seed, n, d);
+    x[15 * d] = x[14 * d];
+    x[15 * d + 1] = x[14 * d + 1]; /* samples 14 and 15 coincide */
+    const double sigmas[2] = {1e-155, 1e-200};
+    for (int k = 0; k < 2; k++) {
+        im_context *ctx = tu_ctx(1.01);
+        double *K = tu_gram(ctx, x, n, d, sigmas[k]), S;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                assert_true(K[i * n + j] == (i == j || (i >= 14 && j >= 14) ? 1.0 : 0.0));
+        double *K15 = tu_gram(ctx, x, n - 1, d, sigmas[k]);
+        for (size_t a = 0; a < N_HARD; a++) {
+            assert_int_equal(im_context_set_alpha(ctx, k_hard_alphas[a]), IM_OK);
+            assert_int_equal(im_entropy(ctx, K15, n - 1, &S), IM_OK);
+            tu_close(S, log2(15.0), 1e-12, 0);
+        }
+        free(K15);
+        free(K);
+        im_context_destroy(ctx);
+    }
+    free(x);
+}
+
 static void nonfinite_gives_nan(void **state)
 {
     (void)state;
@@ -259,6 +416,10 @@ int main(void)
         cmocka_unit_test(unequal_blocks_closed_form),
         cmocka_unit_test(batch_equals_single),
         cmocka_unit_test(products_span_chunks),
+        cmocka_unit_test(hard_alphas_closed_forms),
+        cmocka_unit_test(forms_meet),
+        cmocka_unit_test(from_eigenvalues_edges),
+        cmocka_unit_test(tiny_sigma_gram),
         cmocka_unit_test(nonfinite_gives_nan),
         cmocka_unit_test(bad_arguments),
     };

@@ -81,10 +81,12 @@ static void finish_term(const job *j, size_t b, double *lam, double *dst)
     size_t n = j->n;
     /* The products are positive semi-definite (Schur product theorem) with
      * trace 1, so their eigenvalues form a probability vector.  In fp32 the
-     * computed ones come out down to -n eps32 and sum to 1 +- n eps32; near
-     * alpha = 1 that deviation alone moves S_alpha by alpha/(1-alpha) *
-     * n eps32 (1e-4 bits at alpha = 1.01, n = 128).  So negatives are set to
-     * 0 and the rest rescaled to sum 1, in fp64. */
+     * computed ones come out down to -n eps32 and sum to 1 +- n eps32.  The
+     * entropy formula takes the eigenvalues over their own sum (renyi_sum.h),
+     * so that deviation does not reach S_alpha (near alpha = 1 it would move
+     * it by alpha/(1-alpha) * n eps32); negatives are set to 0 and the rest
+     * rescaled to sum 1, in fp64, so that the returned eigenvalues are a
+     * probability vector too. */
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
         lam[i] = fmax(lam[i], 0.0);

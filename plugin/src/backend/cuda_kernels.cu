@@ -9,12 +9,12 @@
  *      sytd2 on the lower triangle, the full matrix kept symmetric);
  *   3. eigenvalue t of the tridiagonal matrix by bisection on Sturm counts
  *      (each thread one eigenvalue, so they come out ascending);
- *   4. negatives set to 0, the rest rescaled to sum 1, sum lambda^alpha and
- *      the logarithm in fp64.
+ *   4. negatives set to 0, the rest rescaled to sum 1, and S_alpha in fp64
+ *      in the log domain (renyi_sum.h, the host's code).
  * Steps 1-3 run in T: fp32 for alpha >= 1, fp64 below (see cuda.cu). */
-#include <float.h>
 #include <math.h>
 #include "cuda_internal.h"
+#include "renyi_sum.h"
 
 namespace im_cuda {
 namespace {
@@ -234,19 +234,18 @@ __global__ void __launch_bounds__(kMaxThreads)
     tridiagonalize<T>(A, ld, n, v, w, d, e, red);
     double lam = bisect<T>(d, e, e2, n, red);
 
-    /* 4. Entropy in fp64, with im_entropy_from_eigenvalues's rule:
-     * eigenvalues at or below n eps64 max(lambda) count as 0. */
+    /* 4. Entropy in fp64, with im_entropy_from_eigenvalues's rule and
+     * formula (renyi_sum.h): eigenvalues at or below n eps64 max(lambda)
+     * count as 0. */
     double sum = block_sum(lam, red);
     lam /= sum;
     if (eig != NULL && row)
         eig[(size_t)b * n + t] = lam;
-    double cut = (double)n * DBL_EPSILON * -block_min(-lam, red);
-    double term = 0.0;
-    if (lam > cut)
-        term = alpha == 1.0 ? -lam * log2(lam) : pow(lam, alpha);
-    double acc = block_sum(term, red);
+    double top = -block_min(-lam, red), cut = im_renyi_cut((size_t)n, top);
+    double s = block_sum(lam > cut ? lam : 0.0, red);
+    double acc = block_sum(im_renyi_term(lam, cut, alpha, top), red);
     if (t == 0)
-        S[b] = alpha == 1.0 ? acc : log2(acc) / (1.0 - alpha);
+        S[b] = im_renyi_finish(acc, alpha, top, s);
 }
 
 /* The largest order (at most kMaxThreads) whose block fits optin bytes. */

@@ -1,28 +1,26 @@
 /* Entropies: argument checks, then one batched call into the back end. */
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include "internal.h"
+#include "backend/renyi_sum.h"
 
 double im_entropy_from_eigenvalues(const double *lambda, size_t n, double alpha)
 {
     /* Eigenvalues within the solver's error (|lambda| <= n eps max|lambda|)
      * are zero: for alpha < 1 their powers would otherwise add round-off
      * noise of order n (n eps)^alpha bits. */
-    double top = 0.0, acc = 0.0;
+    double top = 0.0, m = 0.0, s = 0.0, acc = 0.0;
     for (size_t i = 0; i < n; i++)
         top = fmax(top, fabs(lambda[i]));
-    double tol = (double)n * DBL_EPSILON * top;
-    if (alpha == 1.0) {
-        for (size_t i = 0; i < n; i++)
-            if (lambda[i] > tol)
-                acc -= lambda[i] * log2(lambda[i]);
-        return acc;
-    }
+    double cut = im_renyi_cut(n, top);
     for (size_t i = 0; i < n; i++)
-        if (lambda[i] > tol)
-            acc += pow(lambda[i], alpha);
-    return log2(acc) / (1.0 - alpha);
+        if (lambda[i] > cut) {
+            m = fmax(m, lambda[i]);
+            s += lambda[i];
+        }
+    for (size_t i = 0; i < n; i++)
+        acc += im_renyi_term(lambda[i], cut, alpha, m);
+    return im_renyi_finish(acc, alpha, m, s);
 }
 
 im_status im_entropy_batch(im_context *ctx, const double *M, size_t B, size_t n, double *S,
@@ -44,9 +42,8 @@ im_status im_entropy(im_context *ctx, const double *M, size_t n, double *S)
     return im_entropy_batch(ctx, M, 1, n, S, NULL);
 }
 
-im_status im_entropy_products(im_context *ctx, const double *const *factors, size_t nf,
-                              size_t n, const uint32_t *off, const uint32_t *idx, size_t B,
-                              double *S)
+im_status im_entropy_products(im_context *ctx, const double *const *factors, size_t nf, size_t n,
+                              const uint32_t *off, const uint32_t *idx, size_t B, double *S)
 {
     im_status st = im_check_n(ctx, n);
     if (st != IM_OK)
@@ -70,8 +67,7 @@ im_status im_entropy_products(im_context *ctx, const double *const *factors, siz
                                           ctx->err, sizeof ctx->err);
 }
 
-im_status im_joint_entropy(im_context *ctx, const double *const *A, size_t C, size_t n,
-                           double *S)
+im_status im_joint_entropy(im_context *ctx, const double *const *A, size_t C, size_t n, double *S)
 {
     if (ctx == NULL)
         return IM_ERR_ARG;

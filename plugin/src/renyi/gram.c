@@ -248,8 +248,11 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
         (st = rule_sigma(ctx, w, n, d, var, K, &sigma)) != IM_OK)
         return st;
     double g = sigma > 0.0 ? -1.0 / (2.0 * sigma * sigma) : 0.0;
+    /* A distance of 0 (the diagonal, coinciding samples) gives exactly 1,
+     * also when sigma is so small that g overflows to -inf (-inf * 0 is
+     * NaN); the other entries then underflow to 0. */
     for (size_t e = 0; e < nn; e++)
-        K[e] = exp(g * K[e]);
+        K[e] = K[e] > 0.0 ? exp(g * K[e]) : 1.0;
     if (sigma_used != NULL)
         *sigma_used = sigma;
     return IM_OK;
