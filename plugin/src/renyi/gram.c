@@ -137,7 +137,7 @@ static double alignment(const double *D, const int32_t *y, size_t n, double s)
     double g = -1.0 / (2.0 * s * s), kl = 0.0, kk = 0.0, ll = 0.0;
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) {
-            double k = exp(g * D[i * n + j]);
+            double k = D[i * n + j] > 0.0 ? exp(g * D[i * n + j]) : 1.0;
             kk += k * k;
             if (y[i] == y[j]) {
                 kl += k;
