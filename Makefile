@@ -163,6 +163,10 @@ $(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(BUILD)/plugin/src/darknet/c
                        $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
+$(BUILD)/tests/test_cfg_text: $(BUILD)/tests/test_cfg_text.o $(BUILD)/plugin/src/darknet/cfg_text.o \
+                            $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
 $(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o \
                         $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,dataset data_io idx labels image_list datacfg) \
                         $(BUILD)/libinfomonitor.a
