@@ -2,15 +2,13 @@
  * with its weights. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include "cfg_text.h"
 #include "driver.h"
 #include "monitor.h"
 #include "net_load.h"
 #include "util/errfmt.h"
+#include "weights_check.h"
 
 /* The CLI opens the adapter RTLD_GLOBAL, so RTLD_DEFAULT sees libdarknet's
  * symbols (and a test's LD_PRELOADed fake). */
@@ -56,17 +54,13 @@ im_status im_dn_load_net(const char *cfg, const char *weights, int clear, uint64
         return st;
     if ((st = im_cfg_rewrite_file(cfg, rw, err, errlen)) != IM_OK)
         return st;
-    /* Darknet's load_weights exits on a file it cannot open: check first. */
-    if (weights) {
-        FILE *f = fopen(weights, "rb");
-        if (f == NULL)
-            return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open weights: %s", weights,
-                           strerror(errno));
-        fclose(f);
-    }
     network *net;
     if ((st = im_dn_parse(rw, seed, &net, err, errlen)) != IM_OK)
         return st;
+    if (weights && (st = im_dn_weights_check(net, cfg, weights, err, errlen)) != IM_OK) {
+        free_network(net);
+        return st;
+    }
     if (weights)
         load_weights(net, (char *)weights);
     if (clear)
