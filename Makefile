@@ -119,7 +119,8 @@ cpu kernels $(if $(SIMD_X86),avx512 avx2 generic (picked at run time),generic))
 endif
 
 $(DN_OBJ) $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/tests/test_data.o \
-$(BUILD)/tests/test_monitor.o $(BUILD)/tests/test_diagnose.o: CPPFLAGS += -I$(DN_INC)
+$(BUILD)/tests/test_monitor.o $(BUILD)/tests/test_diagnose.o $(BUILD)/tests/test_weights.o: \
+    CPPFLAGS += -I$(DN_INC)
 
 # Rebuilt from scratch: `ar r` only adds members, so a removed source would
 # leave its stale object behind.
@@ -163,9 +164,18 @@ $(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(BUILD)/plugin/src/darknet/c
                        $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
+$(BUILD)/tests/test_cfg_text: $(BUILD)/tests/test_cfg_text.o $(BUILD)/plugin/src/darknet/cfg_text.o \
+                            $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
 $(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o \
                         $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,dataset data_io idx labels image_list datacfg) \
                         $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
+
+$(BUILD)/tests/test_weights: $(BUILD)/tests/test_weights.o \
+                           $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,weights_layout weights_check weights_save atomic_file) \
+                           $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 
 $(BUILD)/tests/test_diagnose: $(BUILD)/tests/test_diagnose.o \
@@ -192,6 +202,8 @@ cli-tests: infomonitor
 	$(PYTHON) tests/test_cli.py build/asan/infomonitor
 	$(PYTHON) tests/test_train.py ./infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_train.py build/asan/infomonitor
+	$(PYTHON) tests/test_weights.py ./infomonitor
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_weights.py build/asan/infomonitor
 	$(PYTHON) tests/test_plot_ip.py
 
 test: deps

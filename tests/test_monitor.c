@@ -17,6 +17,7 @@
 #include "darknet/cfg_rewrite.h"
 #include "darknet/monitor.h"
 #include "darknet/monitor_testing.h"
+#include "darknet/net_load.h"
 #include "util/errfmt.h"
 
 #define B 8   /* batch */
@@ -83,15 +84,8 @@ static im_status build(fixture *f, const cfg_params *p, char *err, size_t errlen
     if (fp == NULL || fputs(text, fp) < 0 || fclose(fp) != 0)
         return im_errf(err, errlen, IM_ERR_IO, "%s: cannot write", path);
     im_status st = im_cfg_rewrite_file(path, &f->rw, err, errlen);
-    char *tmp = NULL;
-    if (st == IM_OK && (st = im_cfg_write_temp(&f->rw, &tmp, err, errlen)) == IM_OK) {
-        srand(1);
-        f->net = parse_network_cfg(tmp);
-        unlink(tmp);
-        free(tmp);
-        im_monitor_detach_loss_deltas(f->net, &f->rw);
+    if (st == IM_OK && (st = im_dn_parse(&f->rw, 1, &f->net, err, errlen)) == IM_OK)
         st = im_registry_attach(f->net, &f->rw, path, &f->reg, err, errlen);
-    }
     unlink(path);
     for (int i = 0; i < B; i++) {
         f->xr[i] = f->x + i * IN;

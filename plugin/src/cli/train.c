@@ -16,7 +16,8 @@ static void train_help(void)
            "  DATA      .data file: classes, train, valid, labels or train_labels/valid_labels\n"
            "            (IDX), backup, top (see README)\n"
            "  CFG       network .cfg with [infomonitor] sections after watched layers\n"
-           "  WEIGHTS   start from these weights (resumes their image counter)\n"
+           "  WEIGHTS   start from these weights (resumes their image counter); refused\n"
+           "            unless they are a Darknet weights file of this network's size\n"
            "\n"
            "options:\n"
            "  -log FILE     metrics CSV (default <backup>/<cfg name>.metrics.csv; appended)\n"
@@ -31,7 +32,8 @@ static void train_help(void)
            "  iteration, epoch: loss, avg loss avg, rate rate, seconds seconds, images images\n"
            "and one line per epoch with the valid split's top-1/top-k accuracy (also in\n"
            "<backup>/<cfg name>.accuracy.csv).  Weights: <backup>/<cfg name>_<epoch>.weights,\n"
-           "<cfg name>.backup every 1000 iterations, <cfg name>.weights at the end.\n"
+           "<cfg name>.backup every 1000 iterations, <cfg name>.weights at the end, each\n"
+           "written to a temporary file and renamed (a failed save stops the run).\n"
            "Exit status: 0 on success, 2 on bad input, 1 on an internal failure.\n");
 }
 

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "cfg_rewrite.h"
 #include "util/errfmt.h"
 #include "util/parse.h"
@@ -602,39 +601,4 @@ void im_cfg_rewrite_free(im_cfg_rewrite *r)
     free(r->text);
     free(r->mon);
     memset(r, 0, sizeof *r);
-}
-
-im_status im_cfg_write_temp(const im_cfg_rewrite *r, char **tmp_path, char *err, size_t errlen)
-{
-    const char *dir = getenv("TMPDIR");
-    if (dir == NULL || !*dir)
-        dir = "/tmp";
-    size_t n = strlen(dir) + 32;
-    char *p = malloc(n);
-    if (p == NULL)
-        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");
-    snprintf(p, n, "%s/infomonitor-XXXXXX", dir);
-    int fd = mkstemp(p);
-    if (fd < 0) {
-        im_status st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot create a temporary cfg: %s", p,
-                               strerror(errno));
-        free(p);
-        return st;
-    }
-    size_t len = strlen(r->text), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, r->text + off, len - off);
-        if (w <= 0) {
-            im_status st =
-                im_errf(err, errlen, IM_ERR_IO, "%s: write failed: %s", p, strerror(errno));
-            close(fd);
-            unlink(p);
-            free(p);
-            return st;
-        }
-        off += (size_t)w;
-    }
-    close(fd);
-    *tmp_path = p;
-    return IM_OK;
 }

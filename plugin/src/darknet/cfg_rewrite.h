@@ -66,7 +66,4 @@ typedef struct im_cfg_rewrite {
 im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, size_t errlen);
 void im_cfg_rewrite_free(im_cfg_rewrite *r);
 
-/* Write r->text to a new temporary file; *tmp_path (malloc'd) names it. */
-im_status im_cfg_write_temp(const im_cfg_rewrite *r, char **tmp_path, char *err, size_t errlen);
-
 #endif

@@ -23,6 +23,7 @@
 #include "util/errfmt.h"
 #include "util/rng.h"
 #include "valid.h"
+#include "weights_save.h"
 
 /* The state of one training run; im_dn_train owns it. */
 typedef struct run {
@@ -233,11 +234,11 @@ static im_status step(run *r, size_t *it, char *err, size_t errlen)
     return IM_OK;
 }
 
-static void save(const run *r, const char *suffix)
+static im_status save(const run *r, const char *suffix, char *err, size_t errlen)
 {
     char path[IM_DN_PATH_MAX];
     im_dn_out_path(&r->out, suffix, path);
-    save_weights(r->net, path);
+    return im_dn_weights_save(r->net, path, err, errlen);
 }
 
 /* When step `it` completed an epoch: its weights, then the validation
@@ -250,19 +251,17 @@ static im_status end_epoch(run *r, size_t it, char *err, size_t errlen)
     r->epoch_done = epoch;
     char suffix[32];
     snprintf(suffix, sizeof suffix, "_%zu.weights", epoch);
-    save(r, suffix);
-    if (r->valid.n == 0)
-        return IM_OK;
+    im_status st = save(r, suffix, err, errlen);
+    if (st != IM_OK || r->valid.n == 0)
+        return st;
     double a1, ak;
-    im_status st = im_dn_accuracy(r->net, &r->valid, r->dc.top, &a1, &ak, err, errlen);
-    if (st != IM_OK)
+    if ((st = im_dn_accuracy(r->net, &r->valid, r->dc.top, &a1, &ak, err, errlen)) != IM_OK)
         return st;
     printf("epoch %zu: valid top-1 %.4f, top-%d %.4f (%zu images)\n", epoch, a1, r->dc.top, ak,
            r->valid.n);
     fflush(stdout);
-    im_dn_out_accuracy(&r->out, epoch, it, r->valid.n, a1, ak);
     im_dn_diag_accuracy(&r->diag, it, epoch, a1, r->valid.n);
-    return IM_OK;
+    return im_dn_out_accuracy(&r->out, epoch, it, r->valid.n, a1, ak, err, errlen);
 }
 
 /* The rows of the last measured step, and the final weights. */
@@ -278,8 +277,7 @@ static im_status finish(run *r, char *err, size_t errlen)
             return st;
         im_dn_diag_rows(&r->diag, r->rows, nr, nr ? done.iteration : 0);
     }
-    save(r, ".weights");
-    return IM_OK;
+    return save(r, ".weights", err, errlen);
 }
 
 static void run_free(run *r)
@@ -308,10 +306,9 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen)
         size_t it;
         next_batch(&r);
         if ((st = step(&r, &it, err, errlen)) != IM_OK ||
-            (st = end_epoch(&r, it, err, errlen)) != IM_OK)
+            (st = end_epoch(&r, it, err, errlen)) != IM_OK ||
+            (it % 1000 == 0 && (st = save(&r, ".backup", err, errlen)) != IM_OK))
             break;
-        if (it % 1000 == 0)
-            save(&r, ".backup");
     }
     if (st == IM_OK)
         st = finish(&r, err, errlen);

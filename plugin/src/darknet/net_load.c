@@ -2,15 +2,13 @@
  * with its weights. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "cfg_text.h"
 #include "driver.h"
 #include "monitor.h"
 #include "net_load.h"
 #include "util/errfmt.h"
+#include "weights_check.h"
 
 /* The CLI opens the adapter RTLD_GLOBAL, so RTLD_DEFAULT sees libdarknet's
  * symbols (and a test's LD_PRELOADed fake). */
@@ -33,6 +31,21 @@ im_status im_dn_check_abi(char *err, size_t errlen)
     return IM_OK;
 }
 
+im_status im_dn_parse(const im_cfg_rewrite *rw, uint64_t seed, network **out, char *err,
+                      size_t errlen)
+{
+    im_cfg_text t;
+    im_status st = im_cfg_text_open(rw, &t, err, errlen);
+    if (st != IM_OK)
+        return st;
+    srand((unsigned)seed); /* Darknet's weight initialisation draws rand() */
+    network *net = parse_network_cfg(t.path);
+    im_cfg_text_close(&t);
+    im_monitor_detach_loss_deltas(net, rw);
+    *out = net;
+    return IM_OK;
+}
+
 im_status im_dn_load_net(const char *cfg, const char *weights, int clear, uint64_t seed,
                          im_cfg_rewrite *rw, network **out, char *err, size_t errlen)
 {
@@ -41,22 +54,13 @@ im_status im_dn_load_net(const char *cfg, const char *weights, int clear, uint64
         return st;
     if ((st = im_cfg_rewrite_file(cfg, rw, err, errlen)) != IM_OK)
         return st;
-    /* Darknet's load_weights exits on a file it cannot open: check first. */
-    if (weights) {
-        FILE *f = fopen(weights, "rb");
-        if (f == NULL)
-            return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open weights: %s", weights,
-                           strerror(errno));
-        fclose(f);
-    }
-    char *tmp;
-    if ((st = im_cfg_write_temp(rw, &tmp, err, errlen)) != IM_OK)
+    network *net;
+    if ((st = im_dn_parse(rw, seed, &net, err, errlen)) != IM_OK)
         return st;
-    srand((unsigned)seed); /* Darknet's weight initialisation draws rand() */
-    network *net = parse_network_cfg(tmp);
-    unlink(tmp);
-    free(tmp);
-    im_monitor_detach_loss_deltas(net, rw);
+    if (weights && (st = im_dn_weights_check(net, cfg, weights, err, errlen)) != IM_OK) {
+        free_network(net);
+        return st;
+    }
     if (weights)
         load_weights(net, (char *)weights);
     if (clear)

@@ -10,13 +10,20 @@
 #include "data.h"
 #include "infomonitor/status.h"
 
-/* Check the ABI (im_dn_check_abi), rewrite cfg into *rw, check that
- * `weights` (NULL: none) can be opened, srand(seed), parse the rewritten cfg
- * and give the pass-throughs after loss layers their own deltas, then load
- * the weights and, with `clear`, reset the image counter.  *out gets the
- * network (free_network); *rw must be freed by the caller, also on failure.
- * IM_ERR_BACKEND: ABI mismatch; IM_ERR_IO: weights cannot be opened; the
- * rewrite's errors otherwise. */
+/* Parse rw's text (through cfg_text.h: no file is left behind) after
+ * srand(seed), and give the pass-throughs after loss layers their own
+ * deltas.  *out gets the network (free_network).  Darknet's parser exits
+ * or aborts on some cfg errors; otherwise the errors of im_cfg_text_open. */
+im_status im_dn_parse(const im_cfg_rewrite *rw, uint64_t seed, network **out, char *err,
+                      size_t errlen);
+
+/* Check the ABI (im_dn_check_abi), rewrite cfg into *rw, parse it
+ * (im_dn_parse), then check `weights` (NULL: none) against the network
+ * (im_dn_weights_check: a regular file of exactly the size load_weights
+ * reads for it) and load them and, with `clear`, reset the image counter.
+ * *out gets the network (free_network); *rw must be freed by the caller,
+ * also on failure.  IM_ERR_BACKEND: ABI mismatch; the errors of the
+ * rewrite, of im_dn_parse and of the weights check otherwise. */
 im_status im_dn_load_net(const char *cfg, const char *weights, int clear, uint64_t seed,
                          im_cfg_rewrite *rw, network **out, char *err, size_t errlen);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "atomic_file.h"
 #include "metrics_log.h"
 #include "train_out.h"
 #include "util/errfmt.h"
@@ -39,16 +40,68 @@ static im_status mkdirs(const char *path, char *err, size_t errlen)
     return IM_OK;
 }
 
+/* *text and *len: the file at path, or nothing when there is none. */
+static im_status read_text(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+    *text = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return errno == ENOENT
+                   ? IM_OK
+                   : im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    char buf[4096];
+    size_t got;
+    im_status st = IM_OK;
+    while (st == IM_OK && (got = fread(buf, 1, sizeof buf, f)) > 0) {
+        char *p = realloc(*text, *len + got + 1);
+        if (p == NULL)
+            st = im_errf(err, errlen, IM_ERR_NOMEM, "%s: out of memory", path);
+        else {
+            memcpy(p + *len, buf, got);
+            *len += got;
+            p[*len] = '\0';
+            *text = p;
+        }
+    }
+    if (st == IM_OK && ferror(f))
+        st = im_errf(err, errlen, IM_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    fclose(f);
+    return st;
+}
+
+/* Append s to the accuracy CSV's text and write the file anew. */
+static im_status put_accuracy(im_dn_out *out, const char *s, char *err, size_t errlen)
+{
+    size_t n = strlen(s);
+    char *p = realloc(out->acc, out->acc_len + n + 1);
+    if (p == NULL)
+        return im_errf(err, errlen, IM_ERR_NOMEM, "%s: out of memory", out->accpath);
+    memcpy(p + out->acc_len, s, n + 1);
+    out->acc = p;
+    out->acc_len += n;
+    im_atomic a;
+    im_status st = im_atomic_open(&a, out->accpath, err, errlen);
+    if (st != IM_OK)
+        return st;
+    errno = 0;
+    if (fwrite(out->acc, 1, out->acc_len, a.f) != out->acc_len) {
+        st = im_atomic_write_error(&a, err, errlen);
+        im_atomic_abort(&a);
+        return st;
+    }
+    return im_atomic_commit(&a, err, errlen);
+}
+
 static im_status open_accuracy(im_dn_out *out, int top, char *err, size_t errlen)
 {
-    char path[IM_DN_PATH_MAX];
-    im_dn_out_path(out, ".accuracy.csv", path);
-    out->acc = fopen(path, "a");
-    if (out->acc == NULL)
-        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (ftell(out->acc) == 0)
-        fprintf(out->acc, "epoch,iteration,images,top1,top%d\n", top);
-    return IM_OK;
+    im_dn_out_path(out, ".accuracy.csv", out->accpath);
+    im_status st = read_text(out->accpath, &out->acc, &out->acc_len, err, errlen);
+    if (st != IM_OK || out->acc_len > 0)
+        return st;
+    char head[64];
+    snprintf(head, sizeof head, "epoch,iteration,images,top1,top%d\n", top);
+    return put_accuracy(out, head, err, errlen);
 }
 
 im_status im_dn_out_open(im_dn_out *out, const char *backup, const char *cfg, const char *log,
@@ -101,19 +154,19 @@ im_status im_dn_out_rows(im_dn_out *out, const im_train_point *p, const im_metri
     return IM_OK;
 }
 
-void im_dn_out_accuracy(im_dn_out *out, size_t epoch, size_t iteration, size_t images, double top1,
-                        double topk)
+im_status im_dn_out_accuracy(im_dn_out *out, size_t epoch, size_t iteration, size_t images,
+                             double top1, double topk, char *err, size_t errlen)
 {
-    fprintf(out->acc, "%zu,%zu,%zu,%.6f,%.6f\n", epoch, iteration, images, top1, topk);
-    fflush(out->acc);
+    char row[160];
+    snprintf(row, sizeof row, "%zu,%zu,%zu,%.6f,%.6f\n", epoch, iteration, images, top1, topk);
+    return put_accuracy(out, row, err, errlen);
 }
 
 void im_dn_out_close(im_dn_out *out)
 {
     if (out->log)
         fclose(out->log);
-    if (out->acc)
-        fclose(out->acc);
+    free(out->acc);
     free(out->base);
     memset(out, 0, sizeof *out);
 }

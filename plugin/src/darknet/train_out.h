@@ -5,7 +5,10 @@
  *   <base>.metrics.csv (or -log)   metrics, one row per monitor per
  *                                  measured iteration (metrics_log.h)
  *   <base>.accuracy.csv            epoch,iteration,images,top1,top<k>
- * Both CSVs are appended to, so a resumed run continues them. */
+ * Both CSVs are appended to, so a resumed run continues them.  The weights
+ * (weights_save.h) and the accuracy CSV are written atomically
+ * (atomic_file.h): the accuracy CSV is kept in memory and written whole
+ * at each row; the metrics CSV is written as it goes. */
 #ifndef IM_DN_TRAIN_OUT_H
 #define IM_DN_TRAIN_OUT_H
 
@@ -18,18 +21,20 @@ typedef struct im_dn_out {
     const char *backup; /* the backup folder (borrowed) */
     char *base;
     char logpath[IM_DN_PATH_MAX];
-    FILE *log;  /* metrics CSV, or NULL */
-    FILE *acc;  /* accuracy CSV, or NULL */
-    int warned; /* the non-finite warning was printed */
+    FILE *log; /* metrics CSV, or NULL */
+    char accpath[IM_DN_PATH_MAX];
+    char *acc;      /* the accuracy CSV's text, or NULL */
+    size_t acc_len; /* its length */
+    int warned;     /* the non-finite warning was printed */
 } im_dn_out;
 
 /* Zero *out, create the backup folder (and its parents) and check that it
- * is writable (Darknet's save_weights exits on a file it cannot open), then
- * open the metrics CSV at `log` (NULL: <backup>/<base>.metrics.csv) when
- * `metrics` is set, and the accuracy CSV, writing its header when it is
- * new, when top > 0 (the k of top-k).  im_dn_out_close() is safe after a
- * failure.  IM_ERR_NOMEM, IM_ERR_IO (folder, file), IM_ERR_ARG (a path
- * too long), the metrics log's errors. */
+ * is writable (so that a run does not fail at its first save), then open
+ * the metrics CSV at `log` (NULL: <backup>/<base>.metrics.csv) when
+ * `metrics` is set, and, when top > 0 (the k of top-k), read the accuracy
+ * CSV, writing it with its header when it is new or empty.
+ * im_dn_out_close() is safe after a failure.  IM_ERR_NOMEM, IM_ERR_IO
+ * (folder, file), IM_ERR_ARG (a path too long), the metrics log's errors. */
 im_status im_dn_out_open(im_dn_out *out, const char *backup, const char *cfg, const char *log,
                          int metrics, int top, char *err, size_t errlen);
 
@@ -43,9 +48,11 @@ void im_dn_out_path(const im_dn_out *out, const char *suffix, char path[IM_DN_PA
 im_status im_dn_out_rows(im_dn_out *out, const im_train_point *p, const im_metrics *rows, size_t nr,
                          int nonfinite, char *err, size_t errlen);
 
-/* Append a row to the accuracy CSV (opened with top > 0) and flush. */
-void im_dn_out_accuracy(im_dn_out *out, size_t epoch, size_t iteration, size_t images, double top1,
-                        double topk);
+/* Append a row to the accuracy CSV (opened with top > 0), writing the
+ * file anew atomically.  IM_ERR_IO naming it (it is then as before the
+ * row), IM_ERR_NOMEM. */
+im_status im_dn_out_accuracy(im_dn_out *out, size_t epoch, size_t iteration, size_t images,
+                             double top1, double topk, char *err, size_t errlen);
 
 /* Close the files and free *out's memory. */
 void im_dn_out_close(im_dn_out *out);
