@@ -497,6 +497,10 @@ def bad_cases(cli, d, X, T, Y):
         ("--median without the median rule", [x, t, "--median", "0.2"], ["--median"]),
         ("--kernel-width align without labels", [x, t, "--kernel-width", "align"],
          ["align", "labels"]),
+        ("--sigma-x with --h-x", [x, t, "--sigma-x", "2", "--h-x", "3"],
+         ["--sigma-x fixes the width of X, so --h-x"]),
+        ("--h-t before --sigma-t", [x, t, "--h-t", "3", "--sigma-t", "2"],
+         ["--sigma-t fixes the width of T, so --h-t"]),
     ]
     for name, args, mention in cases:
         # a file name may be printed as given or as its base name
