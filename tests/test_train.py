@@ -437,6 +437,12 @@ def main():
             bad("backup folder not writable", ["train", data_file(d, "ro.data", backup=ro), cfg],
                 [ro, "not writable"])
         bad("bad seed", ["train", data, cfg, "-seed", "x1"], ["-seed", "x1"])
+        for e in ("0", "100001", "-1"):
+            bad(f"-epochs {e}: its range in the message", ["train", data, cfg, "-epochs", e],
+                ["-epochs must be a whole number in 1..100000", f"'{e}'"], status=2)
+        rh = run("train", "--help")
+        check("train --help gives -epochs' range", "-epochs E     stop after E epochs, E in 1..100000"
+              in rh.stdout, rh.stdout)
         bad("missing weights", ["train", data, cfg, f"{d}/none.weights"], [f"{d}/none.weights"])
         probe_bad_input(d, data, bad)
 
