@@ -436,6 +436,11 @@ def main():
         if os.geteuid() != 0:
             bad("backup folder not writable", ["train", data_file(d, "ro.data", backup=ro), cfg],
                 [ro, "not writable"])
+        for var, val in (("IM_THREADS", "0"), ("IM_THREADS", "2x"), ("IM_SIMD", "sse9"),
+                         ("IM_BACKEND", "gpu")):
+            bad(f"{var}={val}: an error naming the variable, the value and the monitor",
+                ["train", data, cfg], [f"{cfg}:{line_of(cfg, '[infomonitor]')}:", f"{var}='{val}'"],
+                env=dict(os.environ, **{var: val}), status=2)
         bad("bad seed", ["train", data, cfg, "-seed", "x1"], ["-seed", "x1"])
         for e in ("0", "100001", "-1"):
             bad(f"-epochs {e}: its range in the message", ["train", data, cfg, "-epochs", e],
