@@ -192,6 +192,8 @@ cli-tests: infomonitor
 	$(PYTHON) tests/test_cli.py build/asan/infomonitor
 	$(PYTHON) tests/test_train.py ./infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_train.py build/asan/infomonitor
+	$(PYTHON) tests/test_metrics_log.py ./infomonitor
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_metrics_log.py build/asan/infomonitor
 	$(PYTHON) tests/test_plot_ip.py
 
 test: deps

@@ -22,7 +22,11 @@ static void train_help(void)
            "  WEIGHTS   start from these weights (resumes their image counter)\n"
            "\n"
            "options:\n"
-           "  -log FILE     metrics CSV (default <backup>/<cfg name>.metrics.csv; appended)\n"
+           "  -log FILE     metrics CSV (default <backup>/<cfg name>.metrics.csv); a run\n"
+           "                locks it, and a second process on it stops\n"
+           "  -append       add this run's rows to a metrics CSV that holds another run's\n"
+           "                (a fresh run refuses one without -append; a resume, from\n"
+           "                WEIGHTS past iteration 0 without -clear, appends by itself)\n"
            "  -seed N       seed for weight initialisation and shuffling (default: the time;\n"
            "                printed, so a run can be repeated)\n"
            "  -clear        reset the image counter of WEIGHTS\n"
@@ -36,6 +40,8 @@ static void train_help(void)
            "and one line per epoch with the valid split's top-1/top-k accuracy (also in\n"
            "<backup>/<cfg name>.accuracy.csv).  Weights: <backup>/<cfg name>_<epoch>.weights,\n"
            "<cfg name>.backup every 1000 iterations, <cfg name>.weights at the end.\n"
+           "Each CSV row carries its run id in the column run (UTC start and seed,\n"
+           "and -r<iteration> for a resume, e.g. 20261202T073300.125Z-s1).\n"
            "Exit status: 0 on success, 2 on bad input, 1 on an internal failure.\n",
            MAX_EPOCHS);
 }
@@ -73,6 +79,8 @@ int im_cmd_train(int argc, char **argv)
                 (int)im_cli_count("train", s, im_cli_value("train", argc, argv, &i), 1, MAX_EPOCHS);
         } else if (!strcmp(s, "-clear") || !strcmp(s, "--clear")) {
             o.clear = 1;
+        } else if (!strcmp(s, "-append") || !strcmp(s, "--append")) {
+            o.append = 1;
         } else if (!strcmp(s, "-no-monitors") || !strcmp(s, "--no-monitors")) {
             o.monitors = 0;
         } else if (s[0] == '-' && s[1]) {

@@ -5,11 +5,13 @@
  *   <base>.metrics.csv (or -log)   metrics, one row per monitor per
  *                                  measured iteration (metrics_log.h)
  *   <base>.accuracy.csv            epoch,iteration,images,top1,top<k>
- * Both CSVs are appended to, so a resumed run continues them. */
+ * Both CSVs are appended to, so a resumed run continues them; the metrics
+ * CSV only by its owners (metrics_log.h). */
 #ifndef IM_DN_TRAIN_OUT_H
 #define IM_DN_TRAIN_OUT_H
 
 #include <stdio.h>
+#include "metrics_log.h"
 #include "monitor.h"
 
 #define IM_DN_PATH_MAX 4096
@@ -18,20 +20,22 @@ typedef struct im_dn_out {
     const char *backup; /* the backup folder (borrowed) */
     char *base;
     char logpath[IM_DN_PATH_MAX];
-    FILE *log;  /* metrics CSV, or NULL */
-    FILE *acc;  /* accuracy CSV, or NULL */
-    int warned; /* the non-finite warning was printed */
+    FILE *log;                    /* metrics CSV, or NULL */
+    char run[IM_METRICS_RUN_MAX]; /* the run id its rows carry */
+    FILE *acc;                    /* accuracy CSV, or NULL */
+    int warned;                   /* the non-finite warning was printed */
 } im_dn_out;
 
 /* Zero *out, create the backup folder (and its parents) and check that it
  * is writable (Darknet's save_weights exits on a file it cannot open), then
- * open the metrics CSV at `log` (NULL: <backup>/<base>.metrics.csv) when
- * `metrics` is set, and the accuracy CSV, writing its header when it is
- * new, when top > 0 (the k of top-k).  im_dn_out_close() is safe after a
- * failure.  IM_ERR_NOMEM, IM_ERR_IO (folder, file), IM_ERR_ARG (a path
- * too long), the metrics log's errors. */
+ * open the metrics CSV at `log` (NULL: <backup>/<base>.metrics.csv) for
+ * `who` (NULL: no metrics; metrics_log.h: the lock, who may append), and
+ * the accuracy CSV, writing its header when it is new, when top > 0 (the k
+ * of top-k).  im_dn_out_close() is safe after a failure.  IM_ERR_NOMEM,
+ * IM_ERR_IO (folder, file), IM_ERR_ARG (a path too long), the metrics
+ * log's errors. */
 im_status im_dn_out_open(im_dn_out *out, const char *backup, const char *cfg, const char *log,
-                         int metrics, int top, char *err, size_t errlen);
+                         const im_metrics_owner *who, int top, char *err, size_t errlen);
 
 /* path = <backup>/<base><suffix>; suffix has at most 31 characters. */
 void im_dn_out_path(const im_dn_out *out, const char *suffix, char path[IM_DN_PATH_MAX]);
@@ -47,7 +51,8 @@ im_status im_dn_out_rows(im_dn_out *out, const im_train_point *p, const im_metri
 void im_dn_out_accuracy(im_dn_out *out, size_t epoch, size_t iteration, size_t images, double top1,
                         double topk);
 
-/* Close the files and free *out's memory. */
+/* Close the files (which releases the metrics log's lock) and free *out's
+ * memory. */
 void im_dn_out_close(im_dn_out *out);
 
 #endif
