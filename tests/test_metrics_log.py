@@ -7,10 +7,16 @@ set of test_train.py:
     -append the two runs' rows carry different run ids;
   - a partial last line (a run killed mid-write) is cut off before the next
     run appends, with a warning naming the file and the bytes dropped;
-  - two processes on one log: the second stops (exit 2, the lock).
+  - two processes on one log: the second stops (exit 2, the lock);
+  - kill -9 at random moments of a longer run: the CSV holds whole lines
+    (or one partial last line), its rows are the schedule's first rows, in
+    order, and every iteration up to L - 2 is whole, L being the iteration
+    of the last Darknet log line printed before the kill (README: the bound).
 usage: test_metrics_log.py [path/to/infomonitor]
 """
 import csv
+import os
+import random
 import re
 import signal
 import subprocess
@@ -25,6 +31,7 @@ from tap import check, summary
 from test_train import COLUMNS, EXE, LOG_RE, cfg_file, data_file, make_data, run, write_idx
 
 RUN_RE = re.compile(r"^\d{8}T\d{6}\.\d{3}Z-s\d+(-r\d+)?$")
+BOUND = 2  # iterations of rows that a kill may lose after the last log line (README)
 
 
 def rows_of(path):
@@ -126,6 +133,11 @@ class LongRun:
         self.reader.join(timeout=60)
         self.err.close()
 
+    def last_iteration(self):
+        """The iteration of the last whole log line it printed."""
+        its = [int(LOG_RE.match(l.rstrip("\n")).group(1)) for l in self.lines
+               if l.endswith("\n") and LOG_RE.match(l.rstrip("\n"))]
+        return its[-1] if its else 0
 
 
 def long_setup(d):
@@ -157,6 +169,69 @@ def lock(d, data, cfg):
     check("the first run's rows are all its own", runs_of(rows_of(log))[:1] == runs_of(rows_of(log)))
 
 
+def schedule():
+    """(iteration, monitor) of cfg_file's monitors, in the order they are written."""
+    it = 0
+    while True:
+        it += 1
+        yield it, "conv1"
+        if (it - 1) % 4 == 0:
+            yield it, "fc1"
+
+
+def after_kill(i, path, L, delay):
+    """Whole lines (or one partial last line), the schedule's first rows,
+    and every iteration up to L - BOUND whole; returns L - k."""
+    text = open(path, newline="").read() if os.path.exists(path) else ""
+    lines = text.split("\n")
+    whole, tail = lines[:-1], lines[-1]
+    check(f"kill {i} ({delay:.2f} s, last log line {L}): the header, whole lines and at most "
+          "one partial last one",
+          whole and whole[0] == ",".join(COLUMNS) and
+          all(len(next(csv.reader([l]))) == len(COLUMNS) for l in whole[1:]) and
+          (not tail or len(next(csv.reader([tail]))) <= len(COLUMNS)), repr(tail[:120]))
+    rows = rows_of(path)
+    got = [(int(r[0]), r[6]) for r in rows]
+    want = [x for _, x in zip(range(len(got) + 1), schedule())]
+    prefix = got == want[:len(got)]
+    # k: the last iteration with all its rows
+    k = got[-1][0] if got and want[len(got)][0] != got[-1][0] else (got[-1][0] - 1 if got else 0)
+    check(f"kill {i}: the rows are the schedule's first {len(got)}, in order, one run id",
+          prefix and len(runs_of(rows)) == 1, f"{got[-5:]} vs {want[len(got) - 5:len(got)]}")
+    check(f"kill {i}: every iteration up to L - {BOUND} has its rows (k = {k}, L = {L}, "
+          f"L - k = {L - k})", L > 0 and k >= L - BOUND, f"k {k} L {L}")
+    return L - k
+
+
+def kills(d, data, cfg):
+    rng = random.Random()
+    seed = rng.randrange(1 << 30)
+    rng.seed(seed)
+    print(f"# kill -9 delays from random.Random({seed})")
+    lags = []
+    for i in range(1, 6):
+        log = f"{d}/kill{i}.csv"
+        lr = LongRun(d, ["train", data, cfg, "-seed", str(i), "-log", log])
+        if not check(f"kill {i}: the run starts", lr.started.wait(60) and lr.p.poll() is None):
+            lr.kill()
+            continue
+        delay = rng.uniform(0.05, 1.5)
+        time.sleep(delay)
+        lr.kill()
+        lags.append(after_kill(i, log, lr.last_iteration(), delay))
+    print(f"# L - k over the kills: {lags}")
+    log = f"{d}/kill5.csv"
+    with open(log, "a") as f:
+        f.write("999,5,0.1")  # a partial last line, whatever the kill left
+    short = cfg_file(d, "short.cfg", max_batches=3)
+    r = run("train", data, short, "-seed", "9", "-log", log, "-append")
+    lines = open(log).read().split("\n")
+    check("the next run repairs a killed run's log and appends whole lines",
+          r.returncode == 0 and "its last line was incomplete" in r.stderr and lines[-1] == "" and
+          all(len(next(csv.reader([l]))) == len(COLUMNS) for l in lines[:-1]) and
+          len(runs_of(rows_of(log))) == 2, r.stderr[-300:])
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         make_data(d)
@@ -166,6 +241,7 @@ def main():
         repair(d, data, cfg)
         big, long_cfg = long_setup(d)
         lock(d, big, long_cfg)
+        kills(d, big, long_cfg)
     sys.exit(summary())
 
 

@@ -68,6 +68,13 @@ im_status im_metrics_write(FILE *f, const char *path, const char *run, const im_
     cell(f, h & IM_HAVE_PID, r->wnr_pct);
     cell(f, h & IM_HAVE_PID, r->wnr_y);
     fprintf(f, ",%s\n", run);
+    if (ferror(f))
+        return im_errf(err, errlen, IM_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+    return IM_OK;
+}
+
+im_status im_metrics_flush(FILE *f, const char *path, char *err, size_t errlen)
+{
     if (fflush(f) != 0 || ferror(f))
         return im_errf(err, errlen, IM_ERR_IO, "%s: write failed: %s", path, strerror(errno));
     return IM_OK;

@@ -1,5 +1,5 @@
 /* The metrics CSV: a header, then one row per monitor per measured
- * iteration, flushed per row.
+ * iteration, each iteration's rows flushed together.
  *
  * Columns: iteration, epoch, loss, avg_loss, rate, seconds, monitor, layer,
  * n, C, sigma_x, sigma_t, sigma_delta, H_X, H_T, H_Y, I_XT, I_TY, I_delta,
@@ -48,8 +48,12 @@ void im_metrics_run_id(uint64_t seed, size_t from, char id[IM_METRICS_RUN_MAX]);
 im_status im_metrics_open(const char *path, const im_metrics_owner *who, FILE **out, char *err,
                           size_t errlen);
 
-/* Write one row of run `run` and flush. */
+/* Write one row of run `run` (buffered: im_metrics_flush sends it). */
 im_status im_metrics_write(FILE *f, const char *path, const char *run, const im_train_point *p,
                            const im_metrics *r, char *err, size_t errlen);
+
+/* Hand the rows written so far to the kernel (fflush): once per iteration,
+ * so that a kill loses no row of an iteration that was written. */
+im_status im_metrics_flush(FILE *f, const char *path, char *err, size_t errlen);
 
 #endif

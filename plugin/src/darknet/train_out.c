@@ -94,6 +94,9 @@ im_status im_dn_out_rows(im_dn_out *out, const im_train_point *p, const im_metri
         if (st != IM_OK)
             return st;
     }
+    im_status st = im_metrics_flush(out->log, out->logpath, err, errlen);
+    if (st != IM_OK)
+        return st;
     if ((nonfinite || !isfinite(p->loss)) && !out->warned) {
         fprintf(stderr,
                 "infomonitor: warning: iteration %zu: non-finite loss or metrics (loss %f); "

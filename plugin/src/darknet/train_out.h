@@ -40,7 +40,8 @@ im_status im_dn_out_open(im_dn_out *out, const char *backup, const char *cfg, co
 /* path = <backup>/<base><suffix>; suffix has at most 31 characters. */
 void im_dn_out_path(const im_dn_out *out, const char *suffix, char path[IM_DN_PATH_MAX]);
 
-/* Write the nr rows of the iteration at p to the metrics CSV; when
+/* Write the nr rows of the iteration at p to the metrics CSV, and flush
+ * them together (one iteration's rows reach the kernel at once); when
  * `nonfinite` is set or the loss is not finite, warn on stderr (once per
  * run) that they are logged as nan.  With nr = 0 nothing was measured and
  * p is not read. */
