@@ -133,11 +133,15 @@ $(BUILD)/libinfomonitor.so: $(LIB_OBJ) plugin/libinfomonitor.map
 	    $(LDFLAGS) $(LIB_OBJ) -o $@ $(LDLIBS)
 
 # infomonitor.pc for PREFIX; `make install` writes it anew, so that the
-# installed one names the PREFIX it was installed to.
+# installed one names the PREFIX it was installed to.  Libs.private (for a
+# static link) holds the libraries without this machine's -L folders: a CUDA
+# build's libcudart_static.a is found through the user's own LIBRARY_PATH
+# or -L (README, The library).
+LIBS_PRIVATE := $(filter-out -L%,$(LDLIBS)) -lpthread
 PC_GEN = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-             -e 's|@LIBS_PRIVATE@|$(LDLIBS)|' plugin/infomonitor.pc.in
+             -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' plugin/infomonitor.pc.in
 
-$(BUILD)/infomonitor.pc: plugin/infomonitor.pc.in plugin/include/infomonitor/version.h
+$(BUILD)/infomonitor.pc: plugin/infomonitor.pc.in plugin/include/infomonitor/version.h Makefile
 	$(PC_GEN) > $@
 
 # The Darknet adapter: the only object that links libdarknet (and with it
@@ -204,7 +208,10 @@ cli-tests: infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_train.py build/asan/infomonitor
 	$(PYTHON) tests/test_weights.py ./infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_weights.py build/asan/infomonitor
+	$(PYTHON) tests/test_metrics_log.py ./infomonitor
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_metrics_log.py build/asan/infomonitor
 	$(PYTHON) tests/test_plot_ip.py
+	IM_CUDA_LIBDIR=$(if $(filter 1,$(GPU)),$(CUDA_DIR)/lib64) $(PYTHON) tests/test_install.py $(BUILD)
 
 test: deps
 	$(MAKE) --no-print-directory all

@@ -63,12 +63,18 @@ def complete(d, epochs):
 
 def run_all(prog, exe, jobs, todo):
     """Train the runs of todo, (name, argv, folder) each, `jobs` at a time, one
-    estimator thread each; progress lines on stderr."""
+    estimator thread each; progress lines on stderr.  A run that an earlier
+    attempt left unfinished starts afresh: its d/metrics.csv goes first (train
+    refuses to add a fresh run's rows to another run's log)."""
     env = dict(os.environ, IM_THREADS="1")
     pending, active = list(todo), []
     while pending or active:
         while pending and len(active) < jobs:
             name, argv, d = pending.pop(0)
+            stale = os.path.join(d, "metrics.csv")
+            if os.path.exists(stale):
+                os.remove(stale)
+                log(prog, "%s: removed the unfinished attempt's %s" % (name, stale))
             log(prog, "training %s" % name)
             p = subprocess.Popen([exe] + argv, env=env,
                                  stdout=open(os.path.join(d, "train.log"), "w"),

@@ -45,7 +45,10 @@ columns: iteration, monitor, layer.  Every other column is optional; an empty
 cell means the quantity was off, `nan` that it was not finite.  Both are
 skipped when plotting.  Rows with a short field count or an unreadable
 iteration (e.g. the last line of a run still being written) are skipped with
-a warning.  All information quantities are in bits.
+a warning.  All information quantities are in bits.  The column run (the
+run id of each row) is optional; a file that holds more than one fresh run
+(ids without the -r<iteration> of a resume: runs added with train -append)
+gets a warning, since their rows are drawn as one run.
 
 Standard output: for each run and DPI chain one line
   dpi: LABEL: forward I(X;T): layers A, B, ...; violated (> 0.05 bits) in K of
@@ -61,6 +64,7 @@ import argparse
 import csv
 import math
 import os
+import re
 import sys
 
 PROG = "plot_ip.py"
@@ -69,7 +73,8 @@ NUMERIC = ("epoch", "loss", "avg_loss", "rate", "seconds", "n", "C",
            "sigma_x", "sigma_t", "sigma_delta", "H_X", "H_T", "H_Y",
            "I_XT", "I_TY", "I_delta", "H_dK", "sat_T", "dead", "rs", "wnr", "rs_pct", "wnr_pct",
            "wnr_y")
-KNOWN = REQUIRED + NUMERIC
+KNOWN = REQUIRED + NUMERIC + ("run",)
+RESUMED = re.compile(r"-r\d+$")  # the run id of a resumed run ends so
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p"]
 DPI_TOL = 0.05          # bits a chain may rise against the DPI before it counts as violated
 REF_REACH = 0.20        # a reference line is drawn up to this fraction of the data range outside it
@@ -178,6 +183,8 @@ class Run:
                     for c in NUMERIC:
                         i = idx.get(c)
                         row[c] = to_float(fields[i]) if i is not None and i < len(fields) else None
+                    i = idx.get("run")
+                    row["run"] = fields[i].strip() if i is not None and i < len(fields) else ""
                     self.rows.append(row)
         except InputError:
             raise
@@ -188,6 +195,10 @@ class Run:
         if self.skipped:
             print("%s: warning: %s: skipped %d malformed row(s)"
                   % (PROG, path, self.skipped), file=sys.stderr)
+        fresh = sorted({r["run"] for r in self.rows if r["run"] and not RESUMED.search(r["run"])})
+        if len(fresh) > 1:
+            print("%s: warning: %s: holds %d fresh runs (column run: %s); they are drawn as one"
+                  % (PROG, path, len(fresh), ", ".join(fresh)), file=sys.stderr)
 
     def series(self, mon, *cols):
         """Rows of monitor `mon` where every column in cols is finite, as lists."""

@@ -26,6 +26,7 @@
  *     the CPU engine's bounds with room for the GPU's bisection.  Its Gram
  *     matrices (cuBLAS dsyrk) must match OpenBLAS's to 1e-12. */
 #include <string.h>
+#include "backend/backend.h"
 #include "testutil.h"
 
 typedef struct {
@@ -431,6 +432,73 @@ static void environment_errors(void **state)
     assert_non_null(strstr(err, "simd 'sse9': expected one of"));
 }
 
+/* Stand-ins for the registry's constructors, for "auto"'s choice: each
+ * fails with its status, or (fake_ok) starts as cpu-ref. */
+static im_status fake_status(im_status st, const char *why, im_backend **out, char *err,
+                             size_t errlen)
+{
+    *out = NULL;
+    snprintf(err, errlen, "%s", why);
+    return st;
+}
+
+static im_status fake_absent(const im_backend_opts *o, im_backend **out, char *err, size_t errlen)
+{
+    (void)o;
+    return fake_status(IM_ERR_BACKEND, "no such device", out, err, errlen);
+}
+
+static im_status fake_broken(const im_backend_opts *o, im_backend **out, char *err, size_t errlen)
+{
+    (void)o;
+    return fake_status(IM_ERR_SOLVER, "self-check failed", out, err, errlen);
+}
+
+static im_status fake_nomem(const im_backend_opts *o, im_backend **out, char *err, size_t errlen)
+{
+    (void)o;
+    return fake_status(IM_ERR_NOMEM, "cannot start worker thread 1 of 2", out, err, errlen);
+}
+
+static im_status fake_ok(const im_backend_opts *o, im_backend **out, char *err, size_t errlen)
+{
+    return im_backend_cpu_ref_create(o, out, err, errlen);
+}
+
+/* "auto" passes over a back end that is not available and over nothing
+ * else: a broken GPU or one that runs out of memory stops it, naming that
+ * back end and its reason; none available is IM_ERR_BACKEND. */
+static void auto_passes_over_unavailable_only(void **state)
+{
+    (void)state;
+    const im_backend_opts o = {.threads = 1, .simd = NULL};
+    im_backend *b = NULL;
+    char err[512];
+    const im_backend_entry absent_then_ok[] = {{"gpu", fake_absent}, {"ref", fake_ok}};
+    assert_int_equal(im_backend_auto(absent_then_ok, 2, &o, &b, err, sizeof err), IM_OK);
+    assert_non_null(b);
+    assert_string_equal(b->name, "cpu-ref");
+    b->destroy(b);
+    const struct {
+        im_status (*create)(const im_backend_opts *, im_backend **, char *, size_t);
+        im_status st;
+        const char *why;
+    } stops[] = {{fake_broken, IM_ERR_SOLVER, "self-check failed"},
+                 {fake_nomem, IM_ERR_NOMEM, "cannot start worker thread"}};
+    for (size_t i = 0; i < 2; i++) {
+        const im_backend_entry list[] = {
+            {"gpu", fake_absent}, {"fast", stops[i].create}, {"ref", fake_ok}};
+        b = NULL;
+        assert_int_equal(im_backend_auto(list, 3, &o, &b, err, sizeof err), stops[i].st);
+        assert_null(b);
+        assert_non_null(strstr(err, "back end 'fast' is here but failed to start"));
+        assert_non_null(strstr(err, stops[i].why));
+    }
+    const im_backend_entry none[] = {{"gpu", fake_absent}, {"gpu2", fake_absent}};
+    assert_int_equal(im_backend_auto(none, 2, &o, &b, err, sizeof err), IM_ERR_BACKEND);
+    assert_null(b);
+}
+
 /* Narrow kernels (sigma 0.05 to 0.3 on 2-D data): products of near-identity
  * Gram matrices with entries far below 1e-20, whose fp32 squares underflow.
  * The engine agrees with cpu-ref (before its tiny columns were scaled, a
@@ -498,6 +566,7 @@ int main(void)
         cmocka_unit_test_prestate(hard_alphas_agree, (void *)&k_generic),
         cmocka_unit_test(instruction_sets_identical),
         cmocka_unit_test(environment_errors),
+        cmocka_unit_test(auto_passes_over_unavailable_only),
         cmocka_unit_test_prestate(products_agree, (void *)&k_cuda),
         cmocka_unit_test_prestate(eigenvalues_agree, (void *)&k_cuda),
         cmocka_unit_test_prestate(closed_forms, (void *)&k_cuda),

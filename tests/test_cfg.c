@@ -1,5 +1,6 @@
 /* The [infomonitor] cfg rewrite: layer indices, option parsing, defaults,
- * and one error per kind of bad input (each naming file and line). */
+ * and one error per kind of bad input (each naming file and line), two
+ * monitors with one name included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -210,7 +211,7 @@ static void scaled_width_rule(void **state)
     assert_true(rw.mon[0].h == 2.0 && rw.mon[0].delta_h == 2.0);
     im_cfg_rewrite_free(&rw);
     rw = rewrite_ok("[connected]\noutput=2\n[infomonitor]\nkernel_width=silverman-dim\n"
-                    "delta_h=0.5\n[infomonitor]\nkernel_width=silverman\nh=3\n");
+                    "delta_h=0.5\n[infomonitor]\nname=fc1b\nkernel_width=silverman\nh=3\n");
     assert_int_equal(rw.mon[0].rule, IM_WIDTH_SILVERMAN_DIM);
     assert_true(rw.mon[0].h == 5.0 && rw.mon[0].delta_h == 0.5);
     assert_true(rw.mon[1].h == 3.0 && rw.mon[1].delta_h == 0.1);
@@ -232,7 +233,7 @@ static void probe_options(void **state)
 {
     (void)state;
     im_cfg_rewrite rw = rewrite_ok("[connected]\noutput=2\n[infomonitor]\nprobe=8\n"
-                                   "[infomonitor]\nprobe=4\nquantities=ity,delta\n"
+                                   "[infomonitor]\nname=fc1b\nprobe=4\nquantities=ity,delta\n"
                                    "[connected]\noutput=2\n[infomonitor]\nsamples=4\n");
     assert_int_equal(rw.nmon, 3);
     assert_int_equal(rw.mon[0].probe, 8);
@@ -283,6 +284,30 @@ static void probe_options(void **state)
                 "[connected]\noutput=2\n[infomonitor]\nsamples=4\n"
                 "[infomonitor]\nprobe=8\nprobe_seed=5\n",
                 15, "probe with probe_seed = 5, but the probe monitor at line 9 has no probe_seed");
+    unlink(g_path);
+}
+
+/* Two monitors with one name, given or default (the watched layer's):
+ * the later one's line, the name and the earlier one's line. */
+static void duplicate_names(void **state)
+{
+    (void)state;
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nname=a\n"
+                "[connected]\noutput=2\n[infomonitor]\nname=a\n",
+                13, "[infomonitor] name 'a' is also the name of the monitor at line 9:");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\n[infomonitor]\n", 10,
+                "name 'fc1' (its default) is also the name of the monitor at line 9 (its "
+                "default)");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\nname=fc2\n"
+                "[connected]\noutput=2\n[infomonitor]\n",
+                13, "name 'fc2' (its default) is also the name of the monitor at line 9:");
+    /* Two monitors on one layer with their own names are fine. */
+    im_cfg_rewrite rw =
+        rewrite_ok("[connected]\noutput=2\n[infomonitor]\n[infomonitor]\nname=fc1-pid\n");
+    assert_int_equal(rw.nmon, 2);
+    assert_string_equal(rw.mon[0].name, "fc1");
+    assert_string_equal(rw.mon[1].name, "fc1-pid");
+    im_cfg_rewrite_free(&rw);
     unlink(g_path);
 }
 
@@ -343,6 +368,7 @@ int main(void)
         cmocka_unit_test(align_width_rule),
         cmocka_unit_test(probe_options),
         cmocka_unit_test(crlf_lines),
+        cmocka_unit_test(duplicate_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

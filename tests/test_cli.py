@@ -47,11 +47,12 @@ def close(got, ref, abs_tol=ABS_TOL, rel_tol=REL_TOL):
 # ------------------------------------------------------------ running the CLI
 
 
-def run(cli, args):
-    """(returncode, stdout, stderr); returncode None on timeout or failure to start."""
+def run(cli, args, env=None):
+    """(returncode, stdout, stderr); returncode None on timeout or failure to start.
+    env: variables set for this run on top of the environment."""
     try:
         p = subprocess.run(cli + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=TIMEOUT_S)
+                           timeout=TIMEOUT_S, env=dict(os.environ, **(env or {})))
     except subprocess.TimeoutExpired:
         return None, "", "timed out after %d s" % TIMEOUT_S
     except OSError as e:
@@ -459,9 +460,9 @@ def scale_cases(cli, P, x, t, y, X, T):
 # ------------------------------------------------------------ bad inputs
 
 
-def bad_case(cli, name, args, mention):
+def bad_case(cli, name, args, mention, env=None):
     """Exit status 2, nothing on stdout, one stderr line containing one of `mention`."""
-    rc, out, err = run(cli, args)
+    rc, out, err = run(cli, args, env)
     lines = err.strip("\n").split("\n") if err.strip() else []
     problems = []
     if rc != 2:
@@ -542,11 +543,24 @@ def bad_cases(cli, d, X, T, Y):
         ("--median without the median rule", [x, t, "--median", "0.2"], ["--median"]),
         ("--kernel-width align without labels", [x, t, "--kernel-width", "align"],
          ["align", "labels"]),
+        ("--sigma-x with --h-x", [x, t, "--sigma-x", "2", "--h-x", "3"],
+         ["--sigma-x fixes the width of X, so --h-x"]),
+        ("--h-t before --sigma-t", [x, t, "--h-t", "3", "--sigma-t", "2"],
+         ["--sigma-t fixes the width of T, so --h-t"]),
     ]
     for name, args, mention in cases:
         # a file name may be printed as given or as its base name
         mention = [b(m) if m.endswith(".npy") else m for m in mention]
         bad_case(cli, name, args, mention)
+    # a bad IM_THREADS, IM_SIMD or IM_BACKEND: an error naming the variable and
+    # the value, with the default back end (auto) and with one named
+    for var, val in (("IM_THREADS", "0"), ("IM_THREADS", "65"), ("IM_THREADS", "2x"),
+                     ("IM_SIMD", "sse9"), ("IM_BACKEND", "gpu")):
+        for extra in ([], ["--backend", "cpu-ref"]):
+            if var == "IM_BACKEND" and extra:
+                continue  # --backend wins over IM_BACKEND
+            bad_case(cli, "%s=%s %s" % (var, val, " ".join(extra)), [x, t] + extra,
+                     ["%s='%s'" % (var, val)], env={var: val})
     # the value of a bad flag is named as well
     for flag, val in (("--alpha", "abc"), ("--alpha", "-1"), ("--sigma-t", "-1"),
                       ("--h-t", "-2")):

@@ -46,7 +46,7 @@ PNG_SIG = b"\x89PNG\r\n\x1a\n"
 MIN_PNG_BYTES = 5000
 
 HEADER = ("iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,"
-          "sigma_t,sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,rs,wnr,rs_pct,wnr_pct,wnr_y")
+          "sigma_t,sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,rs,wnr,rs_pct,wnr_pct,wnr_y,run")
 COLS = HEADER.split(",")
 
 from tap import check, fail, summary  # noqa: E402
@@ -78,7 +78,7 @@ def synth_rows(iters, monitors, act="relu", drop=(), nan_at=()):
                      rs=round(0.5 - 0.3 * f, 5), wnr=round(1.0 + 0.4 * f - 0.1 * k, 5),
                      rs_pct=round(0.3 - 0.2 * f + 0.05 * k, 5),
                      wnr_pct=round(0.2 + 0.1 * f - 0.03 * k, 5),
-                     wnr_y=round(0.2 + 0.5 * f, 5))
+                     wnr_y=round(0.2 + 0.5 * f, 5), run="20261202T073300.125Z-s1")
             for c in drop:
                 r[c] = None
             for (i2, m2, c2) in nan_at:
@@ -355,6 +355,25 @@ def main():
         p = run(["--out", out3, "mini=" + mini, "allnan=" + alln])
         check_success("minimal", p, out3, ["ip.png", "dpi.png", "loss.png"],
                       ["mip.png", "pid.png"])
+
+        # 3b. the run column: a resume's rows are the same run; two fresh runs
+        #     in one file (train -append) are warned about
+        resumed = os.path.join(tmp, "resumed.csv")
+        more = synth_rows([2100, 2200], mons)
+        for r in more:
+            r["run"] = "20261202T090000.042Z-s1-r2000"
+        write_csv(resumed, synth_rows(iters, mons) + more)
+        p = run(["--out", os.path.join(tmp, "resumed_out"), "res=" + resumed])
+        check("a resumed run's file: no warning about runs",
+              p is not None and p.returncode == 0 and "fresh runs" not in p.stderr,
+              "stderr: %r" % (p and p.stderr))
+        for r in more:
+            r["run"] = "20261202T090000.042Z-s2"
+        write_csv(resumed, synth_rows(iters, mons) + more)
+        p = run(["--out", os.path.join(tmp, "resumed_out"), "two=" + resumed])
+        check("two fresh runs in one file: a warning naming both",
+              p is not None and p.returncode == 0 and "holds 2 fresh runs" in p.stderr and
+              "20261202T090000.042Z-s2" in p.stderr, "stderr: %r" % (p and p.stderr))
 
         # 4. one monitor, one row
         out4 = os.path.join(tmp, "single_out")

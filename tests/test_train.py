@@ -35,7 +35,8 @@ from tap import check, summary
 
 EXE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./infomonitor")
 COLUMNS = ("iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,sigma_t,"
-           "sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,H_dK,sat_T,dead,rs,wnr,rs_pct,wnr_pct,wnr_y").split(",")
+           "sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,H_dK,sat_T,dead,rs,wnr,rs_pct,wnr_pct,wnr_y,"
+           "run").split(",")
 LOG_RE = re.compile(r"^(\d+), (\d+\.\d{3}): (\S+), (\S+) avg, (\S+) rate, (\S+) seconds, (\d+) images$")
 
 def write_idx(path, arr, magic):
@@ -311,6 +312,11 @@ def main():
         check("I(X;T) <= H(X) and I(T;Y) <= H(Y)",
               all(float(x[col["I_XT"]]) <= float(x[col["H_X"]]) + 1e-6 and
                   float(x[col["I_TY"]]) <= float(x[col["H_Y"]]) + 1e-6 for x in body))
+        ids = {x[col["run"]] for x in body}
+        run_id = next(iter(ids)) if len(ids) == 1 else ""
+        check("every row carries the run id: UTC start to the ms and the seed, announced",
+              re.fullmatch(r"\d{8}T\d{6}\.\d{3}Z-s7", run_id) and
+              f"(run {run_id})" in r.stderr, f"{ids} {r.stderr[-300:]}")
         check("CSV loss equals the log line's",
               all(f"{float(x[2]):.6f}" == LOG_RE.match(lines[int(x[0]) - 1]).group(3) for x in conv))
         for f in ("net.weights", "net_2.weights", "net.accuracy.csv"):
@@ -366,6 +372,10 @@ def main():
               sum(1 for x in rows2 if x and x[0] == "iteration") == 1, r4.stderr[-300:])
         first_it = [int(x[0]) for x in rows2[len(rows):]]
         check("resumed iterations continue from 12", first_it and min(first_it) == 13, first_it[:3])
+        ids = {x[col["run"]] for x in rows2[len(rows):]}
+        check("the resume's rows carry its own run id, marked -r12 (resumed after 12)",
+              len(ids) == 1 and re.fullmatch(r"\d{8}T\d{6}\.\d{3}Z-s7-r12", next(iter(ids))) and
+              run_id not in ids, f"{ids} vs {run_id}")
 
         # Divergence: nan in the CSV, a warning, all iterations run.
         div = cfg_file(d, "div.cfg", lr="1e9", max_batches=10)
@@ -436,7 +446,18 @@ def main():
         if os.geteuid() != 0:
             bad("backup folder not writable", ["train", data_file(d, "ro.data", backup=ro), cfg],
                 [ro, "not writable"])
+        for var, val in (("IM_THREADS", "0"), ("IM_THREADS", "2x"), ("IM_SIMD", "sse9"),
+                         ("IM_BACKEND", "gpu")):
+            bad(f"{var}={val}: an error naming the variable, the value and the monitor",
+                ["train", data, cfg], [f"{cfg}:{line_of(cfg, '[infomonitor]')}:", f"{var}='{val}'"],
+                env=dict(os.environ, **{var: val}), status=2)
         bad("bad seed", ["train", data, cfg, "-seed", "x1"], ["-seed", "x1"])
+        for e in ("0", "100001", "-1"):
+            bad(f"-epochs {e}: its range in the message", ["train", data, cfg, "-epochs", e],
+                ["-epochs must be a whole number in 1..100000", f"'{e}'"], status=2)
+        rh = run("train", "--help")
+        check("train --help gives -epochs' range", "-epochs E     stop after E epochs, E in 1..100000"
+              in rh.stdout, rh.stdout)
         bad("missing weights", ["train", data, cfg, f"{d}/none.weights"], [f"{d}/none.weights"])
         probe_bad_input(d, data, bad)
 

@@ -37,8 +37,13 @@ IM_API void im_options_default(im_options *opt);
  * or IM_SIMD, an instruction set this processor lacks; these are checked
  * whichever back end starts, and "auto" does not fall back over them: a
  * bad value is an error, never a silent default), IM_ERR_BACKEND (the
- * back end is unknown or cannot start here; with the variable's name when
- * IM_BACKEND chose it) or IM_ERR_NOMEM.  The message is copied to errbuf
+ * back end is unknown or not available here; with the variable's name and
+ * value when IM_BACKEND chose it), IM_ERR_SOLVER (a GPU that fails its
+ * start-up self-check) or IM_ERR_NOMEM.  "auto" passes over the back ends
+ * that are not available here and no others: one that is here but fails
+ * to start (IM_ERR_SOLVER, IM_ERR_NOMEM) is an error naming it, so that a
+ * broken GPU or a thread pool that cannot start never means a silent
+ * switch to a slower engine.  The message is copied to errbuf
  * (errlen bytes) when errbuf != NULL.  The caller owns the context and
  * frees it with im_context_destroy(). */
 IM_API im_status im_context_create(const im_options *opt, im_context **out, char *errbuf,

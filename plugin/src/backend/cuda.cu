@@ -15,7 +15,8 @@
  * with dlopen when first needed (cuda_libs.cu).
  *
  * The back end checks itself when it starts (cuda_selfcheck.cu); if the GPU
- * disagrees it refuses to start, and "auto" falls back to the CPU engine. */
+ * disagrees it refuses to start (IM_ERR_SOLVER), and "auto" stops with that
+ * error rather than pass over a GPU that is here but broken. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <vector>

@@ -2,8 +2,8 @@
  * against closed forms and the host reference, in both precisions (alpha
  * 1.01 and 1 in fp32; 0.5 and 0.25, which magnify round-off near 0, in
  * fp64), and its Gram matrix against a plain loop.  A GPU that disagrees is
- * not used: the constructor fails with IM_ERR_SOLVER, and "auto" falls back
- * to the CPU engine. */
+ * not used: the constructor fails with IM_ERR_SOLVER, and so does "auto"
+ * (it passes over unavailable back ends only), naming the GPU's failure. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

@@ -18,13 +18,8 @@ im_status im_backend_cuda_create(const im_backend_opts *o, im_backend **out, cha
 }
 #endif
 
-typedef struct {
-    const char *name;
-    im_status (*create)(const im_backend_opts *o, im_backend **out, char *err, size_t errlen);
-} entry;
-
-/* Fastest first: "auto" takes the first one that starts. */
-static const entry k_backends[] = {
+/* Fastest first: "auto" takes the first one that is available. */
+static const im_backend_entry k_backends[] = {
     {"cuda", im_backend_cuda_create},
     {"cpu", im_backend_cpu_fast_create},
     {"cpu-ref", im_backend_cpu_ref_create},
@@ -57,19 +52,33 @@ size_t im_backend_names(char *buf, size_t len, const char *sep)
     return used;
 }
 
+im_status im_backend_auto(const im_backend_entry *list, size_t n, const im_backend_opts *o,
+                          im_backend **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    for (size_t i = 0; i < n; i++) {
+        im_status st = list[i].create(o, out, err, errlen);
+        if (st == IM_OK || st == IM_ERR_ARG)
+            return st;
+        if (st == IM_ERR_BACKEND) /* not here: the next one */
+            continue;
+        char why[384];
+        snprintf(why, sizeof why, "%s", errlen > 0 ? err : "");
+        return im_errf(err, errlen, st,
+                       "auto: back end '%s' is here but failed to start (%s); auto only passes "
+                       "over back ends that are not available, so name one (IM_BACKEND, "
+                       "--backend or the monitor's backend=) to run without it",
+                       list[i].name, why);
+    }
+    return im_errf(err, errlen, IM_ERR_BACKEND, "no spectrum back end could be started");
+}
+
 im_status im_backend_create(const char *name, const im_backend_opts *o, im_backend **out, char *err,
                             size_t errlen)
 {
     *out = NULL;
-    if (name == NULL || strcmp(name, "auto") == 0) {
-        for (size_t i = 0; i < NB; i++) {
-            im_status st = k_backends[i].create(o, out, err, errlen);
-            /* A bad option is the caller's to fix, not a reason to fall back. */
-            if (st == IM_OK || st == IM_ERR_ARG)
-                return st;
-        }
-        return im_errf(err, errlen, IM_ERR_BACKEND, "no spectrum back end could be started");
-    }
+    if (name == NULL || strcmp(name, "auto") == 0)
+        return im_backend_auto(k_backends, NB, o, out, err, errlen);
     for (size_t i = 0; i < NB; i++)
         if (strcmp(name, k_backends[i].name) == 0)
             return k_backends[i].create(o, out, err, errlen);

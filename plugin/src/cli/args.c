@@ -44,12 +44,10 @@ double im_cli_positive(const char *verb, const char *flag, const char *text)
 }
 
 unsigned long long im_cli_count(const char *verb, const char *flag, const char *text,
-                                unsigned long long max)
+                                unsigned long long min, unsigned long long max)
 {
     long long v;
-    if (text[0] == '-' || text[0] == '\0')
-        im_cli_die(verb, "%s must be a whole number >= 0, got '%s'", flag, text);
-    if (!im_parse_int(text, 0, (long long)max, &v))
-        im_cli_die(verb, "%s must be a whole number in 0..%llu, got '%s'", flag, max, text);
+    if (!im_parse_int(text, (long long)min, (long long)max, &v))
+        im_cli_die(verb, "%s must be a whole number in %llu..%llu, got '%s'", flag, min, max, text);
     return (unsigned long long)v;
 }

@@ -23,9 +23,9 @@ const char *im_cli_value(const char *verb, int argc, char **argv, int *i);
 /* Parse a finite double > 0 given to `flag`; dies naming flag and text otherwise. */
 double im_cli_positive(const char *verb, const char *flag, const char *text);
 
-/* Parse a non-negative integer given to `flag` (at most max <= LLONG_MAX);
- * dies otherwise. */
+/* Parse a whole number in min..max (max <= LLONG_MAX) given to `flag`;
+ * dies otherwise, naming the flag, the range and the text. */
 unsigned long long im_cli_count(const char *verb, const char *flag, const char *text,
-                                unsigned long long max);
+                                unsigned long long min, unsigned long long max);
 
 #endif

@@ -19,7 +19,7 @@ typedef struct {
     int npath;
     double alpha, h_x, h_t, sigma_x, sigma_t, median;
     im_width_rule rule; /* --kernel-width, for X and T unless a sigma is fixed */
-    int pid, flat, have_median;
+    int pid, flat, have_median, have_h_x, have_h_t;
     const char *backend;
 } est_args;
 
@@ -62,8 +62,8 @@ static void help(void)
            "  --h-x H        multiplier H of the Silverman rules for X (default 5)\n"
            "  --h-t H        multiplier H for each variable of T (default 5)\n"
            "  --median F     the median rule's fraction, in (0, 1] (default 0.15)\n"
-           "  --sigma-x S    fixed kernel width for X instead of Silverman's rule\n"
-           "  --sigma-t S    fixed kernel width for T instead of Silverman's rule\n"
+           "  --sigma-x S    fixed kernel width for X instead of the rule (not with --h-x)\n"
+           "  --sigma-t S    fixed kernel width for T instead of the rule (not with --h-t)\n"
            "  --pid          redundancy-synergy quantities over all pairs of T's maps\n"
            "                 (Eqs. 11-12; needs C >= 2): pid_x, and pid_y with Y\n"
            "  --flat         treat T as one variable even when it has rank >= 3\n"
@@ -100,8 +100,10 @@ static void parse(int argc, char **argv, est_args *a)
             a->alpha = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
         } else if (strcmp(s, "--h-x") == 0) {
             a->h_x = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
+            a->have_h_x = 1;
         } else if (strcmp(s, "--h-t") == 0) {
             a->h_t = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
+            a->have_h_t = 1;
         } else if (strcmp(s, "--sigma-x") == 0) {
             a->sigma_x = im_cli_positive(VERB, s, im_cli_value(VERB, argc, argv, &i));
         } else if (strcmp(s, "--sigma-t") == 0) {
@@ -129,6 +131,12 @@ static void parse(int argc, char **argv, est_args *a)
     }
     if (a->npath == 0)
         im_cli_die(VERB, "missing X.npy (see 'infomonitor estimate --help')");
+    if (a->sigma_x > 0 && a->have_h_x)
+        im_cli_die(VERB, "--sigma-x fixes the width of X, so --h-x (a width rule's multiplier) "
+                         "is not used: give one of them");
+    if (a->sigma_t > 0 && a->have_h_t)
+        im_cli_die(VERB, "--sigma-t fixes the width of T, so --h-t (a width rule's multiplier) "
+                         "is not used: give one of them");
     if (a->have_median && a->rule != IM_WIDTH_MEDIAN)
         im_cli_die(VERB, "--median is only used with --kernel-width median");
     if (a->rule == IM_WIDTH_ALIGN && a->npath < 3)

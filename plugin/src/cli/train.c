@@ -7,6 +7,9 @@
 #include "adapter_load.h"
 #include "verbs.h"
 
+/* -epochs E: 1..MAX_EPOCHS. */
+#define MAX_EPOCHS 100000
+
 static void train_help(void)
 {
     printf("usage: infomonitor train DATA CFG [WEIGHTS] [options]\n"
@@ -20,11 +23,16 @@ static void train_help(void)
            "            unless they are a Darknet weights file of this network's size\n"
            "\n"
            "options:\n"
-           "  -log FILE     metrics CSV (default <backup>/<cfg name>.metrics.csv; appended)\n"
+           "  -log FILE     metrics CSV (default <backup>/<cfg name>.metrics.csv); a run\n"
+           "                locks it, and a second process on it stops\n"
+           "  -append       add this run's rows to a metrics CSV that holds another run's\n"
+           "                (a fresh run refuses one without -append; a resume, from\n"
+           "                WEIGHTS past iteration 0 without -clear, appends by itself)\n"
            "  -seed N       seed for weight initialisation and shuffling (default: the time;\n"
            "                printed, so a run can be repeated)\n"
            "  -clear        reset the image counter of WEIGHTS\n"
-           "  -epochs E     stop after E epochs (default: at the cfg's max_batches)\n"
+           "  -epochs E     stop after E epochs, E in 1..%d (default: at the cfg's\n"
+           "                max_batches)\n"
            "  -no-monitors  train without measuring (the sections stay pass-through)\n"
            "  -h, --help    this text\n"
            "\n"
@@ -34,7 +42,10 @@ static void train_help(void)
            "<backup>/<cfg name>.accuracy.csv).  Weights: <backup>/<cfg name>_<epoch>.weights,\n"
            "<cfg name>.backup every 1000 iterations, <cfg name>.weights at the end, each\n"
            "written to a temporary file and renamed (a failed save stops the run).\n"
-           "Exit status: 0 on success, 2 on bad input, 1 on an internal failure.\n");
+           "Each CSV row carries its run id in the column run (UTC start and seed,\n"
+           "and -r<iteration> for a resume, e.g. 20261202T073300.125Z-s1).\n"
+           "Exit status: 0 on success, 2 on bad input, 1 on an internal failure.\n",
+           MAX_EPOCHS);
 }
 
 static void valid_help(void)
@@ -64,13 +75,14 @@ int im_cmd_train(int argc, char **argv)
         } else if (!strcmp(s, "-log") || !strcmp(s, "--log")) {
             o.log = im_cli_value("train", argc, argv, &i);
         } else if (!strcmp(s, "-seed") || !strcmp(s, "--seed")) {
-            o.seed = im_cli_count("train", s, im_cli_value("train", argc, argv, &i), UINT32_MAX);
+            o.seed = im_cli_count("train", s, im_cli_value("train", argc, argv, &i), 0, UINT32_MAX);
         } else if (!strcmp(s, "-epochs") || !strcmp(s, "--epochs")) {
-            o.epochs = (int)im_cli_count("train", s, im_cli_value("train", argc, argv, &i), 100000);
-            if (o.epochs == 0)
-                im_cli_die("train", "%s must be >= 1, got '0'", s);
+            o.epochs =
+                (int)im_cli_count("train", s, im_cli_value("train", argc, argv, &i), 1, MAX_EPOCHS);
         } else if (!strcmp(s, "-clear") || !strcmp(s, "--clear")) {
             o.clear = 1;
+        } else if (!strcmp(s, "-append") || !strcmp(s, "--append")) {
+            o.append = 1;
         } else if (!strcmp(s, "-no-monitors") || !strcmp(s, "--no-monitors")) {
             o.monitors = 0;
         } else if (s[0] == '-' && s[1]) {

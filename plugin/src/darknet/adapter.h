@@ -12,7 +12,7 @@
 #include "driver.h"
 
 /* Bumped whenever the table or the types it uses change. */
-#define IM_DN_ADAPTER_ABI 1
+#define IM_DN_ADAPTER_ABI 2
 #define IM_DN_ADAPTER_LIB "libinfomonitor-darknet.so"
 #define IM_DN_ADAPTER_SYM "im_dn_adapter_get"
 

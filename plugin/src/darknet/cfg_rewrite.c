@@ -556,6 +556,42 @@ static im_status check_probe_seeds(const rw_state *s)
     return IM_OK;
 }
 
+/* Each monitor's rows are told apart by its name: no two may share one.
+ * given[i]: monitor i's name was written in the file (else it is the
+ * default of its watched layer). */
+static im_status check_names(const rw_state *s, const bool *given)
+{
+    const im_cfg_rewrite *o = s->out;
+    for (size_t j = 1; j < o->nmon; j++)
+        for (size_t i = 0; i < j; i++) {
+            const im_monitor_spec *a = &o->mon[i], *b = &o->mon[j];
+            if (strcmp(a->name, b->name) != 0)
+                continue;
+            return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
+                           "%s:%d: [infomonitor] name '%s'%s is also the name of the monitor at "
+                           "line %d%s: the metrics CSV tells monitors apart by name; give each "
+                           "its own name=",
+                           s->path, b->line, b->name, given[j] ? "" : " (its default)", a->line,
+                           given[i] ? "" : " (its default)");
+        }
+    return IM_OK;
+}
+
+/* Default names where none was given, then the check that they differ. */
+static im_status name_monitors(rw_state *s)
+{
+    im_cfg_rewrite *o = s->out;
+    bool *given = malloc((o->nmon ? o->nmon : 1) * sizeof *given);
+    if (given == NULL)
+        return nomem(s);
+    for (size_t i = 0; i < o->nmon; i++)
+        given[i] = o->mon[i].name[0] != '\0';
+    default_names(o, s->types);
+    im_status st = check_names(s, given);
+    free(given);
+    return st;
+}
+
 /* After the last line: checks of the whole file, names, the text. */
 static im_status finish_file(rw_state *s)
 {
@@ -570,7 +606,8 @@ static im_status finish_file(rw_state *s)
                        "%s: [net] batch = %d and subdivisions = %d give mini-batches of 0 images",
                        s->path, s->batch, s->subdiv);
     s->out->nlayers = s->nsections - 1;
-    default_names(s->out, s->types);
+    if ((st = name_monitors(s)) != IM_OK)
+        return st;
     s->out->text = s->text.buf;
     s->text.buf = NULL;
     return IM_OK;

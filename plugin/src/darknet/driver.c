@@ -16,6 +16,7 @@
 #include <time.h>
 #include "diagnose.h"
 #include "driver.h"
+#include "metrics_log.h"
 #include "monitor.h"
 #include "net_load.h"
 #include "probe_set.h"
@@ -160,7 +161,20 @@ static void announce(const run *r)
     else if (q.n)
         fprintf(stderr, "infomonitor: probe of the first %zu valid samples\n", q.n);
     if (r->out.log)
-        fprintf(stderr, "infomonitor: metrics -> %s\n", r->out.logpath);
+        fprintf(stderr, "infomonitor: metrics -> %s (run %s)\n", r->out.logpath, r->out.run);
+}
+
+/* The run's files.  The run id says where the run starts: a resume
+ * continues its weights' run after their iteration, and may append to its
+ * metrics log (metrics_log.h). */
+static im_status open_outputs(run *r, char *err, size_t errlen)
+{
+    size_t from = get_current_batch(r->net);
+    char id[IM_METRICS_RUN_MAX];
+    im_metrics_run_id(r->o->seed, from, id);
+    im_metrics_owner who = {id, from > 0, r->o->append};
+    return im_dn_out_open(&r->out, r->dc.backup, r->o->cfg, r->o->log, r->reg ? &who : NULL,
+                          r->valid.n ? r->dc.top : 0, err, errlen);
 }
 
 /* Set up everything before the first step. */
@@ -170,8 +184,7 @@ static im_status start(run *r, char *err, size_t errlen)
     if ((st = load(r, err, errlen)) != IM_OK || (st = check_run(r, err, errlen)) != IM_OK ||
         (r->reg &&
          (st = im_dn_probe_setup(r->reg, r->o->cfg, &r->dc, &r->valid, err, errlen)) != IM_OK) ||
-        (st = im_dn_out_open(&r->out, r->dc.backup, r->o->cfg, r->o->log, r->reg != NULL,
-                             r->valid.n ? r->dc.top : 0, err, errlen)) != IM_OK ||
+        (st = open_outputs(r, err, errlen)) != IM_OK ||
         (st = make_batches(r, err, errlen)) != IM_OK)
         return st;
     announce(r);

@@ -15,6 +15,7 @@ typedef struct im_train_opts {
     const char *log;     /* metrics CSV; NULL = <backup>/<cfg base>.metrics.csv */
     uint64_t seed;       /* weight initialisation (srand) and epoch shuffles */
     int clear;           /* reset the image counter of loaded weights */
+    int append;          /* a fresh run may add its rows to a metrics log that holds rows */
     int epochs;          /* stop after this many epochs; 0 = at max_batches */
     int monitors;        /* 0: ignore [infomonitor] sections (they stay pass-through) */
 } im_train_opts;

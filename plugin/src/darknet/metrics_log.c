@@ -1,41 +1,28 @@
+/* The metrics CSV's columns, run ids and rows (metrics_log.h; opening the
+ * file is metrics_open.c). */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 #include "metrics_log.h"
 #include "util/errfmt.h"
 
 const char *const im_metrics_columns =
     "iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,sigma_t,sigma_delta,"
-    "H_X,H_T,H_Y,I_XT,I_TY,I_delta,H_dK,sat_T,dead,rs,wnr,rs_pct,wnr_pct,wnr_y";
+    "H_X,H_T,H_Y,I_XT,I_TY,I_delta,H_dK,sat_T,dead,rs,wnr,rs_pct,wnr_pct,wnr_y,run";
 
-im_status im_metrics_open(const char *path, FILE **out, char *err, size_t errlen)
+void im_metrics_run_id(uint64_t seed, size_t from, char id[IM_METRICS_RUN_MAX])
 {
-    *out = NULL;
-    FILE *f = fopen(path, "a+");
-    if (f == NULL)
-        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot open the metrics log: %s", path,
-                       strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0) {
-        char head[512] = "";
-        rewind(f);
-        if (fgets(head, sizeof head, f) == NULL ||
-            strncmp(head, im_metrics_columns, strlen(im_metrics_columns)) != 0) {
-            fclose(f);
-            return im_errf(err, errlen, IM_ERR_FORMAT,
-                           "%s: exists but is not an infomonitor metrics log (first line "
-                           "differs); choose another -log file",
-                           path);
-        }
-        fseek(f, 0, SEEK_END);
-    } else if (fprintf(f, "%s\n", im_metrics_columns) < 0 || fflush(f) != 0) {
-        int e = errno;
-        fclose(f);
-        return im_errf(err, errlen, IM_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-    }
-    *out = f;
-    return IM_OK;
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    char when[32];
+    strftime(when, sizeof when, "%Y%m%dT%H%M%S", &tm);
+    int n = snprintf(id, IM_METRICS_RUN_MAX, "%s.%03ldZ-s%llu", when, ts.tv_nsec / 1000000,
+                     (unsigned long long)seed);
+    if (from > 0 && n > 0 && n < IM_METRICS_RUN_MAX)
+        snprintf(id + n, (size_t)(IM_METRICS_RUN_MAX - n), "-r%zu", from);
 }
 
 static void cell(FILE *f, int have, double v)
@@ -49,8 +36,8 @@ static void cell(FILE *f, int have, double v)
         fputs("nan", f);
 }
 
-im_status im_metrics_write(FILE *f, const char *path, const im_train_point *p, const im_metrics *r,
-                           char *err, size_t errlen)
+im_status im_metrics_write(FILE *f, const char *path, const char *run, const im_train_point *p,
+                           const im_metrics *r, char *err, size_t errlen)
 {
     unsigned h = r->have;
     fprintf(f, "%zu", p->iteration);
@@ -80,7 +67,14 @@ im_status im_metrics_write(FILE *f, const char *path, const im_train_point *p, c
     cell(f, h & IM_HAVE_PID, r->rs_pct);
     cell(f, h & IM_HAVE_PID, r->wnr_pct);
     cell(f, h & IM_HAVE_PID, r->wnr_y);
-    fputc('\n', f);
+    fprintf(f, ",%s\n", run);
+    if (ferror(f))
+        return im_errf(err, errlen, IM_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+    return IM_OK;
+}
+
+im_status im_metrics_flush(FILE *f, const char *path, char *err, size_t errlen)
+{
     if (fflush(f) != 0 || ferror(f))
         return im_errf(err, errlen, IM_ERR_IO, "%s: write failed: %s", path, strerror(errno));
     return IM_OK;

@@ -105,7 +105,7 @@ static im_status open_accuracy(im_dn_out *out, int top, char *err, size_t errlen
 }
 
 im_status im_dn_out_open(im_dn_out *out, const char *backup, const char *cfg, const char *log,
-                         int metrics, int top, char *err, size_t errlen)
+                         const im_metrics_owner *who, int top, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->backup = backup;
@@ -124,8 +124,11 @@ im_status im_dn_out_open(im_dn_out *out, const char *backup, const char *cfg, co
         im_dn_out_path(out, ".metrics.csv", out->logpath);
     else if (snprintf(out->logpath, sizeof out->logpath, "%s", log) >= (int)sizeof out->logpath)
         return im_errf(err, errlen, IM_ERR_ARG, "-log path too long");
-    if (metrics && (st = im_metrics_open(out->logpath, &out->log, err, errlen)) != IM_OK)
-        return st;
+    if (who != NULL) {
+        snprintf(out->run, sizeof out->run, "%s", who->run);
+        if ((st = im_metrics_open(out->logpath, who, &out->log, err, errlen)) != IM_OK)
+            return st;
+    }
     return top > 0 ? open_accuracy(out, top, err, errlen) : IM_OK;
 }
 
@@ -140,10 +143,13 @@ im_status im_dn_out_rows(im_dn_out *out, const im_train_point *p, const im_metri
     if (nr == 0) /* nothing was measured: p holds no point */
         return IM_OK;
     for (size_t r = 0; r < nr; r++) {
-        im_status st = im_metrics_write(out->log, out->logpath, p, &rows[r], err, errlen);
+        im_status st = im_metrics_write(out->log, out->logpath, out->run, p, &rows[r], err, errlen);
         if (st != IM_OK)
             return st;
     }
+    im_status st = im_metrics_flush(out->log, out->logpath, err, errlen);
+    if (st != IM_OK)
+        return st;
     if ((nonfinite || !isfinite(p->loss)) && !out->warned) {
         fprintf(stderr,
                 "infomonitor: warning: iteration %zu: non-finite loss or metrics (loss %f); "

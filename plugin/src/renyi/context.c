@@ -122,7 +122,7 @@ im_status im_context_create(const im_options *opt, im_context **out, char *errbu
             /* Say where the name came from. */
             char why[256];
             snprintf(why, sizeof why, "%s", errbuf);
-            im_errf(errbuf, errlen, st, "IM_BACKEND=%s: %s", name, why);
+            im_errf(errbuf, errlen, st, "IM_BACKEND='%s': %s", name, why);
         }
         free(ctx);
         return st;
