@@ -154,7 +154,8 @@ $(BUILD)/libinfomonitor-darknet.so: $(DN_OBJ) $(BUILD)/libinfomonitor.a plugin/l
 	    $(DN_OBJ) $(BUILD)/libinfomonitor.a -o $@ $(LDLIBS) $(DN_LIBS)
 
 $(BUILD)/infomonitor: $(CLI_OBJ) $(BUILD)/libinfomonitor.a
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -ldl
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -ldl \
+	    -Wl,--export-dynamic-symbol=error,--export-dynamic-symbol=file_error,--export-dynamic-symbol=malloc_error
 
 # ./infomonitor is a link to the build's binary, which finds the adapter
 # beside itself.  Phony, so that it follows BUILD.

@@ -407,6 +407,11 @@ def main():
         with open(first, "w") as f:
             f.write("[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n\n[infomonitor]\n[softmax]\n")
         bad("monitor as first layer", ["train", data, first], [first + ":7:", "first layer"])
+        noin = f"{d}/noinput.cfg"
+        with open(noin, "w") as f:
+            f.write("[net]\nbatch=16\n\n[connected]\noutput=3\n\n[softmax]\n")
+        bad("Darknet's own error() (a [net] without an input size): exit 2 with its message",
+            ["train", data, noin], ["(Darknet)", "No input parameters supplied"], status=2)
         nolab = f"{d}/nolabels.cfg"
         with open(nolab, "w") as f:
             f.write("[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n\n[connected]\noutput=3\n\n"
