@@ -25,8 +25,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lenet_runs as lr  # noqa: E402
 
 FASHION = "/usr/share/datasets/fashion-mnist"
-# name -> the monitor keys that replace the cfgs' kernel options
+# name -> the monitor keys that replace the cfgs' kernel options ("default":
+# none, the defaults this build chose from the other rows)
 RULES = {
+    "default": "",
     "silverman-h5": "kernel_width=silverman\nh=5\ndelta_h=0.1",
     "scaled-h5": "kernel_width=silverman-scaled\nh=5",
     "scaled-h1": "kernel_width=silverman-scaled\nh=1",
@@ -55,7 +57,7 @@ def monitor_cfg(base, keys):
         if s.startswith("["):
             in_mon = s == "[infomonitor]"
             out.append(line)
-            if in_mon:
+            if in_mon and keys:
                 out.extend(keys.split("\n"))
             continue
         if in_mon and s.split("=", 1)[0].strip() in KERNEL_KEYS:

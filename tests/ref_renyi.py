@@ -250,10 +250,17 @@ def split_T(T, flat=False):
     return [T[:, c].reshape(n, -1) for c in range(C)]
 
 
-def estimate(X, T=None, Y=None, alpha=1.01, h_x=5, h_t=5, sigma_x=None, sigma_t=None,
-             pid=False, flat=False, rule="silverman", median=0.15):
+DEFAULT_RULE = "silverman-dim"   # gram.h IM_WIDTH_DEFAULT
+DEFAULT_H = {"silverman": 5.0, "silverman-scaled": 5.0, "silverman-dim": 0.5}  # and IM_DIM_H
+
+
+def estimate(X, T=None, Y=None, alpha=1.01, h_x=None, h_t=None, sigma_x=None, sigma_t=None,
+             pid=False, flat=False, rule=DEFAULT_RULE, median=0.15):
     """The dict that `infomonitor estimate` prints (NaN where the C program prints null).
-    rule is --kernel-width; sigma_t is the mean width over T's maps."""
+    rule is --kernel-width; h_x and h_t default to the rule's multiplier
+    (DEFAULT_H); sigma_t is the mean width over T's maps."""
+    h_x = DEFAULT_H.get(rule) if h_x is None else h_x
+    h_t = DEFAULT_H.get(rule) if h_t is None else h_t
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
     Xf = X.reshape(n, -1)
@@ -296,11 +303,11 @@ class UsageError(Exception):
 
 USAGE = """usage: ref_renyi.py estimate X.npy [T.npy] [Y.npy] [options]
   --alpha A    Renyi order > 0 (default 1.01)
-  --h-x H      Silverman multiplier for X (default 5)
-  --h-t H      Silverman multiplier for T (default 5)
+  --h-x H      Silverman multiplier for X (default: the rule's, DEFAULT_H)
+  --h-t H      Silverman multiplier for T (default: the rule's)
   --sigma-x S  fixed kernel width for X
   --sigma-t S  fixed kernel width for T
-  --kernel-width R  silverman (default), silverman-scaled, silverman-dim, median or align
+  --kernel-width R  silverman-dim (default), silverman, silverman-scaled, median or align
   --median F   the median rule's fraction (default 0.15)
   --pid        pairwise redundancy-synergy quantities (C >= 2)
   --flat       T is one variable even with rank >= 3
@@ -351,8 +358,8 @@ def positive(flag, text):
 
 
 def parse_estimate(argv):
-    opts = {"alpha": 1.01, "h_x": 5.0, "h_t": 5.0, "sigma_x": None, "sigma_t": None,
-            "pid": False, "flat": False, "rule": "silverman", "median": 0.15}
+    opts = {"alpha": 1.01, "h_x": None, "h_t": None, "sigma_x": None, "sigma_t": None,
+            "pid": False, "flat": False, "rule": DEFAULT_RULE, "median": 0.15}
     valued = {"--alpha": "alpha", "--h-x": "h_x", "--h-t": "h_t",
               "--sigma-x": "sigma_x", "--sigma-t": "sigma_t", "--median": "median"}
     paths = []

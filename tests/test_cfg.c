@@ -75,8 +75,9 @@ static void indices_and_defaults(void **state)
     assert_int_equal(a->layer, 0);
     assert_int_equal(a->every, 1);
     assert_int_equal(a->samples, 0);
-    assert_true(a->alpha == 1.01 && a->h == 5.0 && a->delta_h == 0.1);
-    assert_int_equal(a->rule, IM_WIDTH_SILVERMAN);
+    /* The default rule, silverman-dim, with its h and error-chain h. */
+    assert_true(a->alpha == 1.01 && a->h == IM_DIM_H && a->delta_h == IM_DIM_DELTA_H);
+    assert_int_equal(a->rule, IM_WIDTH_SILVERMAN_DIM);
     assert_int_equal(a->quantities, IM_Q_IXT | IM_Q_ITY | IM_Q_MMI | IM_Q_DELTA);
     assert_int_equal(a->line, 11);
     assert_string_equal(a->backend, "auto");
@@ -199,8 +200,10 @@ static void errors_name_file_and_line(void **state)
     assert_non_null(strstr(err, "/nonexistent/x.cfg"));
 }
 
-/* kernel_width=silverman-scaled and silverman-dim take h, and for the error
- * chain delta_h, which defaults to h under them (0.1 under silverman). */
+/* kernel_width=silverman-scaled and silverman-dim take h (default 5 and
+ * IM_DIM_H), and for the error chain delta_h, which defaults to h under
+ * silverman-scaled, IM_DIM_DELTA_H under silverman-dim and 0.1 under
+ * silverman (whose h defaults to 5). */
 static void scaled_width_rule(void **state)
 {
     (void)state;
@@ -213,8 +216,12 @@ static void scaled_width_rule(void **state)
     rw = rewrite_ok("[connected]\noutput=2\n[infomonitor]\nkernel_width=silverman-dim\n"
                     "delta_h=0.5\n[infomonitor]\nname=fc1b\nkernel_width=silverman\nh=3\n");
     assert_int_equal(rw.mon[0].rule, IM_WIDTH_SILVERMAN_DIM);
-    assert_true(rw.mon[0].h == 5.0 && rw.mon[0].delta_h == 0.5);
+    assert_true(rw.mon[0].h == IM_DIM_H && rw.mon[0].delta_h == 0.5);
     assert_true(rw.mon[1].h == 3.0 && rw.mon[1].delta_h == 0.1);
+    im_cfg_rewrite_free(&rw);
+    /* The paper's literal rule is one key away: h = 5, delta_h = 0.1. */
+    rw = rewrite_ok("[connected]\noutput=2\n[infomonitor]\nkernel_width=silverman\n");
+    assert_true(rw.mon[0].h == 5.0 && rw.mon[0].delta_h == 0.1);
     im_cfg_rewrite_free(&rw);
 }
 

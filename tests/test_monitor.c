@@ -202,23 +202,18 @@ static void taps_see_layer_buffers(void **state)
 }
 
 /* n*n RBF Gram matrices of the C variables of n rows of `cols` floats
- * (variable c at offset c*d), rule with multiplier h (align: 1, labels y,
- * unsmoothed); the mean sigma. */
+ * (variable c at offset c*d) from the core's im_gram_rbf_maps, rule with
+ * multiplier h (align: 1, labels y, unsmoothed); the mean sigma. */
 static double *maps_gram(im_context *ctx, const float *rows, size_t n, size_t cols, size_t C,
                          im_width_rule rule, double h, const int32_t *y, const double **Km,
                          double *sigma)
 {
-    double *G = malloc(C * n * n * sizeof(double)), sc, sum = 0;
+    double *G = malloc(C * n * n * sizeof(double));
     assert_non_null(G);
     im_width w = {.rule = rule, .param = rule == IM_WIDTH_ALIGN ? 1.0 : h, .labels = y};
-    for (size_t c = 0; c < C; c++) {
-        assert_int_equal(
-            im_gram_rbf(ctx, rows + c * (cols / C), n, cols / C, cols, w, G + c * n * n, &sc),
-            IM_OK);
+    assert_int_equal(im_gram_rbf_maps(ctx, rows, n, C, cols / C, cols, w, G, sigma), IM_OK);
+    for (size_t c = 0; c < C; c++)
         Km[c] = G + c * n * n;
-        sum += sc;
-    }
-    *sigma = sum / (double)C;
     return G;
 }
 
@@ -324,11 +319,12 @@ static void trains_with_finite_metrics(void **state)
         for (size_t r = 0; r < nr; r++) {
             const im_metrics *m = &rows[r];
             measured[strcmp(m->monitor, "c1") != 0]++;
-            /* Bounds that hold for any data: 0 <= H <= log2 n, I <= H. */
+            /* Bounds that hold for any data: 0 <= H <= log2 n, I <= H (the
+             * MI within the fp32 engines' 1e-4 bits). */
             assert_true(m->H_X >= 0 && m->H_X <= 3.0 + 1e-9);
             assert_true(m->H_T >= 0 && m->H_T <= 3.0 + 1e-9);
-            assert_true(m->I_XT <= fmin(m->H_X, m->H_T) + 1e-9);
-            assert_true(m->I_TY <= m->H_Y + 1e-9);
+            assert_true(m->I_XT <= fmin(m->H_X, m->H_T) + 1e-4);
+            assert_true(m->I_TY <= m->H_Y + 1e-4);
             assert_true(isfinite(m->I_delta));
         }
     }
@@ -466,10 +462,11 @@ static void probe_row_equals_core(fixture *f, const float *px, const int32_t *py
     double Ky[NP * NP], sx, sK, st, sd, hx, hy, ixt, ity, idl;
     const double *Xm[1], *Km[1], *Tm[1], *Dm[1];
     assert_int_equal(im_gram_labels(ctx, py, NP, Ky), IM_OK);
-    double *Kx = maps_gram(ctx, px, NP, IN, 1, IM_WIDTH_SILVERMAN, 5.0, NULL, Xm, &sx);
-    double *Kt = maps_gram(ctx, c->t, NP, K, 1, IM_WIDTH_SILVERMAN, 5.0, NULL, Tm, &st);
-    double *KdK = maps_gram(ctx, c->dK, NP, c->kcols, 1, IM_WIDTH_SILVERMAN, 0.1, NULL, Km, &sK);
-    double *Kd = maps_gram(ctx, c->dk, NP, K, 1, IM_WIDTH_SILVERMAN, 0.1, NULL, Dm, &sd);
+    const im_monitor_spec *s = &f->rw.mon[1];
+    double *Kx = maps_gram(ctx, px, NP, IN, 1, s->rule, s->h, NULL, Xm, &sx);
+    double *Kt = maps_gram(ctx, c->t, NP, K, 1, s->rule, s->h, NULL, Tm, &st);
+    double *KdK = maps_gram(ctx, c->dK, NP, c->kcols, 1, s->rule, s->delta_h, NULL, Km, &sK);
+    double *Kd = maps_gram(ctx, c->dk, NP, K, 1, s->rule, s->delta_h, NULL, Dm, &sd);
     assert_int_equal(im_mmi(ctx, Kx, Tm, 1, NP, &ixt, &hx, NULL), IM_OK);
     assert_int_equal(im_mmi(ctx, Ky, Tm, 1, NP, &ity, &hy, NULL), IM_OK);
     assert_int_equal(im_mmi(ctx, KdK, Dm, 1, NP, &idl, NULL, NULL), IM_OK);

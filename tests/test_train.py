@@ -154,12 +154,13 @@ def same_file(a, b):
 def ref_entropies(d, n):
     """H(X) and H(Y) of the valid split's first n samples by the numpy
     reference: X the pixels / 255 (the IDX loader's scaling, in float32),
-    the default width rule (Silverman, h = 5, which depends on n and the
-    dimension only) and alpha = 1.01."""
+    the default width rule (rr.DEFAULT_RULE with its h) and alpha = 1.01."""
     x = read_idx(f"{d}/t10k-images-idx3-ubyte.gz")[:n].reshape(n, -1)
     y = read_idx(f"{d}/t10k-labels-idx1-ubyte.gz")[:n]
     x = x.astype(np.float32) / np.float32(255)
-    hx = rr.entropy(rr.normalize(rr.rbf_gram(x, rr.silverman(5, n, x.shape[1]))), 1.01)
+    rule = rr.DEFAULT_RULE
+    hx = rr.entropy(rr.normalize(rr.rbf_gram_width(x, rr.width(x, rule, rr.DEFAULT_H[rule]))),
+                    1.01)
     return hx, rr.entropy(rr.normalize(rr.label_gram(y)), 1.01)
 
 
@@ -309,9 +310,10 @@ def main():
               r.stderr[-600:])
         check("I(delta_K;delta_k) <= H(delta_K)",
               all(float(x[col["I_delta"]]) <= float(x[col["H_dK"]]) + 1e-6 for x in conv))
-        check("I(X;T) <= H(X) and I(T;Y) <= H(Y)",
-              all(float(x[col["I_XT"]]) <= float(x[col["H_X"]]) + 1e-6 and
-                  float(x[col["I_TY"]]) <= float(x[col["H_Y"]]) + 1e-6 for x in body))
+        over = max(max(float(x[col["I_XT"]]) - float(x[col["H_X"]]),
+                       float(x[col["I_TY"]]) - float(x[col["H_Y"]])) for x in body)
+        check("I(X;T) <= H(X) and I(T;Y) <= H(Y) within the fp32 engines' 1e-4 bits "
+              "(worst excess %.1e)" % over, over <= 1e-4)
         ids = {x[col["run"]] for x in body}
         run_id = next(iter(ids)) if len(ids) == 1 else ""
         check("every row carries the run id: UTC start to the ms and the seed, announced",

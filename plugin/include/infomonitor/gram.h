@@ -93,6 +93,22 @@ typedef enum im_width_rule {
  * --kernel-width): 1 and *out, or 0 for another name. */
 IM_API int im_width_rule_parse(const char *name, im_width_rule *out);
 
+/* The default rule of monitors and `estimate`, chosen by the study in
+ * docs/width-study.md (scripts/width_study.py). */
+#define IM_WIDTH_DEFAULT IM_WIDTH_SILVERMAN_DIM
+
+/* The default parameter of rule r: h = 5 for SILVERMAN and
+ * SILVERMAN_SCALED (the paper's), IM_DIM_H for SILVERMAN_DIM, the median
+ * fraction 0.15, align's multiplier 1; NAN for FIXED (sigma has no
+ * default) and for an unknown rule. */
+#define IM_DIM_H 0.5
+IM_API double im_width_default_param(im_width_rule r);
+
+/* SILVERMAN_DIM's default multiplier for error signals (a monitor's
+ * delta_h), also from the study: the error chain holds far more often at
+ * 2 than at IM_DIM_H, where I(T;Y) along the layers holds best. */
+#define IM_DIM_DELTA_H 2.0
+
 typedef struct im_width {
     im_width_rule rule;
     double param;          /* h, the median fraction, sigma, or ALIGN's multiplier; > 0 */

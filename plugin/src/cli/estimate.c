@@ -49,18 +49,21 @@ static void help(void)
            "\n"
            "options:\n"
            "  --alpha A      Renyi order, > 0 (default 1.01; 1 is Shannon's limit)\n"
-           "  --kernel-width R  width rule for X and T (default silverman):\n"
-           "                 silverman         sigma = H n^(-1/(4+d)), H on the data's scale\n"
-           "                 silverman-scaled  sigma = H s n^(-1/(4+d)), s the root of the\n"
-           "                                   mean marginal variance (scale-invariant)\n"
-           "                 silverman-dim     sigma = H s sqrt(d) n^(-1/(4+d)): also\n"
-           "                                   normalized by the dimension d\n"
+           "  --kernel-width R  width rule for X and T (default silverman-dim):\n"
+           "                 silverman-dim     sigma = H s sqrt(d) n^(-1/(4+d)), s the root\n"
+           "                                   of the mean marginal variance (so s sqrt(2d)\n"
+           "                                   is the RMS pairwise distance); for T's maps\n"
+           "                                   s and d of the whole layer, shared (H 0.5)\n"
+           "                 silverman         the paper's sigma = H n^(-1/(4+d)), H on the\n"
+           "                                   data's scale (H 5)\n"
+           "                 silverman-scaled  sigma = H s n^(-1/(4+d)) (H 5)\n"
            "                 median            sigma = F x the median pairwise distance\n"
            "                 align             the sigma whose Gram matrix aligns best\n"
            "                                   with the labels' kernel (needs Y.npy;\n"
            "                                   log grid around the median distance)\n"
-           "  --h-x H        multiplier H of the Silverman rules for X (default 5)\n"
-           "  --h-t H        multiplier H for each variable of T (default 5)\n"
+           "  --h-x H        multiplier H of the Silverman rules for X (default: the\n"
+           "                 rule's, above)\n"
+           "  --h-t H        multiplier H for T (default: the rule's)\n"
            "  --median F     the median rule's fraction, in (0, 1] (default 0.15)\n"
            "  --sigma-x S    fixed kernel width for X instead of the rule (not with --h-x)\n"
            "  --sigma-t S    fixed kernel width for T instead of the rule (not with --h-t)\n"
@@ -87,10 +90,8 @@ static void parse(int argc, char **argv, est_args *a)
 {
     memset(a, 0, sizeof *a);
     a->alpha = 1.01;
-    a->h_x = 5.0;
-    a->h_t = 5.0;
-    a->median = 0.15;
-    a->rule = IM_WIDTH_SILVERMAN;
+    a->median = im_width_default_param(IM_WIDTH_MEDIAN);
+    a->rule = IM_WIDTH_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
@@ -141,6 +142,11 @@ static void parse(int argc, char **argv, est_args *a)
         im_cli_die(VERB, "--median is only used with --kernel-width median");
     if (a->rule == IM_WIDTH_ALIGN && a->npath < 3)
         im_cli_die(VERB, "--kernel-width align needs the labels: give X.npy T.npy Y.npy");
+    double h = im_width_default_param(a->rule);
+    if (!a->have_h_x)
+        a->h_x = h;
+    if (!a->have_h_t)
+        a->h_t = h;
 }
 
 /* A float variable set: n samples, C variables of d floats each, sample i

@@ -295,15 +295,25 @@ static im_status probe_finish(const im_monitor_spec *m, const bool seen[NOPT], c
     return IM_OK;
 }
 
-/* Checks that need the whole section; the scale-aware Silverman rules take
- * h for the error chain too unless delta_h is given (0.1 is a width on
- * the raw scale of the deltas). */
+/* The defaults that depend on the rule: h is the rule's own
+ * (im_width_default_param; the other rules keep silverman's, unused), and
+ * delta_h is IM_DIM_DELTA_H under silverman-dim, h under silverman-scaled
+ * and 0.1 otherwise (a width on the raw scale of the deltas, for silverman
+ * and for fixed's error chain). */
+static void width_defaults(im_monitor_spec *m, const bool seen[NOPT])
+{
+    bool scale_aware = m->rule == IM_WIDTH_SILVERMAN_SCALED || m->rule == IM_WIDTH_SILVERMAN_DIM;
+    if (!seen[opt_index("h")])
+        m->h = im_width_default_param(scale_aware ? m->rule : IM_WIDTH_SILVERMAN);
+    if (!seen[opt_index("delta_h")])
+        m->delta_h = m->rule == IM_WIDTH_SILVERMAN_DIM ? IM_DIM_DELTA_H : scale_aware ? m->h : 0.1;
+}
+
+/* Checks that need the whole section, after the rule's defaults. */
 static im_status monitor_finish(im_monitor_spec *m, const bool seen[NOPT], const char *path,
                                 char *err, size_t errlen)
 {
-    if ((m->rule == IM_WIDTH_SILVERMAN_SCALED || m->rule == IM_WIDTH_SILVERMAN_DIM) &&
-        !seen[opt_index("delta_h")])
-        m->delta_h = m->h;
+    width_defaults(m, seen);
     bool has_sigma = seen[opt_index("sigma")], has_median = seen[opt_index("median")];
     if (m->rule == IM_WIDTH_FIXED && !has_sigma)
         return im_errf(err, errlen, IM_ERR_FORMAT,
@@ -324,10 +334,8 @@ static void spec_default(im_monitor_spec *m)
     memset(m, 0, sizeof *m);
     m->every = 1;
     m->alpha = 1.01;
-    m->h = 5.0;
-    m->delta_h = 0.1;
-    m->rule = IM_WIDTH_SILVERMAN;
-    m->median = 0.15;
+    m->rule = IM_WIDTH_DEFAULT;
+    m->median = im_width_default_param(IM_WIDTH_MEDIAN);
     m->quantities = IM_Q_DEFAULT;
     strcpy(m->backend, "auto");
     m->probe_seed = -1;

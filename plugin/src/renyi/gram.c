@@ -71,6 +71,24 @@ int im_width_rule_parse(const char *name, im_width_rule *out)
     return 0;
 }
 
+double im_width_default_param(im_width_rule r)
+{
+    switch (r) {
+    case IM_WIDTH_SILVERMAN:
+    case IM_WIDTH_SILVERMAN_SCALED:
+        return 5.0;
+    case IM_WIDTH_SILVERMAN_DIM:
+        return IM_DIM_H;
+    case IM_WIDTH_MEDIAN:
+        return 0.15;
+    case IM_WIDTH_ALIGN:
+        return 1.0;
+    case IM_WIDTH_FIXED:
+        break;
+    }
+    return NAN;
+}
+
 static int rule_known(im_width_rule r)
 {
     return r == IM_WIDTH_SILVERMAN || r == IM_WIDTH_MEDIAN || r == IM_WIDTH_FIXED ||
