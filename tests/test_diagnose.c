@@ -48,13 +48,33 @@ static void nan_loss_after_learning_is_collapse(void **state)
 }
 
 /* 10 classes, 1000 images: chance is 0.1 with a standard deviation of
- * 0.0095, so 0.118 is at chance and 0.125 is not. */
+ * 0.0095, so 0.118 is at chance and 0.125 is not.  At chance after an
+ * epoch above it is a collapse. */
 static void accuracy_at_chance(void **state)
 {
     im_dn_diag *d = *state;
     im_dn_diag_accuracy(d, 100, 1, 0.125, 1000);
     assert_false(d->collapsed);
     im_dn_diag_accuracy(d, 200, 2, 0.118, 1000);
+    assert_true(d->collapsed);
+}
+
+/* One epoch at chance first is a slow start; two in a row are not. */
+static void accuracy_slow_start(void **state)
+{
+    im_dn_diag *d = *state;
+    im_dn_diag_accuracy(d, 100, 1, 0.107, 1000);
+    im_dn_diag_accuracy(d, 200, 2, 0.26, 1000);
+    im_dn_diag_accuracy(d, 300, 3, 0.76, 1000);
+    assert_false(d->collapsed);
+}
+
+static void accuracy_never_learns(void **state)
+{
+    im_dn_diag *d = *state;
+    im_dn_diag_accuracy(d, 100, 1, 0.107, 1000);
+    assert_false(d->collapsed);
+    im_dn_diag_accuracy(d, 200, 2, 0.101, 1000);
     assert_true(d->collapsed);
 }
 
@@ -79,6 +99,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(loss_collapse, setup, teardown),
         cmocka_unit_test_setup_teardown(nan_loss_after_learning_is_collapse, setup, teardown),
         cmocka_unit_test_setup_teardown(accuracy_at_chance, setup, teardown),
+        cmocka_unit_test_setup_teardown(accuracy_slow_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(accuracy_never_learns, setup, teardown),
         cmocka_unit_test_setup_teardown(monitor_warnings_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,10 +100,17 @@ void im_dn_diag_loss(im_dn_diag *d, size_t iteration, double avg_loss)
 void im_dn_diag_accuracy(im_dn_diag *d, size_t iteration, size_t epoch, double top1, size_t n)
 {
     double p = 1.0 / (double)d->classes;
-    if (d->classes > 1 && n > 0 && top1 <= p + 2.0 * sqrt(p * (1.0 - p) / (double)n)) {
-        char why[96];
-        snprintf(why, sizeof why, "valid top-1 %.4f after epoch %zu is at chance, 1/%zu", top1,
-                 epoch, d->classes);
+    if (d->classes < 2 || n == 0)
+        return;
+    if (top1 > p + 2.0 * sqrt(p * (1.0 - p) / (double)n)) {
+        d->learned = 1;
+        d->at_chance = 0;
+        return;
+    }
+    if (d->learned || ++d->at_chance >= 2) {
+        char why[128];
+        snprintf(why, sizeof why, "valid top-1 %.4f after epoch %zu is at chance, 1/%zu%s", top1,
+                 epoch, d->classes, d->learned ? ", after it was above" : ", two epochs running");
         collapsed(d, iteration, why);
     }
 }

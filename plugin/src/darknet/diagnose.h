@@ -10,7 +10,10 @@
  *     the loss of a uniform guess, after it had fallen below half of it
  *     (early noise around log(classes) is no fall); or the
  *     valid top-1 accuracy is within two binomial standard deviations of
- *     chance, 1/classes.  The rows of a collapsed run are not findings. */
+ *     chance, 1/classes, after an epoch above it or for two epochs running
+ *     (one epoch at chance is a slow start: the sigmoid LeNet-5 on MNIST is
+ *     at chance after epoch 1 and at 95% after 10).  The rows of a
+ *     collapsed run are not findings. */
 #ifndef IM_DN_DIAGNOSE_H
 #define IM_DN_DIAGNOSE_H
 
@@ -27,6 +30,8 @@ typedef struct im_dn_diag {
     size_t nmon, cap;
     size_t classes;
     int fell, collapsed, x_saturated;
+    int learned;      /* some epoch's valid accuracy was above chance */
+    size_t at_chance; /* epochs at chance in a row, before any above it */
 } im_dn_diag;
 
 /* For a run of `monitors` monitors and `classes` classes.  IM_OK, or
