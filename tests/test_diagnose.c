@@ -69,6 +69,16 @@ static void accuracy_slow_start(void **state)
     assert_false(d->collapsed);
 }
 
+/* A loss that is not finite is a collapse at once, fallen or not. */
+static void nonfinite_loss(void **state)
+{
+    im_dn_diag *d = *state;
+    im_dn_diag_loss(d, 1, 2.4);
+    assert_false(d->collapsed);
+    im_dn_diag_loss(d, 2, INFINITY);
+    assert_true(d->collapsed);
+}
+
 static void accuracy_never_learns(void **state)
 {
     im_dn_diag *d = *state;
@@ -101,6 +111,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(accuracy_at_chance, setup, teardown),
         cmocka_unit_test_setup_teardown(accuracy_slow_start, setup, teardown),
         cmocka_unit_test_setup_teardown(accuracy_never_learns, setup, teardown),
+        cmocka_unit_test_setup_teardown(nonfinite_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(monitor_warnings_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,9 +91,11 @@ static void collapsed(im_dn_diag *d, size_t iteration, const char *why)
 void im_dn_diag_loss(im_dn_diag *d, size_t iteration, double avg_loss)
 {
     double chance = log((double)d->classes);
-    if (avg_loss < 0.5 * chance)
+    if (!isfinite(avg_loss))
+        collapsed(d, iteration, "the average loss is not finite");
+    else if (avg_loss < 0.5 * chance)
         d->fell = 1;
-    else if (d->fell && (avg_loss > chance || !isfinite(avg_loss)))
+    else if (d->fell && avg_loss > chance)
         collapsed(d, iteration, "the average loss rose back above log(classes)");
 }
 

@@ -6,7 +6,8 @@
  *     layer does (a wider kernel resolves it);
  *   - all the maps of a conv monitor (C >= 2) are dead (their samples
  *     coincide);
- *   - the run has collapsed: the average loss rose back above log(classes),
+ *   - the run has collapsed: the average loss is not finite, or it rose
+ *     back above log(classes),
  *     the loss of a uniform guess, after it had fallen below half of it
  *     (early noise around log(classes) is no fall); or the
  *     valid top-1 accuracy is within two binomial standard deviations of
