@@ -2,7 +2,7 @@
  * time, into a mkdtemp folder that is also the working directory (so paths
  * are short, relative, and free of the folder's random name): IDX files plain
  * and gzipped, PGM/PPM images, image lists, labels and .data files. */
-#define _XOPEN_SOURCE 700 /* nftw */
+#include "tmpdir_fixture.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,31 +17,6 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "darknet/data.h"
-
-static char tmpdir[] = "/tmp/test_data_XXXXXX";
-static char oldcwd[PATH_MAX];
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    if (!getcwd(oldcwd, sizeof oldcwd) || !mkdtemp(tmpdir) || chdir(tmpdir) != 0)
-        return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (chdir(oldcwd) != 0)
-        return -1;
-    return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* ---- writers ----------------------------------------------------------- */
 
@@ -636,5 +611,5 @@ int main(void)
         cmocka_unit_test(split_idx),
         cmocka_unit_test(split_list),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -8,7 +8,7 @@
  * load_weights.  Then the file checks (weights_check.h) and the atomic
  * save's failures.  Everything is written in a mkdtemp folder, the
  * working directory. */
-#define _XOPEN_SOURCE 700 /* nftw */
+#include "tmpdir_fixture.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,31 +27,6 @@
 #include "darknet/weights_check.h"
 #include "darknet/weights_layout.h"
 #include "darknet/weights_save.h"
-
-static char tmpdir[] = "/tmp/test_weights_XXXXXX";
-static char oldcwd[PATH_MAX];
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    if (!getcwd(oldcwd, sizeof oldcwd) || !mkdtemp(tmpdir) || chdir(tmpdir) != 0)
-        return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (chdir(oldcwd) != 0)
-        return -1;
-    return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 typedef struct net_case {
     const char *name;
@@ -391,5 +366,5 @@ int main(void)
         cmocka_unit_test(check_headers),
         cmocka_unit_test(save_failures_and_replace),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
