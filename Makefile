@@ -169,6 +169,10 @@ $(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(BUILD)/plugin/src/darknet/c
                        $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
+$(BUILD)/tests/test_cfg_model: $(BUILD)/tests/test_cfg_model.o $(BUILD)/plugin/src/darknet/cfg_model.o \
+                             $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
 $(BUILD)/tests/test_cfg_text: $(BUILD)/tests/test_cfg_text.o $(BUILD)/plugin/src/darknet/cfg_text.o \
                             $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)

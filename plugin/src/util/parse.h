@@ -8,6 +8,10 @@
  * (*out unchanged). */
 int im_parse_int(const char *s, long long lo, long long hi, long long *out);
 
+/* 1 and *out = the value when s is a finite number in [lo, hi] (an
+ * underflow to 0 or a denormal, ERANGE, is refused); 0 otherwise. */
+int im_parse_num(const char *s, double lo, double hi, double *out);
+
 /* 1 and *out = the value when s is a finite number > 0; 0 otherwise. */
 int im_parse_positive(const char *s, double *out);
 
