@@ -119,7 +119,8 @@ cpu kernels $(if $(SIMD_X86),avx512 avx2 generic (picked at run time),generic))
 endif
 
 $(DN_OBJ) $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/tests/test_data.o \
-$(BUILD)/tests/test_monitor.o $(BUILD)/tests/test_diagnose.o $(BUILD)/tests/test_weights.o: \
+$(BUILD)/tests/test_monitor.o $(BUILD)/tests/test_diagnose.o $(BUILD)/tests/test_weights.o \
+$(BUILD)/tests/test_transparent.o: \
     CPPFLAGS += -I$(DN_INC)
 
 # Rebuilt from scratch: `ar r` only adds members, so a removed source would
@@ -165,7 +166,7 @@ infomonitor: $(BUILD)/infomonitor $(BUILD)/libinfomonitor-darknet.so
 $(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
-$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(BUILD)/plugin/src/darknet/cfg_rewrite.o \
+$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite cfg_model monitor_spec) \
                        $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
@@ -193,6 +194,9 @@ $(BUILD)/tests/test_diagnose: $(BUILD)/tests/test_diagnose.o \
 
 $(BUILD)/tests/test_monitor: $(BUILD)/tests/test_monitor.o $(DN_OBJ) \
                            $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
+
+$(BUILD)/tests/test_transparent: $(BUILD)/tests/test_transparent.o $(DN_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libinfomonitor.a

@@ -99,9 +99,13 @@ static void indices_and_defaults(void **state)
     assert_int_equal(c->layer, 4);
     assert_int_equal(c->rule, IM_WIDTH_MEDIAN);
     assert_true(c->median == 0.2);
-    /* The text: monitors became p=0 dropouts, their options are gone, the
-     * route (relative index -2 -> the maxpool... counted with monitors) is
-     * untouched. */
+    /* Indices without monitors: conv 0, maxpool 1, route 2, connected 3. */
+    assert_int_equal(a->user_layer, 0);
+    assert_int_equal(b->user_layer, 3);
+    assert_int_equal(c->user_layer, 3);
+    /* The text: monitors became p=0 dropouts, their options are gone, and
+     * the route's -2 (the conv, two layers back without monitors) is -3
+     * in Darknet's count. */
     const char *t = rw.text;
     int ndrop = 0;
     for (const char *p = t; (p = strstr(p, "[dropout]\nprobability=0\n")); p++)
@@ -109,21 +113,48 @@ static void indices_and_defaults(void **state)
     assert_int_equal(ndrop, 3);
     assert_null(strstr(t, "infomonitor"));
     assert_null(strstr(t, "kernel_width"));
-    assert_non_null(strstr(t, "[route]\nlayers=-2\n"));
+    assert_non_null(strstr(t, "[route]\nlayers=-3\n"));
     assert_non_null(strstr(t, "[convolutional]\nfilters=2\nsize=3\n"));
     im_cfg_rewrite_free(&rw);
     unlink(g_path);
 }
 
-static void no_monitor_is_unchanged(void **state)
+/* Without monitors Darknet reads the same sections and options: the text
+ * is the file as Darknet's read_cfg sees it (blanks and comments gone). */
+static void no_monitor_same_options(void **state)
 {
     (void)state;
-    const char *body = "# comment\n[connected]\noutput=3\n\n[softmax]\n";
-    im_cfg_rewrite rw = rewrite_ok(body);
-    char want[512];
-    snprintf(want, sizeof want, "%s%s", k_net, body);
-    assert_string_equal(rw.text, want);
+    im_cfg_rewrite rw = rewrite_ok("# comment\n[connected]\n output = 3 \n\n[softmax]\n");
+    assert_string_equal(rw.text, "[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n"
+                                 "[connected]\noutput=3\n[softmax]\n");
     assert_int_equal(rw.nmon, 0);
+    assert_int_equal(rw.nlayers, 2);
+    im_cfg_rewrite_free(&rw);
+    unlink(g_path);
+}
+
+/* Route layers= and shortcut from=, relative and absolute, point where
+ * they pointed without monitors; an index out of range is left as written
+ * for the shape check to refuse. */
+static void indices_remapped(void **state)
+{
+    (void)state;
+    im_cfg_rewrite rw = rewrite_ok("[convolutional]\nfilters=2\n[infomonitor]\n"
+                                   "[convolutional]\nfilters=2\n[infomonitor]\n"
+                                   "[infomonitor]\nname=b\n"
+                                   "[shortcut]\nfrom=-2\nactivation=linear\n"
+                                   "[route]\nlayers=0, -1,2\n[route]\nlayers=-9\n"
+                                   "[shortcut]\nfrom=x\n");
+    /* Darknet's indices: conv 0, monitor 1, conv 2, monitors 3 and 4,
+     * shortcut 5, routes 6 and 7, shortcut 8. */
+    assert_non_null(strstr(rw.text, "[shortcut]\nfrom=-5\nactivation=linear\n"));
+    assert_non_null(strstr(rw.text, "[route]\nlayers=0,-1,5\n"));
+    assert_non_null(strstr(rw.text, "[route]\nlayers=-9\n"));
+    assert_non_null(strstr(rw.text, "[shortcut]\nfrom=x\n"));
+    assert_int_equal(rw.nmon, 3);
+    assert_int_equal(rw.mon[2].layer, 2);
+    assert_int_equal(rw.mon[2].user_layer, 1);
+    assert_int_equal(rw.nlayers, 9);
     im_cfg_rewrite_free(&rw);
     unlink(g_path);
 }
@@ -173,15 +204,6 @@ static void errors_name_file_and_line(void **state)
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\n=3\n", 10, "key=value");
     rewrite_bad("[connected]\noutput=2\n[conection]\n", 9, "unknown section [conection]");
     rewrite_bad("[connected]\noutput=2\n[net]\n", 9, "second [net]");
-    /* [net] values Darknet divides by. */
-    write_cfg("[net]\nbatch=8\nsubdivisions=0\n[softmax]\n");
-    im_cfg_rewrite bad;
-    char msg[512];
-    assert_int_equal(im_cfg_rewrite_file(g_path, &bad, msg, sizeof msg), IM_ERR_FORMAT);
-    assert_non_null(strstr(msg, ":3: [net] subdivisions = '0'"));
-    write_cfg("[net]\nbatch=2\nsubdivisions=4\n[softmax]\n");
-    assert_int_equal(im_cfg_rewrite_file(g_path, &bad, msg, sizeof msg), IM_ERR_FORMAT);
-    assert_non_null(strstr(msg, "mini-batches of 0"));
     /* The first section must be [net]. */
     write_cfg("\n[connected]\noutput=2\n");
     im_cfg_rewrite rw;
@@ -357,7 +379,7 @@ static void crlf_lines(void **state)
     char err[512];
     assert_int_equal(im_cfg_rewrite_file(g_path, &rw, err, sizeof err), IM_OK);
     assert_null(strchr(rw.text, '\r'));
-    assert_string_equal(rw.text, "[net]\nbatch=4\n\n[connected]\noutput=2\n"
+    assert_string_equal(rw.text, "[net]\nbatch=4\n[connected]\noutput=2\n"
                                  "[dropout]\nprobability=0\n[softmax]\n");
     assert_int_equal(rw.mon[0].every, 2);
     im_cfg_rewrite_free(&rw);
@@ -368,7 +390,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(indices_and_defaults),
-        cmocka_unit_test(no_monitor_is_unchanged),
+        cmocka_unit_test(no_monitor_same_options),
+        cmocka_unit_test(indices_remapped),
         cmocka_unit_test(errors_name_file_and_line),
         cmocka_unit_test(backend_names_from_registry),
         cmocka_unit_test(scaled_width_rule),

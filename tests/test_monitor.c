@@ -260,7 +260,7 @@ static void row_equals_core(void **state)
     for (size_t i = 0; i < 2; i++) {
         const im_metrics *r = &rows[i];
         const im_monitor_spec *spec = &f->rw.mon[i];
-        size_t C = r->C, cols = (size_t)f->net->layers[r->layer].outputs;
+        size_t C = r->C, cols = (size_t)f->net->layers[spec->layer].outputs;
         assert_int_equal(im_context_set_alpha(ctx, spec->alpha), IM_OK);
         im_width_rule rule = spec->rule;
         double *Kx = maps_gram(ctx, x, n, xcols, 1, rule, spec->h, y, Xm, &sx);

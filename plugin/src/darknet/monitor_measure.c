@@ -227,7 +227,7 @@ im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
         return im_errf(err, errlen, st, "%s", im_context_error(m->ctx));
     memset(r, 0, sizeof *r);
     r->monitor = m->spec.name;
-    r->layer = m->spec.layer;
+    r->layer = m->spec.user_layer;
     r->n = m->n;
     r->C = m->C;
     int want_d = 0;
