@@ -391,6 +391,25 @@ static void align_rule(void **state)
     im_context_destroy(ctx);
 }
 
+/* Rule names: parse and name are inverses over the six rules, and other
+ * names or values are refused. */
+static void rule_names(void **state)
+{
+    (void)state;
+    const char *names[] = {"silverman", "silverman-scaled", "silverman-dim",
+                           "median",    "fixed",            "align"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        im_width_rule r;
+        assert_int_equal(im_width_rule_parse(names[i], &r), 1);
+        assert_string_equal(im_width_rule_name(r), names[i]);
+    }
+    im_width_rule r = IM_WIDTH_FIXED;
+    assert_int_equal(im_width_rule_parse("Silverman", &r), 0);
+    assert_int_equal(im_width_rule_parse(NULL, &r), 0);
+    assert_int_equal(r, IM_WIDTH_FIXED);
+    assert_null(im_width_rule_name((im_width_rule)99));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +425,7 @@ int main(void)
         cmocka_unit_test(labels_kernel),
         cmocka_unit_test(normalize_def1),
         cmocka_unit_test(nonfinite_and_bad_args),
+        cmocka_unit_test(rule_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

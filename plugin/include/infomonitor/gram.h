@@ -93,6 +93,9 @@ typedef enum im_width_rule {
  * --kernel-width): 1 and *out, or 0 for another name. */
 IM_API int im_width_rule_parse(const char *name, im_width_rule *out);
 
+/* The name of rule r (the inverse of im_width_rule_parse); NULL for another value. */
+IM_API const char *im_width_rule_name(im_width_rule r);
+
 /* The default rule of monitors and `estimate`, chosen by the study in
  * docs/width-study.md (scripts/width_study.py). */
 #define IM_WIDTH_DEFAULT IM_WIDTH_SILVERMAN_DIM

@@ -6,5 +6,6 @@
 int im_cmd_estimate(int argc, char **argv);
 int im_cmd_train(int argc, char **argv);
 int im_cmd_valid(int argc, char **argv);
+int im_cmd_check(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@ const im_dn_adapter *im_dn_adapter_get(void)
         .version = IM_VERSION,
         .train = im_dn_train,
         .valid = im_dn_valid,
+        .check = im_dn_check,
     };
     return &table;
 }

@@ -12,7 +12,7 @@
 #include "driver.h"
 
 /* Bumped whenever the table or the types it uses change. */
-#define IM_DN_ADAPTER_ABI 2
+#define IM_DN_ADAPTER_ABI 3
 #define IM_DN_ADAPTER_LIB "libinfomonitor-darknet.so"
 #define IM_DN_ADAPTER_SYM "im_dn_adapter_get"
 
@@ -22,6 +22,7 @@ typedef struct im_dn_adapter {
     im_status (*train)(const im_train_opts *o, char *err, size_t errlen);
     im_status (*valid)(const char *datacfg, const char *cfg, const char *weights, char *err,
                        size_t errlen);
+    im_status (*check)(const char *cfg, const char *datacfg, char *err, size_t errlen);
 } im_dn_adapter;
 
 /* The adapter's table (static storage). */

@@ -206,6 +206,15 @@ im_status im_cfg_warn(im_cfg_model *m, int line, const char *fmt, ...)
     return IM_OK;
 }
 
+void im_cfg_warnings_print(const char *warnings, FILE *f)
+{
+    for (const char *p = warnings; p && *p;) {
+        size_t n = strcspn(p, "\n");
+        fprintf(f, "infomonitor: warning: %.*s\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+}
+
 im_status im_cfg_int(const im_cfg_model *m, const im_cfg_section *s, const char *key,
                      long long def, long long lo, long long hi, long long *out, char *err,
                      size_t errlen)

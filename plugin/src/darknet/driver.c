@@ -69,6 +69,7 @@ static im_status load(run *r, char *err, size_t errlen)
                              errlen)) != IM_OK ||
         (st = im_dn_check_data(&r->dc, r->net, err, errlen)) != IM_OK)
         return st;
+    im_cfg_warnings_print(r->rw.model.warnings, stderr);
     network *net = r->net;
     if (o->monitors && r->rw.nmon > 0 &&
         (st = im_registry_attach(net, &r->rw, o->cfg, &r->reg, err, errlen)) != IM_OK)

@@ -27,6 +27,11 @@ im_status im_dn_train(const im_train_opts *o, char *err, size_t errlen);
 im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights, char *err,
                       size_t errlen);
 
+/* Validate cfg (and datacfg, NULL: none) as training would, without
+ * building the network; print the layer table on stdout and the warnings
+ * on stderr (check.c). */
+im_status im_dn_check(const char *cfg, const char *datacfg, char *err, size_t errlen);
+
 /* Refuse a Darknet library whose struct layout differs from the one this
  * plugin was compiled for (a GPU build exports cuda_pull_array). */
 im_status im_dn_check_abi(char *err, size_t errlen);

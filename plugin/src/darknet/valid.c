@@ -60,6 +60,7 @@ im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights,
         goto out;
     if ((st = im_dn_check_data(&dc, net, err, errlen)) != IM_OK)
         goto out;
+    im_cfg_warnings_print(rw.model.warnings, stderr);
     if ((st = im_datacfg_split(&dc, 1, (size_t)net->w, (size_t)net->h, (size_t)net->c, &valid, err,
                                errlen)) != IM_OK)
         goto out;

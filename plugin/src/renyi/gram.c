@@ -50,25 +50,34 @@ static double median_distance(im_context *ctx, const double *D, size_t n, im_sta
     return med;
 }
 
+static const struct {
+    const char *name;
+    im_width_rule rule;
+} k_rules[] = {
+    {"silverman", IM_WIDTH_SILVERMAN},
+    {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
+    {"silverman-dim", IM_WIDTH_SILVERMAN_DIM},
+    {"median", IM_WIDTH_MEDIAN},
+    {"fixed", IM_WIDTH_FIXED},
+    {"align", IM_WIDTH_ALIGN},
+};
+
 int im_width_rule_parse(const char *name, im_width_rule *out)
 {
-    static const struct {
-        const char *name;
-        im_width_rule rule;
-    } k[] = {
-        {"silverman", IM_WIDTH_SILVERMAN},
-        {"silverman-scaled", IM_WIDTH_SILVERMAN_SCALED},
-        {"silverman-dim", IM_WIDTH_SILVERMAN_DIM},
-        {"median", IM_WIDTH_MEDIAN},
-        {"fixed", IM_WIDTH_FIXED},
-        {"align", IM_WIDTH_ALIGN},
-    };
-    for (size_t i = 0; name != NULL && i < sizeof k / sizeof k[0]; i++)
-        if (strcmp(name, k[i].name) == 0) {
-            *out = k[i].rule;
+    for (size_t i = 0; name != NULL && i < sizeof k_rules / sizeof k_rules[0]; i++)
+        if (strcmp(name, k_rules[i].name) == 0) {
+            *out = k_rules[i].rule;
             return 1;
         }
     return 0;
+}
+
+const char *im_width_rule_name(im_width_rule r)
+{
+    for (size_t i = 0; i < sizeof k_rules / sizeof k_rules[0]; i++)
+        if (k_rules[i].rule == r)
+            return k_rules[i].name;
+    return NULL;
 }
 
 double im_width_default_param(im_width_rule r)
