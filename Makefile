@@ -173,6 +173,11 @@ $(BUILD)/tests/test_cfg_model: $(BUILD)/tests/test_cfg_model.o $(BUILD)/plugin/s
                              $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
+$(BUILD)/tests/test_cfg_check: $(BUILD)/tests/test_cfg_check.o \
+                             $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_model cfg_keys cfg_values) \
+                             $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
 $(BUILD)/tests/test_cfg_text: $(BUILD)/tests/test_cfg_text.o $(BUILD)/plugin/src/darknet/cfg_text.o \
                             $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
