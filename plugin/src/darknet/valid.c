@@ -52,6 +52,7 @@ im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights,
     im_status st = im_datacfg_load(datacfg, &dc, err, errlen);
     if (st != IM_OK)
         goto out;
+    im_dn_print_warnings(dc.warnings);
     if (dc.valid == NULL) {
         st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'valid' key", datacfg);
         goto out;
