@@ -166,11 +166,16 @@ infomonitor: $(BUILD)/infomonitor $(BUILD)/libinfomonitor-darknet.so
 $(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
-$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite cfg_model monitor_spec) \
+$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite cfg_model monitor_spec cfg_validate cfg_keys cfg_values) \
                        $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/test_cfg_model: $(BUILD)/tests/test_cfg_model.o $(BUILD)/plugin/src/darknet/cfg_model.o \
+                             $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
+$(BUILD)/tests/test_cfg_check: $(BUILD)/tests/test_cfg_check.o \
+                             $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_model cfg_keys cfg_values) \
                              $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 

@@ -195,24 +195,7 @@ im_status im_cfg_warn(im_cfg_model *m, int line, const char *fmt, ...)
     va_start(ap, fmt);
     im_verrf(msg, sizeof msg, at, IM_OK, fmt, ap);
     va_end(ap);
-    size_t old = m->warnings ? strlen(m->warnings) : 0, n = strlen(msg);
-    char *w = realloc(m->warnings, old + n + 2);
-    if (w == NULL)
-        return IM_ERR_NOMEM;
-    memcpy(w + old, msg, n);
-    w[old + n] = '\n';
-    w[old + n + 1] = '\0';
-    m->warnings = w;
-    return IM_OK;
-}
-
-void im_cfg_warnings_print(const char *warnings, FILE *f)
-{
-    for (const char *p = warnings; p && *p;) {
-        size_t n = strcspn(p, "\n");
-        fprintf(f, "infomonitor: warning: %.*s\n", (int)n, p);
-        p += n + (p[n] == '\n');
-    }
+    return im_warnf(&m->warnings, "%s", msg);
 }
 
 im_status im_cfg_int(const im_cfg_model *m, const im_cfg_section *s, const char *key,

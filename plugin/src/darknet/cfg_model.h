@@ -17,7 +17,6 @@
 #define IM_DN_CFG_MODEL_H
 
 #include <stddef.h>
-#include <stdio.h>
 #include "infomonitor/status.h"
 
 typedef struct im_cfg_opt {
@@ -64,10 +63,6 @@ const im_cfg_opt *im_cfg_find(const im_cfg_section *s, const char *key);
  * m->warnings.  IM_OK, or IM_ERR_NOMEM (with the warning lost). */
 im_status im_cfg_warn(im_cfg_model *m, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/* Write each line of warnings (m->warnings or NULL) to f as
- * "infomonitor: warning: <line>". */
-void im_cfg_warnings_print(const char *warnings, FILE *f);
 
 /* Typed values, checked strictly (util/parse.h; Darknet's atoi/atof would
  * read "3x" as 3 and "abc" as 0).  Each gives `def` when the key is absent,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cfg_rewrite.h"
+#include "cfg_validate.h"
 #include "util/errfmt.h"
 #include "util/parse.h"
 
@@ -255,8 +256,12 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
 {
     memset(out, 0, sizeof *out);
     im_status st = im_cfg_model_read(path, &out->model, err, errlen);
-    if (st != IM_OK)
+    if (st == IM_OK)
+        st = im_dn_cfg_validate(&out->model, err, errlen);
+    if (st != IM_OK) {
+        im_cfg_rewrite_free(out);
         return st;
+    }
     rw_state s = {.m = &out->model, .out = out, .err = err, .errlen = errlen};
     st = rewrite(&s);
     free(s.dn_of);

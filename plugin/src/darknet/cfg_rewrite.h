@@ -24,7 +24,8 @@ typedef struct im_cfg_rewrite {
     im_cfg_model model;   /* the file as read (its warnings included) */
 } im_cfg_rewrite;
 
-/* Read `path` (im_cfg_model_read) and rewrite it.  On error: IM_ERR_IO /
+/* Read `path` (im_cfg_model_read), validate it (cfg_validate.h) and
+ * rewrite it.  On error: IM_ERR_IO /
  * IM_ERR_FORMAT / IM_ERR_NOMEM, *out empty, and a one-line message
  * "path:line: ..." naming the key and value.  Monitors: the options of
  * monitor_spec.h; a monitor cannot be the first layer (it watches the

@@ -60,7 +60,7 @@ im_status im_dn_check(const char *cfg, const char *datacfg, char *err, size_t er
         im_cfg_rewrite_free(&rw);
         return st;
     }
-    im_cfg_warnings_print(rw.model.warnings, stderr);
+    im_dn_print_warnings(rw.model.warnings);
     print_table(&rw);
     printf("%s: valid: %d layers, %zu monitors%s%s\n", cfg, rw.model.nlayers, rw.nmon,
            datacfg ? ", with " : "", datacfg ? datacfg : "");

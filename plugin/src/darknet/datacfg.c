@@ -12,6 +12,7 @@
 #include "darknet/labels.h"
 #include "util/errfmt.h"
 #include "util/parse.h"
+#include "util/suggest.h"
 
 enum {
     K_CLASSES,
@@ -19,35 +20,38 @@ enum {
     K_TRAIN,
     K_VALID,
     K_LABELS,
+    K_NAMES,
     K_BACKUP,
     K_TRAIN_LABELS,
     K_VALID_LABELS,
-    K_COUNT
+    K_COUNT,
+    K_DARKNET /* read by Darknet's examples, not by us: accepted, not kept */
 };
 
 static const struct {
     const char *name;
     int slot;
 } data_keys[] = {
-    {"classes", K_CLASSES},
-    {"top", K_TOP},
-    {"train", K_TRAIN},
-    {"valid", K_VALID},
-    {"labels", K_LABELS},
-    {"names", K_LABELS},
-    {"backup", K_BACKUP},
-    {"train_labels", K_TRAIN_LABELS},
+    {"classes", K_CLASSES},     {"top", K_TOP},       {"train", K_TRAIN},
+    {"valid", K_VALID},         {"labels", K_LABELS}, {"names", K_NAMES},
+    {"backup", K_BACKUP},       {"train_labels", K_TRAIN_LABELS},
     {"valid_labels", K_VALID_LABELS},
+    {"eval", K_DARKNET},        {"map", K_DARKNET},   {"results", K_DARKNET},
+    {"leaves", K_DARKNET},      {"tree", K_DARKNET},  {"tag", K_DARKNET},
+    {"test", K_DARKNET},
 };
 
-#define KNOWN_KEYS "classes, top, train, valid, labels, names, backup, train_labels, valid_labels"
+/* The same names, for suggestions. */
+static const char *const key_names[] = {
+    "classes", "top", "train", "valid", "labels", "names", "backup", "train_labels",
+    "valid_labels", "eval", "map", "results", "leaves", "tree", "tag", "test", NULL};
 
 /* The values of a .data file per slot (malloc'd, NULL = absent), their line
- * numbers, and the key name that filled each slot ("names" or "labels"). */
+ * numbers, and the warnings so far. */
 typedef struct datacfg_keys {
     char *val[K_COUNT];
     int line_of[K_COUNT];
-    const char *name_of[K_COUNT];
+    char *warnings;
 } datacfg_keys;
 
 void im_datacfg_free(im_datacfg *c)
@@ -61,7 +65,28 @@ void im_datacfg_free(im_datacfg *c)
     free(c->backup);
     free(c->train_labels);
     free(c->valid_labels);
+    free(c->warnings);
     memset(c, 0, sizeof *c);
+}
+
+static int slot_of(const char *key)
+{
+    for (size_t i = 0; i < sizeof data_keys / sizeof data_keys[0]; i++)
+        if (strcmp(key, data_keys[i].name) == 0)
+            return data_keys[i].slot;
+    return -1;
+}
+
+/* A key that neither Darknet nor this adapter reads: a warning. */
+static im_status unknown_key(const char *path, int lineno, const char *key, datacfg_keys *k,
+                             char *err, size_t errlen)
+{
+    const char *near = im_suggest(key, key_names);
+    if (im_warnf(&k->warnings, "%s:%d: unknown key \"%s\" ignored (%s%s%s)", path, lineno, key,
+                 near ? "did you mean \"" : "neither Darknet nor infomonitor reads it",
+                 near ? near : "", near ? "\"?" : "") != IM_OK)
+        return im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
+    return IM_OK;
 }
 
 /* One line s (trimmed, not blank, not a comment) of path into k. */
@@ -74,23 +99,21 @@ static im_status datacfg_line(const char *path, int lineno, char *s, datacfg_key
                        path, lineno, s);
     *eq = '\0';
     char *key = im_data_trim(s, 1), *value = im_data_trim(eq + 1, 1);
-    int slot = -1;
-    const char *name = NULL;
-    for (size_t i = 0; i < sizeof data_keys / sizeof data_keys[0]; i++)
-        if (strcmp(key, data_keys[i].name) == 0)
-            slot = data_keys[i].slot, name = data_keys[i].name;
+    if (!*key)
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: empty key", path, lineno);
+    int slot = slot_of(key);
     if (slot < 0)
-        return im_errf(err, errlen, IM_ERR_FORMAT,
-                       "%s:%d: unknown key \"%s\" (known: " KNOWN_KEYS ")", path, lineno, key);
+        return unknown_key(path, lineno, key, k, err, errlen);
     if (!*value)
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: empty value for %s", path, lineno, key);
+    if (slot == K_DARKNET)
+        return IM_OK;
     if (k->val[slot])
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: %s repeats %s from line %d", path,
-                       lineno, key, k->name_of[slot], k->line_of[slot]);
+                       lineno, key, key, k->line_of[slot]);
     if (!(k->val[slot] = strdup(value)))
         return im_errf(err, errlen, IM_ERR_NOMEM, "%s:%d: out of memory", path, lineno);
     k->line_of[slot] = lineno;
-    k->name_of[slot] = name;
     return IM_OK;
 }
 
@@ -168,7 +191,7 @@ static im_status datacfg_check(const char *path, const datacfg_keys *k, int clas
                     path, k->line_of[pairs[i][has_img ? 0 : 1]], names[i][has_img ? 0 : 1],
                     names[i][has_img ? 1 : 0]);
         }
-    } else if (!val[K_LABELS]) {
+    } else if (!val[K_LABELS] && !val[K_NAMES]) {
         return im_errf(
             err, errlen, IM_ERR_FORMAT,
             "%s: no labels key (image lists need labels = a file with one class name per line;"
@@ -179,23 +202,26 @@ static im_status datacfg_check(const char *path, const datacfg_keys *k, int clas
 }
 
 /* Moves the strings of k into out (out->path is already set) and frees the
- * ones out does not keep. */
+ * ones out does not keep.  labels is labels, or names without it. */
 static void datacfg_take(im_datacfg *out, datacfg_keys *k, int classes, int top)
 {
+    int lab = k->val[K_LABELS] ? K_LABELS : K_NAMES;
     free(k->val[K_CLASSES]);
     free(k->val[K_TOP]);
+    free(k->val[lab == K_LABELS ? K_NAMES : K_LABELS]);
     out->classes = classes;
     out->top = top;
     out->train = k->val[K_TRAIN];
     out->valid = k->val[K_VALID];
-    out->labels = k->val[K_LABELS];
+    out->labels = k->val[lab];
     out->backup = k->val[K_BACKUP];
     out->train_labels = k->val[K_TRAIN_LABELS];
     out->valid_labels = k->val[K_VALID_LABELS];
     out->line_train = k->line_of[K_TRAIN];
     out->line_valid = k->line_of[K_VALID];
-    out->line_labels = k->line_of[K_LABELS];
+    out->line_labels = k->line_of[lab];
     out->line_classes = k->line_of[K_CLASSES];
+    out->warnings = k->warnings;
 }
 
 im_status im_datacfg_load(const char *path, im_datacfg *out, char *err, size_t errlen)
@@ -220,6 +246,7 @@ im_status im_datacfg_load(const char *path, im_datacfg *out, char *err, size_t e
     if (st != IM_OK) {
         for (int i = 0; i < K_COUNT; i++)
             free(k.val[i]);
+        free(k.warnings);
         free(out->path);
         out->path = NULL;
         return st;

@@ -14,8 +14,18 @@
  * directory.
  *
  * Keys: classes (int > 0, required), top (int in [1, classes], default 1),
- * train, valid, labels (synonym: names), backup (default "backup"),
- * train_labels, valid_labels. Two forms:
+ * train, valid, labels, names, backup (default "backup"), train_labels,
+ * valid_labels.  labels and names: Darknet's classifier trains and
+ * validates with labels (the class names, in output order, that image
+ * paths are matched against) and shows names (display names; Debian's
+ * imagenet1k.data has both), its detector reads names only (voc.data,
+ * coco.data).  So labels is the class-names file, and names serves as it
+ * when labels is absent; when both are given, names is not used.
+ * Keys that Darknet's examples read and this adapter does not (eval, map,
+ * results, leaves, tree, tag, test) are accepted and ignored.  Any other
+ * key is ignored with a warning (in warnings; a near key is suggested):
+ * Darknet ignores it too, so refusing it would refuse files Darknet runs.
+ * Two forms:
  *   IDX form  (train_labels or valid_labels present):
  *       train = mnist/train-images-idx3-ubyte.gz
  *       train_labels = mnist/train-labels-idx1-ubyte.gz
@@ -29,18 +39,19 @@
  *       valid = valid.list
  *       labels = labels.txt
  *       classes = 3
- *     labels is required and must hold exactly classes names.
+ *     labels (or names) is required and must hold exactly classes names.
  * At least one of train and valid must be present.
- * IM_ERR_IO: cannot open or read. IM_ERR_FORMAT (with file:line): unknown key,
- * line without '=', empty key or value, duplicate key (names and labels
- * count as one), classes or top not an integer in range, and the form rules
- * above (with the file name). */
+ * No file a key names is opened here (im_datacfg_split does that).
+ * IM_ERR_IO: cannot open or read. IM_ERR_FORMAT (with file:line): line
+ * without '=', empty key or value, a key of ours given twice, classes or top
+ * not an integer in range, and the form rules above (with the file name). */
 typedef struct im_datacfg {
     char *path;
     int classes, top;
     char *train, *valid, *labels, *backup, *train_labels, *valid_labels;
     int line_train, line_valid, line_labels,
         line_classes; /* line numbers for messages (0 = absent) */
+    char *warnings;   /* "path:line: ...\n" lines for the user, or NULL; not printed here */
 } im_datacfg;
 
 im_status im_datacfg_load(const char *path, im_datacfg *out, char *err, size_t errlen);

@@ -56,6 +56,15 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+void im_dn_print_warnings(const char *lines)
+{
+    for (const char *p = lines; p != NULL && *p != '\0';) {
+        size_t n = strcspn(p, "\n");
+        fprintf(stderr, "infomonitor: warning: %.*s\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+}
+
 /* Load the .data file, the network (with its monitors) and the splits. */
 static im_status load(run *r, char *err, size_t errlen)
 {
@@ -63,13 +72,14 @@ static im_status load(run *r, char *err, size_t errlen)
     im_status st = im_datacfg_load(o->datacfg, &r->dc, err, errlen);
     if (st != IM_OK)
         return st;
+    im_dn_print_warnings(r->dc.warnings);
     if (r->dc.train == NULL)
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'train' key", o->datacfg);
     if ((st = im_dn_load_net(o->cfg, o->weights, o->clear, o->seed, &r->rw, &r->net, err,
                              errlen)) != IM_OK ||
         (st = im_dn_check_data(&r->dc, r->net, err, errlen)) != IM_OK)
         return st;
-    im_cfg_warnings_print(r->rw.model.warnings, stderr);
+    im_dn_print_warnings(r->rw.model.warnings);
     network *net = r->net;
     if (o->monitors && r->rw.nmon > 0 &&
         (st = im_registry_attach(net, &r->rw, o->cfg, &r->reg, err, errlen)) != IM_OK)

@@ -32,6 +32,10 @@ im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights,
  * on stderr (check.c). */
 im_status im_dn_check(const char *cfg, const char *datacfg, char *err, size_t errlen);
 
+/* Print each line of `lines` (a warnings string such as im_datacfg's;
+ * NULL: none) on stderr as "infomonitor: warning: <line>". */
+void im_dn_print_warnings(const char *lines);
+
 /* Refuse a Darknet library whose struct layout differs from the one this
  * plugin was compiled for (a GPU build exports cuda_pull_array). */
 im_status im_dn_check_abi(char *err, size_t errlen);

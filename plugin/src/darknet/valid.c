@@ -52,6 +52,7 @@ im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights,
     im_status st = im_datacfg_load(datacfg, &dc, err, errlen);
     if (st != IM_OK)
         goto out;
+    im_dn_print_warnings(dc.warnings);
     if (dc.valid == NULL) {
         st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'valid' key", datacfg);
         goto out;
@@ -60,7 +61,7 @@ im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights,
         goto out;
     if ((st = im_dn_check_data(&dc, net, err, errlen)) != IM_OK)
         goto out;
-    im_cfg_warnings_print(rw.model.warnings, stderr);
+    im_dn_print_warnings(rw.model.warnings);
     if ((st = im_datacfg_split(&dc, 1, (size_t)net->w, (size_t)net->h, (size_t)net->c, &valid, err,
                                errlen)) != IM_OK)
         goto out;

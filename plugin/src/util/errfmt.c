@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "errfmt.h"
 
@@ -29,4 +30,22 @@ im_status im_errf_append(char *err, size_t errlen, im_status st, const char *fmt
     im_verrf(err, errlen, err != NULL && errlen > 0 ? strnlen(err, errlen) : 0, st, fmt, ap);
     va_end(ap);
     return st;
+}
+
+im_status im_warnf(char **warnings, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    im_verrf(msg, sizeof msg, 0, IM_OK, fmt, ap);
+    va_end(ap);
+    size_t old = *warnings ? strlen(*warnings) : 0, n = strlen(msg);
+    char *w = realloc(*warnings, old + n + 2);
+    if (w == NULL)
+        return IM_ERR_NOMEM;
+    memcpy(w + old, msg, n);
+    w[old + n] = '\n';
+    w[old + n + 1] = '\0';
+    *warnings = w;
+    return IM_OK;
 }

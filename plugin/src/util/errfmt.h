@@ -28,6 +28,12 @@ im_status im_errf(char *err, size_t errlen, im_status st, const char *fmt, ...)
 im_status im_errf_append(char *err, size_t errlen, im_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Append the message and a newline to the warnings *warnings (a malloc'd
+ * string of lines, or NULL for none), for a caller that hands warnings on
+ * instead of printing them.  Messages are cut at 511 characters.  IM_OK, or
+ * IM_ERR_NOMEM with *warnings unchanged. */
+im_status im_warnf(char **warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #ifdef __cplusplus
 }
 #endif
