@@ -1,5 +1,6 @@
 /* Checked decoding of one image; the rules are in image_decode.h. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,9 +94,12 @@ static const char *jpeg_check(const unsigned char *b, size_t n)
     return "it does not end with the EOI marker FF D9";
 }
 
-/* PNG: chunks (length, type, data, CRC) that run up to an IEND chunk. */
+/* PNG: an IHDR chunk first, then chunks (length, type, data, CRC) that run
+ * up to an IEND chunk. */
 static const char *png_check(const unsigned char *b, size_t n)
 {
+    if (n < 33 || be32(b + 8) != 13 || memcmp(b + 12, "IHDR", 4) != 0)
+        return "it does not start with an IHDR chunk";
     for (size_t at = 8; n - at >= 12;) {
         uint32_t len = be32(b + at);
         if (memcmp(b + at + 4, "IEND", 4) == 0)
@@ -158,36 +162,57 @@ static const char *pnm_check(const unsigned char *b, size_t n)
     return need <= n - at - 1 ? NULL : "its pixel bytes end early";
 }
 
-typedef const char *(*body_check)(const unsigned char *b, size_t n);
+/* PNG's size, from its IHDR (png_check passed): stb_image's refusal of a
+ * large one would read "unknown image type". */
+static int png_size(const unsigned char *b, size_t n, int *w, int *h)
+{
+    (void)n;
+    uint32_t pw = be32(b + 16), ph = be32(b + 20);
+    *w = pw > INT_MAX ? INT_MAX : (int)pw;
+    *h = ph > INT_MAX ? INT_MAX : (int)ph;
+    return 1;
+}
 
-/* Signatures: the formats decoded (with their check), then the ones OpenCV
+/* Any other format's size, as stb_image reads its header (its reason for a
+ * failure is the last format it tried, "unknown image type"). */
+static int stb_size(const unsigned char *b, size_t n, int *w, int *h)
+{
+    int comp;
+    return stbi_info_from_memory(b, (int)n, w, h, &comp);
+}
+
+typedef const char *(*body_check)(const unsigned char *b, size_t n);
+typedef int (*header_size)(const unsigned char *b, size_t n, int *w, int *h);
+
+/* Signatures: the formats decoded (with their check and size), then the ones OpenCV
  * read and stb_image does not (check NULL), named in the message. */
 static const struct format {
     size_t off, len;
     const char *sig, *name;
     body_check check;
+    header_size size;
 } formats[] = {
-    {0, 3, "\xff\xd8\xff", "JPEG", jpeg_check},
-    {0, 8, "\x89PNG\r\n\x1a\n", "PNG", png_check},
-    {0, 2, "BM", "BMP", bmp_check},
-    {0, 2, "P5", "PGM", pnm_check},
-    {0, 2, "P6", "PPM", pnm_check},
-    {0, 4, "II*\0", "TIFF", NULL},
-    {0, 4, "MM\0*", "TIFF", NULL},
-    {8, 4, "WEBP", "WebP", NULL},
-    {0, 4, "\xff\x4f\xff\x51", "JPEG 2000", NULL},
-    {0, 12, "\0\0\0\x0cjP  \r\n\x87\n", "JPEG 2000", NULL},
-    {0, 4, "\x59\xa6\x6a\x95", "Sun raster", NULL},
-    {0, 2, "#?", "Radiance HDR", NULL},
-    {0, 4, "\x76\x2f\x31\x01", "OpenEXR", NULL},
-    {0, 4, "GIF8", "GIF", NULL},
-    {0, 2, "P1", "ASCII PBM (P1)", NULL},
-    {0, 2, "P2", "ASCII PGM (P2)", NULL},
-    {0, 2, "P3", "ASCII PPM (P3)", NULL},
-    {0, 2, "P4", "1-bit PBM (P4)", NULL},
-    {0, 2, "P7", "PAM (P7)", NULL},
-    {0, 2, "Pf", "PFM (Pf)", NULL},
-    {0, 2, "PF", "PFM (PF)", NULL},
+    {0, 3, "\xff\xd8\xff", "JPEG", jpeg_check, stb_size},
+    {0, 8, "\x89PNG\r\n\x1a\n", "PNG", png_check, png_size},
+    {0, 2, "BM", "BMP", bmp_check, stb_size},
+    {0, 2, "P5", "PGM", pnm_check, stb_size},
+    {0, 2, "P6", "PPM", pnm_check, stb_size},
+    {0, 4, "II*\0", "TIFF", NULL, NULL},
+    {0, 4, "MM\0*", "TIFF", NULL, NULL},
+    {8, 4, "WEBP", "WebP", NULL, NULL},
+    {0, 4, "\xff\x4f\xff\x51", "JPEG 2000", NULL, NULL},
+    {0, 12, "\0\0\0\x0cjP  \r\n\x87\n", "JPEG 2000", NULL, NULL},
+    {0, 4, "\x59\xa6\x6a\x95", "Sun raster", NULL, NULL},
+    {0, 2, "#?", "Radiance HDR", NULL, NULL},
+    {0, 4, "\x76\x2f\x31\x01", "OpenEXR", NULL, NULL},
+    {0, 4, "GIF8", "GIF", NULL, NULL},
+    {0, 2, "P1", "ASCII PBM (P1)", NULL, NULL},
+    {0, 2, "P2", "ASCII PGM (P2)", NULL, NULL},
+    {0, 2, "P3", "ASCII PPM (P3)", NULL, NULL},
+    {0, 2, "P4", "1-bit PBM (P4)", NULL, NULL},
+    {0, 2, "P7", "PAM (P7)", NULL, NULL},
+    {0, 2, "Pf", "PFM (Pf)", NULL, NULL},
+    {0, 2, "PF", "PFM (PF)", NULL, NULL},
 };
 
 static const struct format *find_format(const unsigned char *b, size_t n)
@@ -205,14 +230,15 @@ static const char *stb_reason(void)
     return r && *r ? r : "no reason given";
 }
 
-/* b (format name) as a 3-channel Darknet image, its size checked first. */
+/* b (format f) as a 3-channel Darknet image, its size checked first. */
 static im_status decode_rgb(const im_image_ref *ref, const unsigned char *b, size_t n,
-                            const char *name, image *out, char *err, size_t errlen)
+                            const struct format *f, image *out, char *err, size_t errlen)
 {
     int iw, ih, comp, lw, lh;
-    if (!stbi_info_from_memory(b, (int)n, &iw, &ih, &comp))
-        return ref_err(ref, err, errlen, IM_ERR_FORMAT, "is a corrupt %s: bad header (stb_image: %s)",
-                       name, stb_reason());
+    const char *name = f->name;
+    if (!f->size(b, n, &iw, &ih))
+        return ref_err(ref, err, errlen, IM_ERR_FORMAT,
+                       "is a corrupt %s: stb_image cannot read its header", name);
     if (iw < 1 || ih < 1 || iw > IM_IMAGE_MAX_SIDE || ih > IM_IMAGE_MAX_SIDE ||
         (uint64_t)iw * (uint64_t)ih > IM_IMAGE_MAX_PIXELS)
         return ref_err(ref, err, errlen, IM_ERR_FORMAT,
@@ -276,7 +302,7 @@ im_status im_image_decode(const im_image_ref *ref, size_t w, size_t h, size_t c,
         st = ref_err(ref, err, errlen, IM_ERR_FORMAT, "is a truncated or corrupt %s: %s", f->name,
                      why);
     else
-        st = decode_rgb(ref, b, n, f->name, &im, err, errlen);
+        st = decode_rgb(ref, b, n, f, &im, err, errlen);
     free(b);
     if (st == IM_OK)
         to_row(im, w, h, c, row);
