@@ -28,7 +28,7 @@ ref_err(const im_image_ref *ref, char *err, size_t errlen, im_status st, const c
 
 /* All of ref->path in *buf (malloc'd, *n bytes), at most IM_IMAGE_MAX_FILE. */
 static im_status read_image_file(const im_image_ref *ref, unsigned char **buf, size_t *n, char *err,
-                           size_t errlen)
+                                 size_t errlen)
 {
     errno = 0;
     FILE *f = fopen(ref->path, "rb");
