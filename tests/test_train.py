@@ -179,7 +179,7 @@ def image_list_cases(d, cfg, bad):
         with open(lst, "w") as f:
             f.write("".join(l + "\n" for l in lines))
         return data_file(d, f"{name}.data", train=lst, train_labels=None, labels=f"{work}/labels.txt",
-                         valid=None, valid_labels=None), lst
+                         valid=None, valid_labels=None, backup=f"{work}/backup"), lst
 
     ok_data, _ = data_for("good", [f"{work}/img/{n}.png" for n in ("zero", "one", "two")] * 6)
     rg = run("train", ok_data, cfg, "-seed", "7", cwd=work)
