@@ -184,7 +184,7 @@ $(BUILD)/tests/test_cfg_text: $(BUILD)/tests/test_cfg_text.o $(BUILD)/plugin/src
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o \
-                        $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,dataset data_io idx labels image_list datacfg) \
+                        $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,dataset data_io idx labels image_list image_decode datacfg) \
                         $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 

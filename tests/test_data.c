@@ -1,7 +1,9 @@
 /* The Darknet adapter's data loaders. Every input is written here at test
  * time, into a mkdtemp folder that is also the working directory (so paths
  * are short, relative, and free of the folder's random name): IDX files plain
- * and gzipped, PGM/PPM images, image lists, labels and .data files. */
+ * and gzipped, PGM/PPM, PNG, BMP and JPEG images (the last three with
+ * libdarknet's stb_image_write), broken ones, image lists, labels and .data
+ * files. */
 #include "tmpdir_fixture.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "darknet.h"
 #include "darknet/data.h"
+#include "darknet/image_decode.h"
+#include "darknet/stbi.h"
 
 /* ---- writers ----------------------------------------------------------- */
 
@@ -439,6 +444,217 @@ static void imagelist_errors(void **state)
                "4x1", NULL);
 }
 
+/* A w x h image of c channels, a pattern that differs per channel. */
+static unsigned char *pattern(size_t w, size_t h, size_t c)
+{
+    unsigned char *pix = malloc(w * h * c);
+    assert_non_null(pix);
+    for (size_t i = 0; i < w * h * c; i++)
+        pix[i] = (unsigned char)((i * 37 + (i % c) * 91 + 11) % 256);
+    return pix;
+}
+
+/* All of path; *n its size. */
+static unsigned char *read_all(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long len = ftell(f);
+    assert_true(len > 0);
+    rewind(f);
+    unsigned char *b = malloc((size_t)len);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return b;
+}
+
+/* Lossless images decode to exactly the floats of Darknet's load_image
+ * (OpenCV in Debian's build), at their size and resized, RGB and gray. */
+static void imagelist_matches_darknet(void **state)
+{
+    (void)state;
+    static const struct { const char *path; size_t w, h, c; } imgs[] = {
+        {"match/sun/rgb.png", 13, 9, 3}, {"match/sun/gray.png", 11, 7, 1},
+        {"match/sun/rgba.png", 8, 6, 4}, {"match/sun/rgb.bmp", 10, 5, 3},
+        {"match/sun/rgb.ppm", 9, 4, 3},  {"match/sun/gray.pgm", 6, 12, 1},
+    };
+    enum { NIMG = sizeof imgs / sizeof imgs[0] };
+    char list[512] = "";
+    for (size_t i = 0; i < NIMG; i++) {
+        unsigned char *pix = pattern(imgs[i].w, imgs[i].h, imgs[i].c);
+        int w = (int)imgs[i].w, h = (int)imgs[i].h, c = (int)imgs[i].c;
+        make_parents(imgs[i].path);
+        if (strstr(imgs[i].path, ".png"))
+            assert_true(stbi_write_png(imgs[i].path, w, h, c, pix, w * c));
+        else if (strstr(imgs[i].path, ".bmp"))
+            assert_true(stbi_write_bmp(imgs[i].path, w, h, c, pix));
+        else
+            write_pnm(imgs[i].path, imgs[i].w, imgs[i].h, imgs[i].c, pix);
+        free(pix);
+        strcat(strcat(list, imgs[i].path), "\n");
+    }
+    write_text("match.list", list);
+    static const size_t sizes[][2] = {{0, 0}, {7, 5}, {16, 3}};
+    char err[512] = "";
+    for (size_t s = 0; s < 3; s++)
+        for (size_t c = 1; c <= 3; c += 2)
+            for (size_t i = 0; i < NIMG; i++) {
+                size_t w = sizes[s][0] ? sizes[s][0] : imgs[i].w;
+                size_t h = sizes[s][1] ? sizes[s][1] : imgs[i].h;
+                im_dataset d;
+                assert_int_equal(im_imagelist_load("match.list", weather, 3, w, h, c, &d, err, sizeof err), IM_OK);
+                image ref = load_image((char *)imgs[i].path, (int)w, (int)h, 3);
+                if (c == 1) {
+                    image gray = grayscale_image(ref);
+                    free_image(ref);
+                    ref = gray;
+                }
+                assert_int_equal(ref.w * ref.h * ref.c, w * h * c);
+                float maxdiff = 0;
+                for (size_t k = 0; k < w * h * c; k++) {
+                    float diff = d.x[i * w * h * c + k] - ref.data[k];
+                    maxdiff = diff > maxdiff ? diff : -diff > maxdiff ? -diff : maxdiff;
+                }
+                if (maxdiff != 0)
+                    fail_msg("%s at %zux%zux%zu: max |ours - load_image| = %g", imgs[i].path, w, h, c, (double)maxdiff);
+                free_image(ref);
+                im_dataset_free(&d);
+            }
+}
+
+/* path (written with n bytes of data unless data is NULL) on line 2 of a list is an IM_ERR_FORMAT naming
+ * list:2, the path and part; nothing is loaded. */
+static void expect_bad_image(const char *path, const void *data, size_t n, const char *part)
+{
+    char err[1024] = "", list[256];
+    im_dataset d;
+    if (data)
+        write_bytes(path, 0, data, n);
+    snprintf(list, sizeof list, "corrupt/sun/ok.pgm\n%s\n", path);
+    write_text("corrupt.list", list);
+    expect_err(im_imagelist_load("corrupt.list", weather, 3, 4, 4, 1, &d, err, sizeof err), IM_ERR_FORMAT, err,
+               "corrupt.list:2:", path, part, NULL);
+    assert_null(strstr(err, "/proc/"));
+    expect_empty(&d);
+}
+
+/* A PNG of an IHDR (w x h, 8-bit RGB) and an IEND, no pixel data. */
+static void write_png_header(const char *path, uint32_t w, uint32_t h)
+{
+    unsigned char b[8 + 25 + 12] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR";
+    for (int i = 0; i < 4; i++) {
+        b[16 + i] = (unsigned char)(w >> (24 - 8 * i));
+        b[20 + i] = (unsigned char)(h >> (24 - 8 * i));
+    }
+    b[24] = 8, b[25] = 2;
+    uLong crc = crc32(0, b + 12, 17);
+    for (int i = 0; i < 4; i++)
+        b[29 + i] = (unsigned char)(crc >> (24 - 8 * i));
+    memcpy(b + 33, "\0\0\0\0IEND\xae\x42\x60\x82", 12);
+    write_bytes(path, 0, b, sizeof b);
+}
+
+/* A generated file, cut to n - cut bytes (or n / 2 when cut is 0). */
+static void expect_cut(const char *src, const char *path, size_t cut, const char *part)
+{
+    size_t n;
+    unsigned char *b = read_all(src, &n);
+    expect_bad_image(path, b, cut ? n - cut : n / 2, part);
+    free(b);
+}
+
+static void imagelist_corrupt(void **state)
+{
+    (void)state;
+    write_flat("corrupt/sun/ok.pgm", 4, 4, 1, (const unsigned char[]){9});
+    unsigned char *pix = pattern(16, 12, 3);
+    assert_true(stbi_write_png("corrupt/sun/good.png", 16, 12, 3, pix, 48));
+    assert_true(stbi_write_jpg("corrupt/sun/good.jpg", 16, 12, 3, pix, 90));
+    assert_true(stbi_write_bmp("corrupt/sun/good.bmp", 16, 12, 3, pix));
+    write_pnm("corrupt/sun/good.ppm", 16, 12, 3, pix);
+    free(pix);
+
+    /* Cut by one byte (the IEND's CRC, which stb_image accepts), or in half. */
+    expect_cut("corrupt/sun/good.png", "corrupt/sun/cut1.png", 1, "truncated or corrupt PNG: its chunks end before an IEND chunk");
+    expect_cut("corrupt/sun/good.png", "corrupt/sun/half.png", 0, "IEND");
+    expect_cut("corrupt/sun/good.jpg", "corrupt/sun/noeoi.jpg", 2, "truncated or corrupt JPEG: it does not end with the EOI marker FF D9");
+    expect_cut("corrupt/sun/good.jpg", "corrupt/sun/half.jpg", 0, "EOI marker");
+    expect_cut("corrupt/sun/good.bmp", "corrupt/sun/cut.bmp", 1, "truncated or corrupt BMP: its pixel rows end early");
+    expect_cut("corrupt/sun/good.ppm", "corrupt/sun/cut.ppm", 1, "truncated or corrupt PPM: its pixel bytes end early");
+
+    /* A PNG whose compressed data is garbage: stb_image's own error. */
+    size_t n;
+    unsigned char *b = read_all("corrupt/sun/good.png", &n);
+    for (size_t i = 41; i < n - 16; i++)
+        b[i] ^= 0x5a;
+    expect_bad_image("corrupt/sun/garbled.png", b, n, "is a corrupt PNG (stb_image: ");
+    free(b);
+
+    /* Sizes over the limits are refused from the header; 8192 x 8192 is
+     * within them, and stb_image then finds no pixel data. */
+    write_png_header("corrupt/sun/huge.png", 100000, 100000);
+    expect_bad_image("corrupt/sun/huge.png", NULL, 0,
+                     "is 100000x100000 pixels: over the limit of 16384 pixels a side and 67108864 in all");
+    write_png_header("corrupt/sun/tall.png", 10, 20000);
+    expect_bad_image("corrupt/sun/tall.png", NULL, 0, "is 10x20000 pixels: over the limit");
+    write_png_header("corrupt/sun/wide.png", 10000, 10000);
+    expect_bad_image("corrupt/sun/wide.png", NULL, 0, "is 10000x10000 pixels: over the limit");
+    write_png_header("corrupt/sun/limit.png", 8192, 8192);
+    expect_bad_image("corrupt/sun/limit.png", NULL, 0, "is a corrupt PNG (stb_image: ");
+
+    expect_bad_image("corrupt/sun/empty.png", "", 0, "is not an image (empty file; decoded: JPEG, PNG, BMP");
+    unsigned char junk[300];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (unsigned char)(i * 151 + 7);
+    memcpy(junk, "\x89PNG\r\n\x1a\n", 8);
+    expect_bad_image("corrupt/sun/junk.png", junk, sizeof junk, "truncated or corrupt PNG");
+    memcpy(junk, "\xff\xd8\xff", 3);
+    expect_bad_image("corrupt/sun/junk.jpg", junk, sizeof junk, "truncated or corrupt JPEG");
+    junk[sizeof junk - 2] = 0xff, junk[sizeof junk - 1] = 0xd9;
+    expect_bad_image("corrupt/sun/junk-eoi.jpg", junk, sizeof junk, "is a corrupt JPEG: stb_image cannot read its header");
+    memcpy(junk, "BM", 2);
+    expect_bad_image("corrupt/sun/junk.bmp", junk, sizeof junk, "corrupt BMP");
+
+    memcpy(junk, "II*\0", 4);
+    expect_bad_image("corrupt/sun/scan.tif", junk, sizeof junk,
+                     "is TIFF, a format not decoded here (decoded: JPEG, PNG, BMP, binary 8-bit PGM/PPM (P5/P6))");
+    memcpy(junk, "RIFF\x10\0\0\0WEBPVP8 ", 16);
+    expect_bad_image("corrupt/sun/photo.webp", junk, sizeof junk, "is WebP, a format not decoded here");
+    expect_bad_image("corrupt/sun/ascii.pgm", "P2\n2 2\n255\n0 1 2 3\n", 19, "is ASCII PGM (P2), a format not decoded");
+    expect_bad_image("corrupt/sun/dim.pgm", "P5\n2 2\n15\n\1\2\3\4", 14, "its maxval is not 255");
+    expect_bad_image("corrupt/sun/long.pgm", "P5\n2 1234567890 255\n", 20, "over 9 digits");
+
+    /* No bad.list, the file Darknet's load_image appends failures to. */
+    assert_int_equal(access("bad.list", F_OK), -1);
+}
+
+/* A JPEG padded with 0x00 after its EOI marker decodes as the bare one. */
+static void imagelist_jpeg_padding(void **state)
+{
+    (void)state;
+    unsigned char *pix = pattern(9, 7, 3);
+    make_parents("pad/sun/bare.jpg");
+    assert_true(stbi_write_jpg("pad/sun/bare.jpg", 9, 7, 3, pix, 90));
+    free(pix);
+    size_t n;
+    unsigned char *b = read_all("pad/sun/bare.jpg", &n);
+    unsigned char *padded = calloc(n + 64, 1);
+    assert_non_null(padded);
+    memcpy(padded, b, n);
+    write_bytes("pad/sun/padded.jpg", 0, padded, n + 64);
+    free(padded);
+    free(b);
+    write_text("pad.list", "pad/sun/bare.jpg\npad/sun/padded.jpg\n");
+    char err[512] = "";
+    im_dataset d;
+    assert_int_equal(im_imagelist_load("pad.list", weather, 3, 9, 7, 3, &d, err, sizeof err), IM_OK);
+    assert_memory_equal(d.x, d.x + 9 * 7 * 3, 9 * 7 * 3 * sizeof *d.x);
+    im_dataset_free(&d);
+}
+
 /* ---- .data files ------------------------------------------------------- */
 
 static void datacfg_forms(void **state)
@@ -666,6 +882,9 @@ int main(void)
         cmocka_unit_test(imagelist_color),
         cmocka_unit_test(imagelist_layout),
         cmocka_unit_test(imagelist_errors),
+        cmocka_unit_test(imagelist_matches_darknet),
+        cmocka_unit_test(imagelist_corrupt),
+        cmocka_unit_test(imagelist_jpeg_padding),
         cmocka_unit_test(datacfg_forms),
         cmocka_unit_test(datacfg_errors),
         cmocka_unit_test(datacfg_keys),

@@ -16,10 +16,14 @@ IDX data set (well under a minute):
     and the collapse is diagnosed; a saturated monitor is warned about once,
     a normal run gets no diagnostic warning;
   - bad input (cfg, .data, IDX, flags, a GPU-built libdarknet): exit status
-    != 0 and a message naming the file and line or key.
+    != 0 and a message naming the file and line or key;
+  - image lists: valid PNGs train; a truncated PNG or JPEG, a 100000x100000
+    PNG, an empty file, junk after a PNG signature, a TIFF: exit status 2
+    naming list:line: and the image, and no ./bad.list.
 usage: test_cli.py [path/to/infomonitor]
 """
 import csv
+import ctypes
 import gzip
 import os
 import re
@@ -27,6 +31,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 import numpy as np
 
@@ -129,8 +134,72 @@ def line_of(path, text, nth=1):
     return hits[nth - 1]
 
 
-def run(*args, env=None):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=120, env=env)
+def run(*args, env=None, cwd=None):
+    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=120, env=env,
+                          cwd=cwd)
+
+
+def png_bytes(w, h, pix):
+    """An 8-bit gray PNG of w x h (pix: h*w bytes), written here with zlib."""
+    chunk = lambda t, b: struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b))
+    rows = b"".join(b"\0" + pix[y * w:(y + 1) * w] for y in range(h))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def jpeg_bytes(path, w, h, pix):
+    """A gray JPEG written by libdarknet's stb_image_write (no PIL here)."""
+    lib = ctypes.CDLL("/usr/lib/darknet/libdarknet.so")
+    check(f"stbi_write_jpg wrote {path}", lib.stbi_write_jpg(path.encode(), w, h, 1, pix, 90) == 1)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def image_list_cases(d, cfg, bad):
+    """A .data with an image list: valid PNGs train; a broken image on line 2
+    is exit status 2 naming list:2: and its path, and no ./bad.list appears
+    in the working folder (Darknet's load_image writes one)."""
+    work = f"{d}/imgwork"
+    os.makedirs(f"{work}/img", exist_ok=True)
+    with open(f"{work}/labels.txt", "w") as f:
+        f.write("zero\none\ntwo\n")
+    pix = lambda k: bytes((k * 80 + x * 3) % 256 for x in range(64))
+    for k, name in enumerate(("zero", "one", "two")):
+        with open(f"{work}/img/{name}.png", "wb") as f:
+            f.write(png_bytes(8, 8, pix(k)))
+    with open(f"{work}/img/one.png", "rb") as f:
+        good = f.read()
+    jpg = jpeg_bytes(f"{work}/img/two.jpg", 8, 8, pix(2))
+    huge = bytearray(png_bytes(8, 8, pix(0)))
+    huge[16:24] = struct.pack(">II", 100000, 100000)
+    huge[29:33] = struct.pack(">I", zlib.crc32(bytes(huge[12:29])))
+
+    def data_for(name, lines):
+        lst = f"{work}/{name}.list"
+        with open(lst, "w") as f:
+            f.write("".join(l + "\n" for l in lines))
+        return data_file(d, f"{name}.data", train=lst, train_labels=None, labels=f"{work}/labels.txt",
+                         valid=None, valid_labels=None, backup=f"{work}/backup"), lst
+
+    ok_data, _ = data_for("good", [f"{work}/img/{n}.png" for n in ("zero", "one", "two")] * 6)
+    rg = run("train", ok_data, cfg, "-seed", "7", cwd=work)
+    check("an image list of valid PNGs trains", rg.returncode == 0, rg.stderr[-600:])
+    cases = (("truncated PNG", "one_cut.png", good[:len(good) // 2], "IEND"),
+             ("truncated JPEG", "two_cut.jpg", jpg[:-40], "EOI marker"),
+             ("PNG of 100000x100000", "one_huge.png", bytes(huge), "100000x100000 pixels"),
+             ("zero-byte file", "one_empty.png", b"", "empty file"),
+             ("random bytes after a PNG signature", "one_junk.png",
+              b"\x89PNG\r\n\x1a\n" + bytes((i * 151 + 7) % 256 for i in range(200)), "corrupt PNG"),
+             ("TIFF", "one_scan.tif", b"II*\0" + bytes(200), "TIFF, a format not decoded here"))
+    for name, fname, body, needle in cases:
+        path = f"{work}/img/{fname}"
+        with open(path, "wb") as f:
+            f.write(body)
+        data, lst = data_for(fname.split(".")[0], [f"{work}/img/zero.png", path])
+        bad(f"image list: {name} (exit 2, list:line:path)", ["train", data, cfg],
+            [f"{lst}:2:", f'"{path}"', needle], status=2, cwd=work)
+    check("no ./bad.list after the broken images", not os.path.exists(f"{work}/bad.list"),
+          str(os.listdir(work)))
 
 
 def read_csv(path):
@@ -398,8 +467,8 @@ def main():
               sum("the input X is saturated (H_X" in l for l in sw) == 1, rs.stderr[-600:])
 
         # Bad input.
-        def bad(name, args, needles, env=None, status=None):
-            rb = run(*args, env=env)
+        def bad(name, args, needles, env=None, status=None, cwd=None):
+            rb = run(*args, env=env, cwd=cwd)
             msg = rb.stderr.strip().splitlines()[-1] if rb.stderr.strip() else ""
             ok = (rb.returncode == status if status else rb.returncode not in (0, None)) and \
                 all(n in msg for n in needles)
@@ -473,6 +542,7 @@ def main():
               in rh.stdout, rh.stdout)
         bad("missing weights", ["train", data, cfg, f"{d}/none.weights"], [f"{d}/none.weights"])
         probe_bad_input(d, data, bad)
+        image_list_cases(d, cfg, bad)
 
         # A libdarknet built with GPU fields is refused.
         src = f"{d}/fakecuda.c"

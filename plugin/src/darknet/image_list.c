@@ -1,8 +1,8 @@
 /* Darknet image lists; the rules are in image_list.h. Darknet's get_paths
- * exits on a missing file, so the list is read here; only load_image() is
- * Darknet's. */
+ * exits on a missing file, so the list is read here; images are decoded by
+ * image_decode.c. */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* getline, fileno, access */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #endif
 #include <ctype.h>
 #include <errno.h>
@@ -11,15 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include "darknet.h"
 #include "darknet/data_io.h"
+#include "darknet/image_decode.h"
 #include "darknet/image_list.h"
 #include "util/errfmt.h"
-
-/* Darknet's failure path sprintf's "echo %s >> bad.list" into 256 bytes; the
- * /proc/self/fd/N name handed to it instead is always far shorter. */
-#define FD_PATH_LEN 64
 
 /* The file name part of path (after the last '/'). */
 static const char *base_name(const char *path)
@@ -109,80 +104,6 @@ static im_status resolve_label(const char *list, int line, const char *path, cha
             inside, (int)(end - start), start);
     }
     return IM_ERR_FORMAT;
-}
-
-/* Does the file start like an image OpenCV's imread decodes? */
-static int image_magic(const unsigned char *b, size_t n)
-{
-    static const struct {
-        size_t off, len;
-        const char *sig;
-    } sigs[] = {
-        {0, 3, "\xff\xd8\xff"},      /* JPEG */
-        {0, 8, "\x89PNG\r\n\x1a\n"}, /* PNG */
-        {0, 2, "BM"},                /* BMP */
-        {0, 4, "II*\0"},
-        {0, 4, "MM\0*"},                     /* TIFF */
-        {8, 4, "WEBP"},                      /* WebP (RIFF container) */
-        {0, 4, "\xff\x4f\xff\x51"},          /* JPEG 2000 codestream */
-        {0, 12, "\0\0\0\x0cjP  \r\n\x87\n"}, /* JPEG 2000 JP2 */
-        {0, 4, "\x59\xa6\x6a\x95"},          /* Sun raster */
-        {0, 2, "#?"},                        /* Radiance HDR */
-        {0, 4, "\x76\x2f\x31\x01"},          /* OpenEXR */
-    };
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        if (n >= sigs[i].off + sigs[i].len &&
-            memcmp(b + sigs[i].off, sigs[i].sig, sigs[i].len) == 0)
-            return 1;
-    /* PNM P1-P6, PAM P7, PFM Pf/PF */
-    return n >= 2 && b[0] == 'P' && ((b[1] >= '1' && b[1] <= '7') || b[1] == 'f' || b[1] == 'F');
-}
-
-/* Decodes one image into row (w*h*c floats, CHW): opens and checks it here,
- * then has Darknet's load_image read it through /proc/self/fd/N. */
-static im_status load_one(const char *list, int line, const char *path, size_t w, size_t h,
-                          size_t c, float *row, char *err, size_t errlen)
-{
-    errno = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return im_errf(err, errlen, IM_ERR_IO, "%s:%d: cannot open image \"%s\": %s", list, line,
-                       path, im_data_errno_str());
-    unsigned char head[16];
-    size_t got = fread(head, 1, sizeof head, f);
-    char fdpath[FD_PATH_LEN];
-    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fileno(f));
-    im_status st = IM_OK;
-    if (ferror(f)) {
-        st = im_errf(err, errlen, IM_ERR_IO, "%s:%d: cannot read image \"%s\": %s", list, line,
-                     path, im_data_errno_str());
-    } else if (!image_magic(head, got)) {
-        st = im_errf(err, errlen, IM_ERR_FORMAT,
-                     "%s:%d: \"%s\" is not an image OpenCV reads (%s; expected JPEG, PNG, BMP, "
-                     "PNM, TIFF, WebP ...)",
-                     list, line, path, got == 0 ? "empty file" : "unknown signature");
-    } else if (access(fdpath, R_OK) != 0) {
-        st = im_errf(err, errlen, IM_ERR_IO, "%s:%d: cannot reopen \"%s\" as %s: %s", list, line,
-                     path, fdpath, im_data_errno_str());
-    } else {
-        /* Always 3 channels: for 1, Darknet's mat_to_image swaps planes 0
-         * and 2 of the 1-plane image, writing outside it. */
-        image im = load_image(fdpath, (int)w, (int)h, 3);
-        if ((size_t)im.w != w || (size_t)im.h != h || im.c != 3 || !im.data) {
-            st = im_errf(err, errlen, IM_ERR_FORMAT,
-                         "%s:%d: Darknet could not decode \"%s\" (got %dx%dx%d, wanted %zux%zux3)",
-                         list, line, path, im.w, im.h, im.c, w, h);
-        } else if (c == 1) {
-            image gray = grayscale_image(im);
-            memcpy(row, gray.data, w * h * sizeof *row);
-            free_image(gray);
-        } else {
-            memcpy(row, im.data, w * h * 3 * sizeof *row);
-        }
-        free_image(im);
-    }
-    fclose(f);
-    return st;
 }
 
 /* One entry of an image list. */
@@ -282,7 +203,8 @@ static im_status list_decode(const char *list, const list_entries *e, size_t w, 
                        list, n, d);
     im_status st = IM_OK;
     for (size_t i = 0; i < n && st == IM_OK; i++) {
-        st = load_one(list, e->at[i].line, e->at[i].path, w, h, c, out->x + i * d, err, errlen);
+        im_image_ref ref = {list, e->at[i].line, e->at[i].path};
+        st = im_image_decode(&ref, w, h, c, out->x + i * d, err, errlen);
         out->y[i] = e->at[i].label;
     }
     if (st != IM_OK)

@@ -21,20 +21,23 @@
  * label occurs only inside a directory name). All labels are resolved before
  * any image is read.
  *
- * Each image is opened here first (IM_ERR_IO naming list, line and path if it
- * cannot be), its first bytes must be a format that OpenCV reads (JPEG, PNG,
- * BMP, PNM/PAM/PFM, TIFF, WebP, JPEG 2000, Sun raster, Radiance HDR,
- * OpenEXR), and Darknet's load_image() then decodes it through
- * /proc/self/fd/N (Linux). On a decoding failure Darknet prints, sprintf's
- * the name into a 256-byte buffer for system("echo NAME >> bad.list") and
- * returns a blank image: the signature check keeps non-images off that path,
- * and the short fd name keeps the path out of the buffer and the shell. A
- * file with a valid signature and a corrupt body still gets the blank image
- * (and a "/proc/self/fd/N" line in ./bad.list).
+ * Each image is then decoded by image_decode.h, never by Darknet's
+ * load_image (which gives a blank image for a file it cannot decode and
+ * appends to ./bad.list): only JPEG, PNG, BMP and binary 8-bit PGM/PPM
+ * (P5/P6, maxval 255); a file over IM_IMAGE_MAX_FILE (512 MiB) or of
+ * another format (TIFF, WebP, JPEG 2000, GIF, ... named in the message) is
+ * refused, a truncated one is caught by a structural check (JPEG ends with
+ * its EOI marker, 0x00 padding allowed; PNG has an IEND chunk; BMP and
+ * PGM/PPM hold all their pixel bytes), and a header size over
+ * IM_IMAGE_MAX_SIDE (16384) a side or IM_IMAGE_MAX_PIXELS (2^26) in all is
+ * refused before any allocation. An unreadable image is IM_ERR_IO, any
+ * other of these IM_ERR_FORMAT; each message names the list file, the line
+ * and the image path. Nothing is written into the working folder.
  *
- * load_image gives RGB resized (bilinear) to w x h; for c = 1, Darknet's
- * grayscale_image then mixes 0.299 R + 0.587 G + 0.114 B (Debian's
- * load_image(..., 1) itself writes outside its buffer).
+ * An image becomes what load_image gave: RGB planes (CHW) of v/255 floats,
+ * resized with Darknet's resize_image (bilinear) to w x h; for c = 1,
+ * Darknet's grayscale_image then mixes 0.299 R + 0.587 G + 0.114 B.
+ * Lossless files give exactly the floats of Darknet's OpenCV build.
  *
  * labels[0..nlabels) are class names (nlabels >= 1); out->classes = nlabels.
  * c must be 1 or 3, w and h at least 2 (Darknet's resize divides by h-1). */
