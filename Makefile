@@ -226,6 +226,7 @@ cli-tests: infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_metrics_log.py build/asan/infomonitor
 	$(PYTHON) tests/test_plot_ip.py
 	$(PYTHON) tests/test_prepare.py ./infomonitor
+	$(PYTHON) tests/test_image_mutation.py ./infomonitor 200 1
 	IM_CUDA_LIBDIR=$(if $(filter 1,$(GPU)),$(CUDA_DIR)/lib64) $(PYTHON) tests/test_install.py $(BUILD)
 
 test: deps

@@ -585,11 +585,18 @@ static void imagelist_corrupt(void **state)
     expect_cut("corrupt/sun/good.bmp", "corrupt/sun/cut.bmp", 1, "truncated or corrupt BMP: its pixel rows end early");
     expect_cut("corrupt/sun/good.ppm", "corrupt/sun/cut.ppm", 1, "truncated or corrupt PPM: its pixel bytes end early");
 
-    /* A PNG whose compressed data is garbage: stb_image's own error. */
+    /* stb_image_write's PNG: IHDR, one IDAT (data from byte 41 to its CRC
+     * at n - 16), IEND.  One flipped bit in the data: the CRC catches it.
+     * Data that is garbage under a matching CRC: stb_image's own error. */
     size_t n;
     unsigned char *b = read_all("corrupt/sun/good.png", &n);
+    b[45] ^= 0x10;
+    expect_bad_image("corrupt/sun/flip.png", b, n, "corrupt PNG: a chunk's CRC-32 does not match its bytes");
     for (size_t i = 41; i < n - 16; i++)
         b[i] ^= 0x5a;
+    uLong crc = crc32(0, b + 37, (uInt)(n - 16 - 37));
+    for (int i = 0; i < 4; i++)
+        b[n - 16 + i] = (unsigned char)(crc >> (24 - 8 * i));
     expect_bad_image("corrupt/sun/garbled.png", b, n, "is a corrupt PNG (stb_image: ");
     free(b);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include "darknet.h"
 #include "darknet/data_io.h"
 #include "darknet/image_decode.h"
@@ -95,17 +96,21 @@ static const char *jpeg_check(const unsigned char *b, size_t n)
 }
 
 /* PNG: an IHDR chunk first, then chunks (length, type, data, CRC) that run
- * up to an IEND chunk. */
+ * up to an IEND chunk, each CRC matching its type and data (stb_image checks
+ * no CRC, and its inflate no Adler-32, so a flipped bit could decode to other
+ * pixels). */
 static const char *png_check(const unsigned char *b, size_t n)
 {
     if (n < 33 || be32(b + 8) != 13 || memcmp(b + 12, "IHDR", 4) != 0)
         return "it does not start with an IHDR chunk";
     for (size_t at = 8; n - at >= 12;) {
         uint32_t len = be32(b + at);
-        if (memcmp(b + at + 4, "IEND", 4) == 0)
-            return NULL;
         if (len > n - at - 12)
             break;
+        if (crc32(0, b + at + 4, len + 4) != be32(b + at + 8 + len))
+            return "a chunk's CRC-32 does not match its bytes";
+        if (memcmp(b + at + 4, "IEND", 4) == 0)
+            return NULL;
         at += 12 + (size_t)len;
     }
     return "its chunks end before an IEND chunk";
