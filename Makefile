@@ -47,7 +47,7 @@ DN_SRC   := $(filter-out %_testing.c,$(wildcard plugin/src/darknet/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 DN_OBJ   := $(DN_SRC:%.c=$(BUILD)/%.o)
-NPY_OBJ  := $(BUILD)/plugin/src/cli/npy.o
+NPY_OBJ  := $(BUILD)/plugin/src/util/npy.o
 
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "cli/npy.h"
+#include "util/npy.h"
 #include "infomonitor/infomonitor.h"
 
 static const char *k_engines[] = {"cpu-ref", "cpu", "cuda"};

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "../plugin/src/cli/npy.h"
+#include "util/npy.h"
 
 #define PYTHON "/usr/bin/python3"
 
@@ -337,6 +337,33 @@ static void numpy_reads_saved_file(void **state)
              "(a.ravel() == np.arange(24, dtype='<f4') * 0.5 - 3).all() else 1)\" '%s'",
              PYTHON, path);
     assert_int_equal(system(cmd), 0);
+}
+
+/* im_npy_write of int32 labels to a stream: numpy reads '<i4' and the
+ * values; no stream or an unknown type is IM_ERR_ARG. */
+static void numpy_reads_streamed_i32(void **state)
+{
+    (void)state;
+    char path[256], err[256], cmd[1024];
+    const int32_t y[5] = {-1, 0, 7, 2147483647, -2147483647 - 1};
+    const size_t shape[1] = {5};
+    need_numpy();
+    tpath(path, "labels_i4.npy");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(im_npy_write(f, path, IM_NPY_I32, y, 1, shape, err, sizeof err), IM_OK);
+    assert_int_equal(fclose(f), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s -c \"import sys, numpy as np; a = np.load(sys.argv[1]); "
+             "sys.exit(0 if a.dtype == np.dtype('<i4') and a.shape == (5,) and "
+             "a.tolist() == [-1, 0, 7, 2**31 - 1, -2**31] else 1)\" '%s'",
+             PYTHON, path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(im_npy_write(NULL, path, IM_NPY_I32, y, 1, shape, err, sizeof err),
+                     IM_ERR_ARG);
+    assert_int_equal(im_npy_write(stdout, path, (im_npy_dtype)7, y, 1, shape, err, sizeof err),
+                     IM_ERR_ARG);
+    check_message(err, path, "unknown element type 7");
 }
 
 /* ---- files written by numpy ------------------------------------------- */
@@ -969,6 +996,7 @@ int main(void)
         cmocka_unit_test(save_rank0_without_shape),
         cmocka_unit_test(save_errors),
         cmocka_unit_test(numpy_reads_saved_file),
+        cmocka_unit_test(numpy_reads_streamed_i32),
         cmocka_unit_test(numpy_f4_rank0_v1),
         cmocka_unit_test(numpy_f4_rank3_v2),
         cmocka_unit_test(numpy_f8_rank1_v1),

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "args.h"
 #include "infomonitor/infomonitor.h"
-#include "npy.h"
+#include "util/npy.h"
 #include "verbs.h"
 
 #define VERB "estimate"

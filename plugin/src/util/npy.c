@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "npy.h"
+#include "util/npy.h"
 #include "util/errfmt.h"
 
 /* Elements are kept exactly as stored, which is native order only here. */
@@ -730,33 +730,17 @@ im_status im_npy_as_labels(const im_npy *a, const char *path, int32_t **out, cha
 
 /* ---- save ------------------------------------------------------------- */
 
-im_status im_npy_save_f32(const char *path, const float *data, int ndim, const size_t *shape,
-                          char *err, size_t errlen)
+/* The header np.save writes for a little-endian C-order array of descr
+ * ('<f4', '<i4') and shape: magic, version 1.0, uint16 LE length, then the
+ * dict, growth room, spaces and '\n' up to a multiple of ARRAY_ALIGN.
+ * Returns its length in bytes. */
+static size_t npy_header(char *hdr, size_t cap, const char *descr, int ndim, const size_t *shape)
 {
-    ctx c = {path, err, errlen};
-    if (err && errlen)
-        err[0] = '\0';
-    if (!path)
-        return fail(&c, IM_ERR_ARG, "no output path");
-    if (ndim < 0 || ndim > IM_NPY_MAX_DIMS)
-        return fail(&c, IM_ERR_ARG, "cannot write %d dimensions (0..%d)", ndim, IM_NPY_MAX_DIMS);
-    if (ndim > 0 && !shape)
-        return fail(&c, IM_ERR_ARG, "no shape for %d dimensions", ndim);
     char shown[SHAPE_STR];
     shape_str(shown, ndim, shape);
-    int overflow;
-    size_t count = shape_count(ndim, shape, &overflow);
-    if (overflow || count > SIZE_MAX / sizeof(float))
-        return fail(&c, IM_ERR_ARG, "shape %s is too large", shown);
-    if (count > 0 && !data)
-        return fail(&c, IM_ERR_ARG, "no data for shape %s", shown);
-
-    /* Header as np.save writes it: magic, version 1.0, uint16 LE length, then
-     * the dict, growth room, spaces and '\n' up to a multiple of ARRAY_ALIGN. */
-    char hdr[PREAMBLE + 2 + sizeof shown + 64 + GROWTH_AXIS_MAX_DIGITS + ARRAY_ALIGN + 1];
     memcpy(hdr, "\x93NUMPY\x01\x00", PREAMBLE);
-    int n = snprintf(hdr + PREAMBLE + 2, sizeof hdr - PREAMBLE - 2,
-                     "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", shown);
+    int n = snprintf(hdr + PREAMBLE + 2, cap - PREAMBLE - 2,
+                     "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shown);
     size_t len = (size_t)n;
     if (ndim > 0) {
         char first[24];
@@ -771,25 +755,73 @@ im_status im_npy_save_f32(const char *path, const float *data, int ndim, const s
     hdr[PREAMBLE + 2 + len++] = '\n';
     hdr[PREAMBLE] = (char)(len & 0xff);
     hdr[PREAMBLE + 1] = (char)(len >> 8);
+    return PREAMBLE + 2 + len;
+}
 
+/* The checks of a write's arguments; *count gets the number of elements. */
+static im_status write_args(const ctx *c, im_npy_dtype type, const void *data, int ndim,
+                            const size_t *shape, size_t *count)
+{
+    if (type != IM_NPY_F32 && type != IM_NPY_I32)
+        return fail(c, IM_ERR_ARG, "unknown element type %d", (int)type);
+    if (ndim < 0 || ndim > IM_NPY_MAX_DIMS)
+        return fail(c, IM_ERR_ARG, "cannot write %d dimensions (0..%d)", ndim, IM_NPY_MAX_DIMS);
+    if (ndim > 0 && !shape)
+        return fail(c, IM_ERR_ARG, "no shape for %d dimensions", ndim);
+    char shown[SHAPE_STR];
+    shape_str(shown, ndim, shape);
+    int overflow;
+    *count = shape_count(ndim, shape, &overflow);
+    if (overflow || *count > SIZE_MAX / 4)
+        return fail(c, IM_ERR_ARG, "shape %s is too large", shown);
+    if (*count > 0 && !data)
+        return fail(c, IM_ERR_ARG, "no data for shape %s", shown);
+    return IM_OK;
+}
+
+im_status im_npy_write(FILE *f, const char *path, im_npy_dtype type, const void *data, int ndim,
+                       const size_t *shape, char *err, size_t errlen)
+{
+    ctx c = {path ? path : "(stream)", err, errlen};
+    if (err && errlen)
+        err[0] = '\0';
+    size_t count;
+    im_status st = f ? write_args(&c, type, data, ndim, shape, &count)
+                     : fail(&c, IM_ERR_ARG, "no output stream");
+    if (st != IM_OK)
+        return st;
+    char hdr[PREAMBLE + 2 + SHAPE_STR + 64 + GROWTH_AXIS_MAX_DIGITS + ARRAY_ALIGN + 1];
+    size_t len = npy_header(hdr, sizeof hdr, type == IM_NPY_F32 ? "<f4" : "<i4", ndim, shape);
+    errno = 0;
+    if (fwrite(hdr, 1, len, f) != len || (count > 0 && fwrite(data, 4, count, f) != count))
+        return fail(&c, IM_ERR_IO, "cannot write: %s", strerror(errno ? errno : EIO));
+    return IM_OK;
+}
+
+im_status im_npy_save_f32(const char *path, const float *data, int ndim, const size_t *shape,
+                          char *err, size_t errlen)
+{
+    ctx c = {path, err, errlen};
+    if (err && errlen)
+        err[0] = '\0';
+    size_t count;
+    im_status st = path ? write_args(&c, IM_NPY_F32, data, ndim, shape, &count)
+                        : fail(&c, IM_ERR_ARG, "no output path");
+    if (st != IM_OK)
+        return st;
     FILE *f = fopen(path, "wb");
     if (!f)
         return fail(&c, IM_ERR_IO, "cannot open for writing: %s", strerror(errno));
     /* Only a regular file is removed after a failed write (never /dev/...). */
     struct stat sb;
     int regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    st = im_npy_write(f, path, IM_NPY_F32, data, ndim, shape, err, errlen);
     errno = 0;
-    int ok = fwrite(hdr, 1, PREAMBLE + 2 + len, f) == PREAMBLE + 2 + len &&
-             (count == 0 || fwrite(data, sizeof(float), count, f) == count) && fflush(f) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok) {
-        if (regular)
-            remove(path);
-        return fail(&c, IM_ERR_IO, "cannot write: %s", strerror(saved ? saved : EIO));
-    }
-    return IM_OK;
+    if (st == IM_OK && fflush(f) != 0)
+        st = fail(&c, IM_ERR_IO, "cannot write: %s", strerror(errno ? errno : EIO));
+    if (fclose(f) != 0 && st == IM_OK)
+        st = fail(&c, IM_ERR_IO, "cannot write: %s", strerror(errno ? errno : EIO));
+    if (st != IM_OK && regular)
+        remove(path);
+    return st;
 }

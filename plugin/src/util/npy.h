@@ -8,10 +8,11 @@
  * Only plain little-endian numeric dtypes in C order are read. Every function
  * returns a status and, on failure, writes one line naming the file and the
  * offending value into err (which may be NULL); none prints or exits. */
-#ifndef IM_CLI_NPY_H
-#define IM_CLI_NPY_H
+#ifndef IM_UTIL_NPY_H
+#define IM_UTIL_NPY_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "infomonitor/status.h"
 
@@ -47,9 +48,22 @@ im_status im_npy_as_float(const im_npy *a, float **out, char *err, size_t errlen
 im_status im_npy_as_labels(const im_npy *a, const char *path, int32_t **out, char *err,
                            size_t errlen);
 
-/* Write a little-endian float32 C-order .npy (version 1.0) with the given
- * shape (ndim 0..8; shape may be NULL when ndim is 0), laid out as np.save
- * does. A partly written file is removed on failure. */
+/* Element types of the writer: little-endian float32 ('<f4') and int32
+ * ('<i4'), 4 bytes each. */
+typedef enum { IM_NPY_F32, IM_NPY_I32 } im_npy_dtype;
+
+/* Write a version 1.0 C-order .npy of `type` with the given shape (ndim
+ * 0..8; shape may be NULL when ndim is 0) to the stream f, laid out as
+ * np.save does: header, then data (product of shape elements of 4 bytes).
+ * path names the destination in messages only (NULL: "(stream)").  f is
+ * not flushed or closed: the caller owns it (e.g. an atomic_file.h
+ * temporary file).  IM_ERR_ARG for bad arguments (nothing written),
+ * IM_ERR_IO when fwrite fails (f holds a partial file). */
+im_status im_npy_write(FILE *f, const char *path, im_npy_dtype type, const void *data, int ndim,
+                       const size_t *shape, char *err, size_t errlen);
+
+/* Write a float32 .npy at path (im_npy_write into a new file, flushed and
+ * closed). A partly written regular file is removed on failure. */
 im_status im_npy_save_f32(const char *path, const float *data, int ndim, const size_t *shape,
                           char *err, size_t errlen);
 
