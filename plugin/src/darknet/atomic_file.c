@@ -5,24 +5,46 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 #include "atomic_file.h"
 #include "util/errfmt.h"
+#include "util/rng.h"
+
+/* Open a new file "<path>.XXXXXX" with six random name characters,
+ * O_EXCL so that it is ours alone, mode 0666 for the kernel to apply the
+ * umask to (mkstemp would give 0600, and reading the umask would change it
+ * for a moment for every thread).  Retries a taken name; -1 with errno. */
+static int create_temp(char *tmp, size_t len)
+{
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t s = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 12) ^
+                 (uint64_t)(uintptr_t)tmp;
+    for (int tries = 0; tries < 1000; tries++) {
+        for (size_t i = len - 6; i < len; i++)
+            tmp[i] = abc[im_rng_below(&s, sizeof abc - 1)];
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
 
 im_status im_atomic_open(im_atomic *a, const char *path, char *err, size_t errlen)
 {
     a->f = NULL;
     a->path = path;
-    if (snprintf(a->tmp, sizeof a->tmp, "%s.XXXXXX", path) >= (int)sizeof a->tmp)
+    int len = snprintf(a->tmp, sizeof a->tmp, "%s.XXXXXX", path);
+    if (len >= (int)sizeof a->tmp)
         return im_errf(err, errlen, IM_ERR_ARG, "%s: path too long", path);
-    int fd = mkstemp(a->tmp);
+    int fd = create_temp(a->tmp, (size_t)len);
     if (fd < 0)
         return im_errf(err, errlen, IM_ERR_IO, "%s: cannot create a temporary file beside it: %s",
                        path, strerror(errno));
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || (a->f = fdopen(fd, "wb")) == NULL) {
+    if ((a->f = fdopen(fd, "wb")) == NULL) {
         im_status st = im_atomic_write_error(a, err, errlen);
         close(fd);
         unlink(a->tmp);

@@ -1,11 +1,12 @@
 /* Writing a file atomically: into a temporary file in the target's folder
- * (mkstemp, "<path>.XXXXXX"), which is flushed (fflush, fsync), checked
+ * ("<path>.XXXXXX", created exclusively), which is flushed (fflush, fsync), checked
  * and only then renamed over the target, so that the target is either the
  * old file or the complete new one, never a partial or empty one; on any
  * failure the temporary file is removed.  A process killed in between
  * leaves the temporary file beside the target.  The new file gets the
- * mode fopen would give it (0666 less the umask).  Not for use by two
- * threads at once: reading the umask sets it for a moment. */
+ * mode fopen would give it (0666 less the umask, applied by the kernel).
+ * Threads may write different targets at once (the training thread's
+ * weights, the monitor worker's dumps): no process-wide state is touched. */
 #ifndef IM_DN_ATOMIC_FILE_H
 #define IM_DN_ATOMIC_FILE_H
 
