@@ -4,7 +4,9 @@
  *   monitor_worker.c    the worker thread and the submit/drain hand-over;
  *   monitor_measure.c   turning one monitor's captures into a row of
  *                       metrics through the estimator core;
- *   monitor_probe.c     the probe set and the probe pass.
+ *   monitor_probe.c     the probe set and the probe pass;
+ *   monitor_dump.c      the `dump` option: a measured iteration's arrays as
+ *                       .npy files and its settings as JSON.
  * Layout of every capture: Darknet's, n rows of `cols` floats, row i at
  * i*cols (output[b*outputs + c*h*w + k] for a conv layer). */
 #ifndef IM_DN_MONITOR_INTERNAL_H
@@ -63,6 +65,7 @@ typedef struct {
     double *Kt, *Kd;         /* C*n*n Gram matrices of the maps of T and delta_k */
     double *run_t, *run_d;   /* C running widths of the align rule (gram.h), 0 at first */
     const double **Tm, **Dm; /* C pointers into Kt and Kd */
+    size_t dumped;           /* iterations dumped so far (the `dump` option) */
 } monitor;
 
 struct im_registry {
@@ -137,5 +140,42 @@ im_status im_mon_measure(im_registry *reg, monitor *m, const mon_capture *cap,
                          size_t errlen);
 /* 0 when a computed field of r is NaN or Inf. */
 int im_mon_finite_row(const im_metrics *r);
+
+/* The kernel width monitor spec s gives X and T (error_chain 0) or the
+ * error chain's delta_k and delta_K (1); y: the labels of the align rule. */
+im_width im_mon_width(const im_monitor_spec *s, int error_chain, const int32_t *y);
+
+/* Dumps (monitor_dump.c).  A monitor with `dump` writes, on the worker
+ * thread after measuring iteration `it`, into DIR/<name>/ (every file
+ * atomic, atomic_file.h; the JSON last, so that it marks a whole dump):
+ *   itNNNNNN_X.npy        float32 (n, inputs): the network input (a probe
+ *                         monitor's: the probe)
+ *   itNNNNNN_T.npy        float32 (n, C, d) when T is split into C >= 2
+ *                         maps, else (n, outputs): the watched layer's output
+ *   itNNNNNN_Y.npy        int32 (n,): the labels (-1 for a row of no class)
+ *   itNNNNNN_delta_k.npy  float32, T's shape: the error at the watched layer
+ *   itNNNNNN_delta_out.npy float32 (n, classes): delta_K, the softmax's delta
+ *   itNNNNNN.json         the settings and the widths used (below)
+ * (the deltas only when the error chain was measured), NNNNNN the
+ * iteration with at least 6 digits.  These are exactly the float32 arrays
+ * the estimator was given (the core's Gram matrices take float32 and
+ * compute in fp64).  The JSON: monitor, layer (the index without monitors),
+ * iteration, n, C, d, alpha, kernel_width, h, delta_h (median or sigma
+ * under those rules), delta_kernel_width (the error chain's rule), probe,
+ * quantities, sigma_x, sigma_t (the mean over the maps), sigma_t_shared
+ * (every map has width sigma_t), sigma_delta (delta_k's), sigma_delta_out,
+ * each null when not computed, and files (the names above).
+ *
+ * im_mon_dump_open makes DIR/<name> (at attach; errors name cfg_path and
+ * the section's line); im_mon_dump_due says whether iteration `it` (one
+ * that m measures) is dumped: every dump_every-th measured one while fewer
+ * than dump_max are; im_mon_dump writes them (r: the row just measured from
+ * the same captures) and counts the dump.  A failed write is IM_ERR_IO
+ * naming the file. */
+im_status im_mon_dump_open(const monitor *m, const char *cfg_path, char *err, size_t errlen);
+int im_mon_dump_due(const monitor *m, size_t it);
+im_status im_mon_dump(const im_registry *reg, monitor *m, const mon_capture *cap,
+                      const shared_capture *g, const xy_source *xy, const im_metrics *r, char *err,
+                      size_t errlen);
 
 #endif

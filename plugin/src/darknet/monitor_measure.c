@@ -77,7 +77,7 @@ static im_status cached_labels(im_context *ctx, gram_cache *g, size_t iter, cons
  * apply to both (align with the labels y, multiplier 1); a fixed sigma to
  * X and T only (the error chain keeps Silverman with delta_h); the
  * Silverman rules take h, or delta_h for the error chain. */
-static im_width width_for(const im_monitor_spec *s, int error_chain, const int32_t *y)
+im_width im_mon_width(const im_monitor_spec *s, int error_chain, const int32_t *y)
 {
     if (s->rule == IM_WIDTH_MEDIAN)
         return (im_width){.rule = IM_WIDTH_MEDIAN, .param = s->median};
@@ -113,12 +113,12 @@ static im_status grams(im_registry *reg, monitor *m, const mon_capture *cap,
     size_t it = cap->fwd_iter;
     im_status st = IM_OK;
     if ((q & (IM_Q_IXT | IM_Q_ITY | IM_Q_PID)) &&
-        (st = maps_gram(m, cap->t, width_for(s, 0, xy->cap->y), m->run_t, m->Kt, &r->sigma_t)) !=
+        (st = maps_gram(m, cap->t, im_mon_width(s, 0, xy->cap->y), m->run_t, m->Kt, &r->sigma_t)) !=
             IM_OK)
         return st;
     if (q & (IM_Q_IXT | IM_Q_PID)) {
         if ((st = cached_rbf(m->ctx, xy->gx, it, xy->cap->x, m->n, reg->x_cols,
-                             width_for(s, 0, xy->cap->y), err, errlen)))
+                             im_mon_width(s, 0, xy->cap->y), err, errlen)))
             return st;
         r->sigma_x = xy->gx->sigma;
     }
@@ -127,7 +127,7 @@ static im_status grams(im_registry *reg, monitor *m, const mon_capture *cap,
         return st;
     *want_d = (q & IM_Q_DELTA) && cap->dk_iter == it && g->dK_iter == it;
     if (*want_d) {
-        im_width wd = width_for(s, 1, g->y);
+        im_width wd = im_mon_width(s, 1, g->y);
         if ((st = maps_gram(m, cap->dk, wd, m->run_d, m->Kd, &r->sigma_delta)) != IM_OK)
             return st;
         st = cached_rbf(m->ctx, &reg->gd, it, g->dK, m->n, reg->dK_cols, wd, err, errlen);

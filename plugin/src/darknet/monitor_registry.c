@@ -1,7 +1,7 @@
 /* The registry of a network's monitors: attaching them (checks with the
- * cfg's line, one estimator context each, the captures, the probe's buffers
- * of monitor_probe.c, the worker thread of monitor_worker.c, the taps) and
- * freeing them. */
+ * cfg's line, one estimator context each, the captures, the dump folders of
+ * monitor_dump.c, the probe's buffers of monitor_probe.c, the worker thread
+ * of monitor_worker.c, the taps) and freeing them. */
 #include <stdlib.h>
 #include <string.h>
 #include "monitor_internal.h"
@@ -224,7 +224,8 @@ static im_status attach_all(im_registry *reg, const im_cfg_rewrite *rw, const ch
         im_status st = check_monitor(reg, m, cfg_path, err, errlen);
         if (st != IM_OK || (st = shape_monitor(m, reg->net, cfg_path, err, errlen)) != IM_OK ||
             (st = monitor_context(reg, i, cfg_path, err, errlen)) != IM_OK ||
-            (st = open_monitor(m, err, errlen)) != IM_OK)
+            (st = open_monitor(m, err, errlen)) != IM_OK ||
+            (st = im_mon_dump_open(m, cfg_path, err, errlen)) != IM_OK)
             return st;
         if (m->n > reg->nmax)
             reg->nmax = m->n;

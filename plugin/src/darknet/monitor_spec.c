@@ -6,6 +6,7 @@
 #include <string.h>
 #include "monitor_spec.h"
 #include "util/errfmt.h"
+#include "util/folder.h"
 #include "util/parse.h"
 
 /* ---- Parsers of monitor values.  Each reads the whole value text into the
@@ -68,25 +69,39 @@ static int opt_width(const char *v, void *field)
     return im_width_rule_parse(v, field);
 }
 
+/* The `quantities` names, in the order im_monitor_quantities_str writes. */
+static const struct {
+    const char *name;
+    unsigned bit;
+} k_quantities[] = {
+    {"ixt", IM_Q_IXT},     {"ity", IM_Q_ITY}, {"mmi", IM_Q_MMI},
+    {"delta", IM_Q_DELTA}, {"pid", IM_Q_PID},
+};
+#define NQUANT (sizeof k_quantities / sizeof k_quantities[0])
+
+void im_monitor_quantities_str(unsigned bits, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < NQUANT && used < len; i++)
+        if (bits & k_quantities[i].bit) {
+            int w = snprintf(out + used, len - used, "%s%s", used ? "," : "", k_quantities[i].name);
+            used += w > 0 ? (size_t)w : 0;
+        }
+}
+
 /* A comma list of distinct quantity names; pid brings mmi along. */
 static int opt_quantities(const char *v, void *field)
 {
-    static const struct {
-        const char *name;
-        unsigned bit;
-    } q[] = {
-        {"ixt", IM_Q_IXT},     {"ity", IM_Q_ITY}, {"mmi", IM_Q_MMI},
-        {"delta", IM_Q_DELTA}, {"pid", IM_Q_PID},
-    };
     unsigned bits = 0;
     const char *p = v;
     while (*p) {
         const char *e = strchr(p, ',');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         unsigned bit = 0;
-        for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
-            if (strlen(q[i].name) == n && !strncmp(q[i].name, p, n))
-                bit = q[i].bit;
+        for (size_t i = 0; i < NQUANT; i++)
+            if (strlen(k_quantities[i].name) == n && !strncmp(k_quantities[i].name, p, n))
+                bit = k_quantities[i].bit;
         if (!bit || (bits & bit))
             return 0;
         bits |= bit;
@@ -100,6 +115,16 @@ static int opt_quantities(const char *v, void *field)
     if (bits & IM_Q_PID)
         bits |= IM_Q_MMI;
     *(unsigned *)field = bits;
+    return 1;
+}
+
+/* A folder path that fits the field (whether it can be written is checked
+ * in dump_finish, with the reason). */
+static int opt_dump(const char *v, void *field)
+{
+    if (!*v || strlen(v) >= SPEC_FIELD_SIZE(dump))
+        return 0;
+    strcpy(field, v);
     return 1;
 }
 
@@ -138,10 +163,14 @@ static const opt_entry k_opts[] = {
     {"backend", opt_backend, F(backend), NULL},
     {"probe", opt_samples, F(probe), "a whole number >= 2"},
     {"probe_seed", opt_seed, F(probe_seed), "a whole number >= 0"},
+    {"dump", opt_dump, F(dump), "a folder path of 1-1023 characters"},
+    {"dump_every", opt_every, F(dump_every), "a whole number >= 1"},
+    {"dump_max", opt_every, F(dump_max), "a whole number >= 1"},
 };
 #undef F
 #define NOPT (sizeof k_opts / sizeof k_opts[0])
 _Static_assert(SPEC_FIELD_SIZE(name) == 64, "the name's 'want' text says 1-63 characters");
+_Static_assert(SPEC_FIELD_SIZE(dump) == 1024, "the dump's 'want' text says 1-1023 characters");
 
 /* Index of key in k_opts, or NOPT. */
 static size_t opt_index(const char *key)
@@ -173,8 +202,9 @@ static im_status bad_value(const char *path, int line, const opt_entry *o, const
                    path, line, o->key, val, names);
 }
 
-/* Apply one `key=value` of an [infomonitor] section; seen[k] marks k_opts[k] given. */
-static im_status monitor_option(im_monitor_spec *m, bool seen[NOPT], const char *path, int line,
+/* Apply one `key=value` of an [infomonitor] section; seen[k] is the line of k_opts[k]
+ * (0: not given). */
+static im_status monitor_option(im_monitor_spec *m, int seen[NOPT], const char *path, int line,
                                 const char *key, const char *val, char *err, size_t errlen)
 {
     size_t k = opt_index(key);
@@ -183,7 +213,7 @@ static im_status monitor_option(im_monitor_spec *m, bool seen[NOPT], const char 
     if (seen[k])
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] key '%s' given twice",
                        path, line, key);
-    seen[k] = true;
+    seen[k] = line;
     const opt_entry *o = &k_opts[k];
     if (!o->parse(val, (char *)m + o->field))
         return bad_value(path, line, o, val, err, errlen);
@@ -191,7 +221,7 @@ static im_status monitor_option(im_monitor_spec *m, bool seen[NOPT], const char 
 }
 
 /* The probe options' checks that need the whole section. */
-static im_status probe_finish(const im_monitor_spec *m, const bool seen[NOPT], const char *path,
+static im_status probe_finish(const im_monitor_spec *m, const int seen[NOPT], const char *path,
                               char *err, size_t errlen)
 {
     if (!m->probe)
@@ -213,12 +243,32 @@ static im_status probe_finish(const im_monitor_spec *m, const bool seen[NOPT], c
     return IM_OK;
 }
 
+/* The dump options' checks: dump_every and dump_max need dump, whose
+ * folder must be writable or makable now, not when the first dump is due. */
+static im_status dump_finish(const im_monitor_spec *m, const int seen[NOPT], const char *path,
+                             char *err, size_t errlen)
+{
+    const char *extra[] = {"dump_every", "dump_max"};
+    for (size_t i = 0; i < 2 && !m->dump[0]; i++)
+        if (seen[opt_index(extra[i])])
+            return im_errf(err, errlen, IM_ERR_FORMAT,
+                           "%s:%d: [infomonitor] %s is only used with dump", path,
+                           seen[opt_index(extra[i])], extra[i]);
+    if (!m->dump[0])
+        return IM_OK;
+    char why[512];
+    if (im_folder_check(m->dump, why, sizeof why) != IM_OK)
+        return im_errf(err, errlen, IM_ERR_FORMAT, "%s:%d: [infomonitor] dump = '%s': %s", path,
+                       seen[opt_index("dump")], m->dump, why);
+    return IM_OK;
+}
+
 /* The defaults that depend on the rule: h is the rule's own
  * (im_width_default_param; the other rules keep silverman's, unused), and
  * delta_h is IM_DIM_DELTA_H under silverman-dim, h under silverman-scaled
  * and 0.1 otherwise (a width on the raw scale of the deltas, for silverman
  * and for fixed's error chain). */
-static void width_defaults(im_monitor_spec *m, const bool seen[NOPT])
+static void width_defaults(im_monitor_spec *m, const int seen[NOPT])
 {
     bool scale_aware = m->rule == IM_WIDTH_SILVERMAN_SCALED || m->rule == IM_WIDTH_SILVERMAN_DIM;
     if (!seen[opt_index("h")])
@@ -228,7 +278,7 @@ static void width_defaults(im_monitor_spec *m, const bool seen[NOPT])
 }
 
 /* Checks that need the whole section, after the rule's defaults. */
-static im_status monitor_finish(im_monitor_spec *m, const bool seen[NOPT], const char *path,
+static im_status monitor_finish(im_monitor_spec *m, const int seen[NOPT], const char *path,
                                 char *err, size_t errlen)
 {
     width_defaults(m, seen);
@@ -244,7 +294,8 @@ static im_status monitor_finish(im_monitor_spec *m, const bool seen[NOPT], const
         return im_errf(err, errlen, IM_ERR_FORMAT,
                        "%s:%d: [infomonitor] median is only used with kernel_width = median", path,
                        m->line);
-    return probe_finish(m, seen, path, err, errlen);
+    im_status st = probe_finish(m, seen, path, err, errlen);
+    return st != IM_OK ? st : dump_finish(m, seen, path, err, errlen);
 }
 
 static void spec_default(im_monitor_spec *m)
@@ -257,12 +308,14 @@ static void spec_default(im_monitor_spec *m)
     m->quantities = IM_Q_DEFAULT;
     strcpy(m->backend, "auto");
     m->probe_seed = -1;
+    m->dump_every = 1;
+    m->dump_max = 100;
 }
 
 im_status im_monitor_spec_parse(const im_cfg_model *m, const im_cfg_section *s,
                                 im_monitor_spec *spec, char *err, size_t errlen)
 {
-    bool seen[NOPT] = {false};
+    int seen[NOPT] = {0};
     spec_default(spec);
     spec->line = s->line;
     for (size_t k = 0; k < s->nopt; k++) {

@@ -19,6 +19,9 @@ enum {
 };
 #define IM_Q_DEFAULT (IM_Q_IXT | IM_Q_ITY | IM_Q_MMI | IM_Q_DELTA)
 
+/* The longest `dump` folder, with its terminating zero. */
+#define IM_DUMP_PATH_MAX 1024
+
 typedef struct im_monitor_spec {
     char name[64];       /* `name`, default from the watched layer (conv1, fc2, ...) */
     int index;           /* Darknet's index of this section's pass-through layer */
@@ -42,14 +45,25 @@ typedef struct im_monitor_spec {
     /* The probe is N valid samples drawn with this seed (>= 0); -1 = the
      * valid split's first N. */
     long long probe_seed;
+    /* `dump`: the folder DIR under which the measured arrays go, in
+     * DIR/<name>/ (monitor.h); "" = no dump.  Every dump_every-th measured
+     * iteration (1: each), at most dump_max iterations (100). */
+    char dump[IM_DUMP_PATH_MAX];
+    int dump_every, dump_max;
 } im_monitor_spec;
+
+/* The quantity names of bits (IM_Q_* as the `quantities` option spells
+ * them: "ixt,ity,mmi,delta,pid" order) into out[len], cut to fit. */
+void im_monitor_quantities_str(unsigned bits, char *out, size_t len);
 
 /* Parse [infomonitor] section s of m into *spec: the defaults, then each
  * option.  Each key may be given once; sigma needs kernel_width = fixed
  * (which needs a sigma), median needs kernel_width = median.  probe:
  * samples is not given with it (n = probe), quantities must hold a forward
  * one (ixt, ity or pid: the error chain stays on the batch), and probe_seed
- * needs it.  The indices and the name are left to the caller
+ * needs it.  dump: a folder that exists and is writable or could be made
+ * (im_folder_check; nothing is created here); dump_every and dump_max need
+ * it.  The indices and the name are left to the caller
  * (cfg_rewrite.h); name stays empty unless given. */
 im_status im_monitor_spec_parse(const im_cfg_model *m, const im_cfg_section *s,
                                 im_monitor_spec *spec, char *err, size_t errlen);

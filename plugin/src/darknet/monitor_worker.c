@@ -7,8 +7,9 @@
 #include "monitor_internal.h"
 #include "util/errfmt.h"
 
-/* Measure monitor m's back captures into the next job row; 0 when it has
- * nothing new, -1 when it failed (the job stops with the message). */
+/* Measure monitor m's back captures into the next job row (and dump them
+ * when due); 0 when it has nothing new, -1 when it failed (the job stops
+ * with the message). */
 static int measure_into_job(im_registry *reg, monitor *m, const shared_capture *g)
 {
     const mon_capture *c = &m->cap[!reg->front];
@@ -27,6 +28,13 @@ static int measure_into_job(im_registry *reg, monitor *m, const shared_capture *
     if (st != IM_OK) {
         reg->job_st = st;
         im_errf(reg->job_err, sizeof reg->job_err, st, "monitor %s at iteration %zu: %s",
+                m->spec.name, c->fwd_iter, why);
+        return -1;
+    }
+    if (im_mon_dump_due(m, c->fwd_iter) &&
+        (st = im_mon_dump(reg, m, c, g, &xy, r, why, sizeof why)) != IM_OK) {
+        reg->job_st = st;
+        im_errf(reg->job_err, sizeof reg->job_err, st, "monitor %s at iteration %zu: dump: %s",
                 m->spec.name, c->fwd_iter, why);
         return -1;
     }
