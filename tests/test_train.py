@@ -7,7 +7,8 @@ IDX data set (well under a minute):
     finite values, appended on resume;
   - monitoring does not change training: the loss lines are bit-identical
     with and without [infomonitor] sections for the same seed, also with
-    probe monitors (and the weights, batch-norm statistics included);
+    probe monitors (and the weights, batch-norm statistics included) and
+    with dump=DIR (and the metrics);
   - a probe monitor measures X and Y on its fixed probe (H_X and H_Y equal
     the numpy reference's on the probe at every iteration) and the error
     chain on the batch;
@@ -400,6 +401,18 @@ def main():
         loss = loss_lines
         check("loss sequence bit-identical without monitors", loss(r.stdout) == loss(r2.stdout) and
               len(loss(r.stdout)) == 12, f"{loss(r.stdout)[:3]} vs {loss(r2.stdout)[:3]}")
+        # Nor does dumping the measured arrays (dump=DIR; tests/test_dump.py
+        # checks the files): the same loss, weights and metrics.
+        dcfg = cfg_file(d, "dump.cfg", extra_monitor=f"dump={d}/dump\n",
+                        fc_extra=f"dump={d}/dump\n")
+        rdump = run("train", data_file(d, "dump.data", backup=f"{d}/bdump"), dcfg, "-seed", "7",
+                    "-log", f"{d}/dump.csv")
+        same_rows = lambda a, b: [x[:5] + x[6:-1] for x in a] == [x[:5] + x[6:-1] for x in b]  # noqa: E731
+        check("loss sequence, weights and metrics bit-identical with dump",
+              rdump.returncode == 0 and loss(rdump.stdout) == loss(r2.stdout) and
+              same_file(f"{d}/bdump/dump.weights", f"{d}/b2/net.weights") and
+              same_rows(read_csv(f"{d}/dump.csv")[1:], body) and
+              os.path.exists(f"{d}/dump/conv1/it000012.json"), rdump.stderr[-600:])
         r3 = run("train", data, cfg, "-seed", "8", "-log", f"{d}/other.csv")
         check("another seed gives another loss sequence", loss(r3.stdout) != loss(r.stdout))
         hx_first8 = probe_runs(d, r2, conv)

@@ -61,7 +61,8 @@ im_status im_folder_check(const char *path, char *why, size_t whylen)
     struct stat sb;
     int self = 1;
     while (stat(buf, &sb) != 0) {
-        if (errno != ENOENT || !strcmp(buf, ".") || !strcmp(buf, "/"))
+        /* ENOTDIR: a file in the way, found as the walk reaches it. */
+        if ((errno != ENOENT && errno != ENOTDIR) || !strcmp(buf, ".") || !strcmp(buf, "/"))
             return im_errf(why, whylen, IM_ERR_IO, "%s: %s", buf, strerror(errno));
         parent(buf);
         self = 0;
