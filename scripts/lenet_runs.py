@@ -1,5 +1,6 @@
-"""Training LeNet-5 runs with monitors and summarising their metrics CSVs:
-the code that scripts/width_study.py and scripts/reproduce.py share.
+"""Training runs with monitors and summarising their metrics CSVs: the code
+that scripts/width_study.py, scripts/reproduce.py and scripts/sweep.py share
+(run_all, the .data files, per-epoch means, accuracy, the collapse warning).
 
 A run lives in one folder d: the command's stdout in d/train.log, its stderr
 in d/stderr, the metrics in d/metrics.csv, and the .data file points its
@@ -61,30 +62,42 @@ def complete(d, epochs):
     return os.path.exists(p) and ("epoch %d:" % epochs) in open(p).read()
 
 
+def data_copy(src, path, backup):
+    """A .data file at path: src's keys, but backup (weights, accuracy CSV) = backup.
+    Relative paths in src stay relative to the folder train runs in."""
+    lines = [l for l in open(src).read().splitlines()
+             if l.split("=", 1)[0].strip() != "backup"]
+    with open(path, "w") as f:
+        f.write("\n".join(lines + ["backup=%s" % backup]) + "\n")
+
+
 def run_all(prog, exe, jobs, todo):
     """Train the runs of todo, (name, argv, folder) each, `jobs` at a time, one
-    estimator thread each; progress lines on stderr.  A run that an earlier
+    estimator thread each; progress lines on stderr (run k of N, its name, its
+    time and the time since the first started).  A run that an earlier
     attempt left unfinished starts afresh: its d/metrics.csv goes first (train
     refuses to add a fresh run's rows to another run's log)."""
     env = dict(os.environ, IM_THREADS="1")
-    pending, active = list(todo), []
+    pending, active, total, t0 = list(todo), [], len(todo), time.time()
     while pending or active:
         while pending and len(active) < jobs:
             name, argv, d = pending.pop(0)
+            k = total - len(pending)
             stale = os.path.join(d, "metrics.csv")
             if os.path.exists(stale):
                 os.remove(stale)
                 log(prog, "%s: removed the unfinished attempt's %s" % (name, stale))
-            log(prog, "training %s" % name)
+            log(prog, "run %d of %d: training %s" % (k, total, name))
             p = subprocess.Popen([exe] + argv, env=env,
                                  stdout=open(os.path.join(d, "train.log"), "w"),
                                  stderr=open(os.path.join(d, "stderr"), "w"))
-            active.append((name, p, time.time()))
-        time.sleep(2)
+            active.append((name, p, time.time(), k))
+        time.sleep(0.2)
         for a in list(active):
             if a[1].poll() is not None:
                 active.remove(a)
-                log(prog, "%s: exit %d after %.0f s" % (a[0], a[1].returncode, time.time() - a[2]))
+                log(prog, "run %d of %d: %s: exit %d after %.0f s (%.0f s elapsed)"
+                    % (a[3], total, a[0], a[1].returncode, time.time() - a[2], time.time() - t0))
 
 
 def share_ok(run, col, direction, min_epoch=None, drop_last=False):
@@ -101,13 +114,19 @@ def share_ok(run, col, direction, min_epoch=None, drop_last=False):
     return (1.0 - bad / measured if measured else float("nan")), measured
 
 
-def epoch_means(run, mon, col):
-    """Per-epoch means of col for monitor mon (epoch k: epoch in (k-1, k])."""
+def epoch_bins(run, mon, col):
+    """{k: mean of col over monitor mon's rows of epoch k} (k from 1: the rows whose
+    epoch lies in (k-1, k]; non-finite values left out)."""
     bins = {}
     for r in run.by_mon[mon]:
         if pi.finite(r[col]) and pi.finite(r["epoch"]):
-            bins.setdefault(pi.epoch_bin(r["epoch"]), []).append(r[col])
-    return [sum(v) / len(v) for _, v in sorted(bins.items())]
+            bins.setdefault(pi.epoch_bin(r["epoch"]) + 1, []).append(r[col])
+    return {k: sum(v) / len(v) for k, v in bins.items()}
+
+
+def epoch_means(run, mon, col):
+    """Per-epoch means of col for monitor mon, in epoch order."""
+    return [v for _, v in sorted(epoch_bins(run, mon, col).items())]
 
 
 def mean(vals):
@@ -148,14 +167,26 @@ def delta_saturation(run):
                  if pi.finite(r["I_delta"]) and pi.finite(r["H_dK"]) and r["H_dK"] > 0])
 
 
-def top1(d):
-    """The last valid top-1 of the run's accuracy CSV (train_out.c), or NaN."""
+def accuracy(d):
+    """{epoch: valid top-1} from the run's accuracy CSV (train_out.c); {} without one."""
     for f in os.listdir(d):
         if f.endswith(".accuracy.csv"):
-            rows = list(csv.DictReader(open(os.path.join(d, f))))
-            if rows:
-                return float(rows[-1]["top1"])
-    return float("nan")
+            return {int(r["epoch"]): float(r["top1"])
+                    for r in csv.DictReader(open(os.path.join(d, f)))}
+    return {}
+
+
+def top1(d):
+    """The last valid top-1 of the run's accuracy CSV, or NaN."""
+    acc = accuracy(d)
+    return acc[max(acc)] if acc else float("nan")
+
+
+def collapsed(d):
+    """True when train warned that the run collapsed (diagnose.c): its rows describe
+    a broken network, not a finding."""
+    p = os.path.join(d, "stderr")
+    return os.path.exists(p) and "the run has collapsed" in open(p).read()
 
 
 def warnings(d):
