@@ -220,6 +220,8 @@ cli-tests: infomonitor
 	$(PYTHON) tests/test_cli.py build/asan/infomonitor
 	$(PYTHON) tests/test_train.py ./infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_train.py build/asan/infomonitor
+	$(PYTHON) tests/test_dump.py ./infomonitor
+	$(PYTHON) tests/test_sweep.py ./infomonitor
 	$(PYTHON) tests/test_weights.py ./infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_weights.py build/asan/infomonitor
 	$(PYTHON) tests/test_metrics_log.py ./infomonitor

@@ -39,7 +39,8 @@ Writes into DIR (default results/sweep):
                 title says which.
   pid.png       per conv layer with pid: the last epoch's rs_pct and wnr_pct
                 (as %) against the swept value.
-Progress lines on stderr: run k of N, the topology and seed, elapsed time.
+stdout: a `wrote PATH` line per file and the runs left out of the means (or
+"no run left out").  Progress lines on stderr: run k of N, the topology and seed, elapsed time.
 Bad arguments (a malformed --set, an unknown section or key, no seeds, a cfg
 that `check` refuses): one line on stderr naming it, exit status 2, nothing
 trained.  A run that fails (train exits non-zero) is marked failed and left
@@ -491,6 +492,7 @@ def main(argv):
     lr.run_all(PROG, a.exe, a.jobs, [r[2] for r in runs if not lr.complete(r[2][2], a.epochs)])
     results = collect(a, runs)
     write_csv(a, results)
+    print(left_out_note(results))
     import matplotlib
     matplotlib.use("Agg")
     plot_mmi(a, results, os.path.join(a.out, "mmi.png"))

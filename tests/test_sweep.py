@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""Tests of scripts/sweep.py on a tiny generated IDX set (tests/test_train.py's
+make_data and cfg_file; about 20 s):
+  - a two-topology sweep (conv1.filters=2,4 x seeds 2,3, 2 epochs) writes
+    sweep.csv, mmi.png and pid.png, and progress lines (run k of N, the
+    topology and seed, elapsed) on stderr;
+  - every run row of sweep.csv equals the per-epoch means recomputed here with
+    csv and numpy from that run's metrics.csv (conv1's I_XT, H_X, rs_pct,
+    wnr_pct, rs, wnr, wnr_y over the rows whose epoch lies in (k-1, k]) and
+    the top-1 of its accuracy CSV; every mean row equals the mean of the
+    recomputed values over the seeds;
+  - a run made to collapse (learning rate 1e9, as tests/test_train.py's
+    diverging case) is marked collapsed, left out of its topology's means
+    (status none, left_out naming the seed), and the note says so;
+  - a run whose train exits non-zero (an --exe wrapper) is marked failed, and
+    the sweep exits 1 naming it;
+  - bad input: an unknown section, an unknown key (through `infomonitor
+    check`), a malformed --set, no seeds, bad seeds: exit status 2, one line
+    naming it, nothing trained.
+usage: test_sweep.py [path/to/infomonitor]
+"""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import test_train as tt
+from tap import check, summary
+
+EXE = tt.EXE
+SWEEP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "sweep.py")
+QUANT = {"mmi": "I_XT", "H_X": "H_X", "rs_pct": "rs_pct", "wnr_pct": "wnr_pct", "rs": "rs",
+         "wnr": "wnr", "wnr_y": "wnr_y"}
+
+
+def sweep(*args):
+    t0 = time.time()
+    r = subprocess.run([sys.executable, SWEEP, *args, "--exe", EXE], capture_output=True,
+                       text=True, timeout=300)
+    return r, time.time() - t0
+
+
+def read_dicts(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def expected(run_dir, monitor="conv1"):
+    """{epoch: {column: mean}} of one run, recomputed from its metrics.csv, with
+    top1 from its accuracy CSV."""
+    rows = [r for r in read_dicts(f"{run_dir}/metrics.csv") if r["monitor"] == monitor]
+    epoch = np.array([float(r["epoch"]) for r in rows])
+    k = np.ceil(epoch - 1e-9).astype(int)  # epoch k holds (k-1, k]
+    out = {}
+    for e in sorted(set(k.tolist())):
+        sel = [r for r, kk in zip(rows, k) if kk == e]
+        out[e] = {q: float(np.mean([float(r[c]) for r in sel])) for q, c in QUANT.items()}
+    acc = read_dicts(f"{run_dir}/net.accuracy.csv")
+    for r in acc:
+        out[int(r["epoch"])]["top1"] = float(r["top1"])
+    return out
+
+
+def close(a, b):
+    return abs(a - b) <= 1e-6 * max(1.0, abs(b))
+
+
+def same_values(row, want):
+    return all(row[q] != "" and close(float(row[q]), v) for q, v in want.items())
+
+
+def two_topologies(d, data, base):
+    out = f"{d}/A"
+    r, secs = sweep(base, "--set", "conv1.filters=2,4", "--seeds", "2,3", "--epochs", "2",
+                    "--data", data, "--out", out, "--jobs", "2")
+    check("two-topology sweep exits 0 (%.1f s)" % secs, r.returncode == 0, r.stderr[-800:])
+    for f in ("sweep.csv", "mmi.png", "pid.png"):
+        p = f"{out}/{f}"
+        ok = os.path.exists(p) and (f.endswith(".csv") or open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n")
+        check(f"writes {f}", ok and os.path.getsize(p) > 100)
+    check("progress lines: run k of 4, topology, seed, elapsed",
+          all(f"run {k} of 4" in r.stderr for k in range(1, 5)) and
+          "topology 2, seed 2" in r.stderr and "topology 4, seed 3" in r.stderr and
+          "elapsed" in r.stderr, r.stderr[-600:])
+    check("stdout: no run left out", "no run left out" in r.stdout, r.stdout)
+    rows = read_dicts(f"{out}/sweep.csv")
+    runs = [x for x in rows if x["kind"] == "run"]
+    check("one run row per topology, seed and epoch (conv1 only), all ok",
+          sorted((x["topology"], x["seed"], x["epoch"]) for x in runs) ==
+          sorted((t, s, e) for t in ("2", "4") for s in ("2", "3") for e in ("1", "2")) and
+          all(x["status"] == "ok" and x["monitor"] == "conv1" and x["conv1.filters"] == x["topology"]
+              and x["C"] == x["topology"] for x in runs), runs[:2])
+    want = {(t, s): expected(f"{out}/{t}-s{s}") for t in ("2", "4") for s in ("2", "3")}
+    bad = [(x["topology"], x["seed"], x["epoch"]) for x in runs
+           if not same_values(x, want[(x["topology"], x["seed"])][int(x["epoch"])])]
+    check("run rows equal the per-epoch means recomputed from each run's metrics.csv",
+          not bad, bad)
+    means = [x for x in rows if x["kind"] == "mean"]
+    bad = []
+    for x in means:
+        per_seed = [want[(x["topology"], s)][int(x["epoch"])] for s in ("2", "3")]
+        avg = {q: float(np.mean([p[q] for p in per_seed])) for q in per_seed[0]}
+        if not (same_values(x, avg) and x["seed"] == "2 3" and x["left_out"] == ""):
+            bad.append((x["topology"], x["epoch"]))
+    check("mean rows (2 topologies x 2 epochs) are the seeds' means", len(means) == 4 and not bad,
+          bad)
+    t0 = os.path.getmtime(f"{out}/2-s2/metrics.csv")
+    r2, secs2 = sweep(base, "--set", "conv1.filters=2,4", "--seeds", "2,3", "--epochs", "2",
+                      "--data", data, "--out", out)
+    check("a second sweep trains nothing again (%.1f s)" % secs2,
+          r2.returncode == 0 and "training" not in r2.stderr and
+          os.path.getmtime(f"{out}/2-s2/metrics.csv") == t0, r2.stderr[-300:])
+    return secs
+
+
+def collapse(d, data, base):
+    out = f"{d}/B"
+    r, secs = sweep(base, "--set", "net.learning_rate=0.05,1e9", "--seeds", "2", "--epochs", "1",
+                    "--data", data, "--out", out)
+    check("sweep with a diverging learning rate exits 0", r.returncode == 0, r.stderr[-600:])
+    with open(f"{out}/1e9-s2/stderr") as f:
+        check("the lr = 1e9 run collapsed (train's warning)", "the run has collapsed" in f.read())
+    rows = read_dicts(f"{out}/sweep.csv")
+    div = [x for x in rows if x["topology"] == "1e9"]
+    good = [x for x in rows if x["topology"] == "0.05"]
+    check("its run rows are marked collapsed, the other topology's ok",
+          any(x["kind"] == "run" for x in div) and
+          all(x["status"] == "collapsed" for x in div if x["kind"] == "run") and
+          all(x["status"] == "ok" for x in good), div)
+    m = [x for x in div if x["kind"] == "mean"]
+    check("it is left out of the means: status none, left_out names seed 2",
+          len(m) == 1 and m[0]["status"] == "none" and m[0]["left_out"] == "2 (collapsed)" and
+          m[0]["mmi"] == "", m)
+    check("the note names it", "left out of the means: 1e9 seed 2 (collapsed)" in r.stdout, r.stdout)
+    return secs
+
+
+def failed_run(d, data, base):
+    """A train that exits non-zero (an --exe wrapper whose train fails, whose check
+    is infomonitor's): the run is marked failed, and the sweep exits 1 naming it."""
+    exe = f"{d}/failing-train"
+    with open(exe, "w") as f:
+        f.write('#!/bin/sh\nif [ "$1" = train ]; then echo "injected failure" >&2; exit 3; fi\n'
+                'exec "%s" "$@"\n' % EXE)
+    os.chmod(exe, 0o755)
+    out = f"{d}/C"
+    r = subprocess.run([sys.executable, SWEEP, base, "--set", "conv1.filters=2", "--seeds", "1",
+                        "--epochs", "1", "--data", data, "--out", out, "--exe", exe],
+                       capture_output=True, text=True, timeout=120)
+    rows = read_dicts(f"{out}/sweep.csv") if os.path.exists(f"{out}/sweep.csv") else []
+    check("a run whose train fails is marked failed; exit 1 naming it and its error",
+          r.returncode == 1 and [x["status"] for x in rows] == ["failed", "none"] and
+          "topology 2, seed 1 failed" in r.stderr and "injected failure" in r.stderr,
+          f"rc={r.returncode} {rows} {r.stderr[-300:]}")
+
+
+def bad_input(d, data, base):
+    def bad(name, args, needles):
+        out = f"{d}/bad-{len(os.listdir(d))}"
+        r, _ = sweep(base, *args, "--epochs", "1", "--data", data, "--out", out)
+        msg = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+        trained = [p for p, _, fs in os.walk(out) if "train.log" in fs] if os.path.isdir(out) else []
+        check(f"bad input: {name}: exit 2, one line naming it, nothing trained",
+              r.returncode == 2 and all(n in msg for n in needles) and not trained and
+              len(r.stderr.strip().splitlines()) == 1, f"rc={r.returncode} {r.stderr!r}")
+
+    seeds = ["--seeds", "1"]
+    bad("unknown section conv3", ["--set", "conv3.filters=2"] + seeds,
+        ["--set conv3.filters", "unknown section conv3", "1 [convolutional] section"])
+    bad("unknown section type foo1", ["--set", "foo1.size=2"] + seeds, ["foo1", "unknown section"])
+    bad("unknown key conv1.filterz", ["--set", "conv1.filterz=2,4"] + seeds,
+        ["--set conv1.filterz=2", "filterz", "did you mean 'filters'"])
+    bad("malformed --set (no =)", ["--set", "conv1.filters"] + seeds,
+        ["'conv1.filters'", "SECTION.KEY=V1,V2"])
+    bad("malformed --set (no section)", ["--set", "filters=2"] + seeds, ["'filters=2'"])
+    bad("malformed --set (empty value)", ["--set", "conv1.filters=2,,4"] + seeds,
+        ["'conv1.filters=2,,4'"])
+    bad("no seeds", ["--set", "conv1.filters=2"], ["no seeds", "--seeds"])
+    bad("empty --seeds", ["--set", "conv1.filters=2", "--seeds", ""], ["no seeds"])
+    bad("bad seeds", ["--set", "conv1.filters=2", "--seeds", "1,x"], ["--seeds '1,x'"])
+    bad("no --set", seeds, ["--set"])
+
+
+def main():
+    with tempfile.TemporaryDirectory() as d:
+        tt.make_data(d)
+        data = tt.data_file(d)
+        base = tt.cfg_file(d, "base.cfg")
+        t0 = time.time()
+        secs = two_topologies(d, data, base)
+        collapse(d, data, base)
+        failed_run(d, data, base)
+        bad_input(d, data, base)
+        print("# two-topology sweep (4 runs): %.1f s; the whole test: %.1f s" % (secs, time.time() - t0))
+    sys.exit(summary())
+
+
+if __name__ == "__main__":
+    main()
