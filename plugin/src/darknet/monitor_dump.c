@@ -157,19 +157,20 @@ im_status im_mon_dump(const im_registry *reg, monitor *m, const mon_capture *cap
                       size_t errlen)
 {
     size_t it = cap->fwd_iter, n = m->n;
-    /* T and delta_k as the estimator splits them (im_gram_rbf_maps). */
-    size_t tshape[3] = {n, m->C, m->d}, flat[2] = {n, m->outputs};
-    int split = m->C > 1;
+    /* T and delta_k as the estimator splits them (im_gram_rbf_maps): (n, C, d)
+     * for C >= 2 maps, else (n, outputs). */
+    size_t tshape[3] = {n, m->C, m->d};
+    if (m->C == 1)
+        tshape[1] = m->outputs;
+    int tdim = m->C > 1 ? 3 : 2;
     size_t xshape[2] = {n, reg->x_cols}, yshape[1] = {n}, oshape[2] = {n, reg->dK_cols};
     im_status st;
     if ((st = dump_array(m, it, "X", IM_NPY_F32, xy->cap->x, 2, xshape, err, errlen)) ||
-        (st = dump_array(m, it, "T", IM_NPY_F32, cap->t, split ? 3 : 2, split ? tshape : flat, err,
-                         errlen)) ||
+        (st = dump_array(m, it, "T", IM_NPY_F32, cap->t, tdim, tshape, err, errlen)) ||
         (st = dump_array(m, it, "Y", IM_NPY_I32, xy->cap->y, 1, yshape, err, errlen)))
         return st;
     if ((r->have & IM_HAVE_DELTA) &&
-        ((st = dump_array(m, it, "delta_k", IM_NPY_F32, cap->dk, split ? 3 : 2,
-                          split ? tshape : flat, err, errlen)) ||
+        ((st = dump_array(m, it, "delta_k", IM_NPY_F32, cap->dk, tdim, tshape, err, errlen)) ||
          (st = dump_array(m, it, "delta_out", IM_NPY_F32, g->dK, 2, oshape, err, errlen))))
         return st;
     if ((st = dump_json(m, it, reg->gd.sigma, r, err, errlen)) != IM_OK)
