@@ -190,7 +190,11 @@ static void errors_name_file_and_line(void **state)
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nbackend=gpu\n", 10, "backend = 'gpu'");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nbogus=1\n", 10,
                 "(known: name, every, samples, alpha, h, delta_h, kernel_width, sigma, median, "
-                "quantities, backend, probe, probe_seed)");
+                "quantities, backend, probe, probe_seed, dump, dump_every, dump_max)");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\ndump_every=2\n", 10,
+                "dump_every is only used with dump");
+    rewrite_bad("[connected]\noutput=2\n[infomonitor]\ndump=/tmp\ndump_max=0\n", 11,
+                "dump_max = '0': expected a whole number >= 1");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nkernel_width=fixed\nsigma=0\n", 11,
                 "sigma = '0': expected a number > 0");
     rewrite_bad("[connected]\noutput=2\n[infomonitor]\nsamples=1000000001\n", 10,
