@@ -27,6 +27,7 @@ backup (weights, accuracy CSV) at d.  analyse() returns, per run:
   top1       Darknet's valid top-1 after the last epoch
   warnings   the diagnostics train printed (sat, dead, collapsed: counts)
 """
+import bisect
 import csv
 import math
 import os
@@ -114,13 +115,19 @@ def share_ok(run, col, direction, min_epoch=None, drop_last=False):
     return (1.0 - bad / measured if measured else float("nan")), measured
 
 
-def epoch_bins(run, mon, col):
-    """{k: mean of col over monitor mon's rows of epoch k} (k from 1: the rows whose
-    epoch lies in (k-1, k]; non-finite values left out)."""
+def epoch_bins(run, mon, col, ends=None):
+    """{k: mean of col over monitor mon's rows of epoch k} (k from 1; non-finite values
+    left out).  Epoch k is the rows whose epoch lies in (k-1, k] (plot_ip.py's rule),
+    or, given ends (the iterations that ended epochs 1, 2, ..., ascending: epoch_ends),
+    the rows after the end of epoch k-1 up to that of epoch k: the steps whose model
+    the epoch's accuracy measures (rows after the last end are epoch len(ends) + 1)."""
     bins = {}
     for r in run.by_mon[mon]:
-        if pi.finite(r[col]) and pi.finite(r["epoch"]):
-            bins.setdefault(pi.epoch_bin(r["epoch"]) + 1, []).append(r[col])
+        if not pi.finite(r[col]) or (ends is None and not pi.finite(r["epoch"])):
+            continue
+        k = bisect.bisect_left(ends, r["iteration"]) + 1 if ends is not None \
+            else pi.epoch_bin(r["epoch"]) + 1
+        bins.setdefault(k, []).append(r[col])
     return {k: sum(v) / len(v) for k, v in bins.items()}
 
 
@@ -167,13 +174,25 @@ def delta_saturation(run):
                  if pi.finite(r["I_delta"]) and pi.finite(r["H_dK"]) and r["H_dK"] > 0])
 
 
-def accuracy(d):
-    """{epoch: valid top-1} from the run's accuracy CSV (train_out.c); {} without one."""
+def accuracy_rows(d):
+    """The rows of the run's accuracy CSV (train_out.c: epoch, iteration, images,
+    top1, top-k), or [] without one."""
     for f in os.listdir(d):
         if f.endswith(".accuracy.csv"):
-            return {int(r["epoch"]): float(r["top1"])
-                    for r in csv.DictReader(open(os.path.join(d, f)))}
-    return {}
+            return list(csv.DictReader(open(os.path.join(d, f))))
+    return []
+
+
+def accuracy(d):
+    """{epoch: valid top-1}."""
+    return {int(r["epoch"]): float(r["top1"]) for r in accuracy_rows(d)}
+
+
+def epoch_ends(d):
+    """The iterations that ended epochs 1, 2, ... (the steps after which train measured
+    the accuracy), or None without an accuracy CSV."""
+    rows = accuracy_rows(d)
+    return [int(r["iteration"]) for r in rows] if rows else None
 
 
 def top1(d):

@@ -25,7 +25,9 @@ Writes into DIR (default results/sweep):
                 I_XT with C > 1 feature maps): kind=run, the topology and its
                 --set values, seed, status (ok, collapsed: train printed the
                 collapse warning, failed: no metrics), epoch, layer, monitor,
-                C, then per-epoch means of mmi (I_XT, the multivariate MI over
+                C, then per-epoch means (epoch k: the iterations after the one
+                that ended epoch k-1, up to the one that ended epoch k, as the
+                accuracy CSV gives them; so top1 measures the last of them) of mmi (I_XT, the multivariate MI over
                 the maps, Eq. 7), H_X (its bound), the pid columns rs_pct,
                 wnr_pct, rs, wnr, wnr_y (from a monitor with pid on the same
                 layer) and the epoch's valid top1.  Then kind=mean rows: per
@@ -255,11 +257,12 @@ def run_rows(label, seed, d, epochs):
         run = pi.Run(label, os.path.join(d, "metrics.csv"))
     except pi.InputError:
         return [], "failed"
-    acc, rows = lr.accuracy(d), []
+    acc, ends, rows = lr.accuracy(d), lr.epoch_ends(d), []
     for lay, (mon, pmon) in sorted(conv_layers(run).items()):
-        cols = {"mmi": lr.epoch_bins(run, mon, "I_XT"), "H_X": lr.epoch_bins(run, mon, "H_X")}
+        cols = {"mmi": lr.epoch_bins(run, mon, "I_XT", ends),
+                "H_X": lr.epoch_bins(run, mon, "H_X", ends)}
         for q in ("rs_pct", "wnr_pct", "rs", "wnr", "wnr_y"):
-            cols[q] = lr.epoch_bins(run, pmon, q) if pmon else {}
+            cols[q] = lr.epoch_bins(run, pmon, q, ends) if pmon else {}
         for e in sorted(cols["mmi"]):
             rows.append(dict({q: cols[q].get(e) for q in QUANT}, kind="run", seed=seed,
                              status=status, epoch=e, layer=lay, monitor=mon,
@@ -434,7 +437,7 @@ def plot_mmi(a, results, path):
                      marker=sty[t][0], color=sty[t][1])
         top.set_title("%s (layer %d): MMI per epoch" % (mon, lay), fontsize="medium")
         top.set_xlabel("epoch")
-        top.xaxis.set_major_locator(MaxNLocator(integer=True))
+        top.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(a.epochs, 10)))
         hx_line(top, results)
         against(bottom, results, xs, ticks, xlabel, lay, "mmi", 1.0, sty)
         hx_line(bottom, results)
