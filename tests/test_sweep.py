@@ -11,8 +11,9 @@ make_data and cfg_file; about 20 s):
     samples in batches of 16, so that epoch 1 ends past an epoch of 1.0) and
     every mean row the mean of the recomputed values over the seeds;
   - a run made to collapse (learning rate 1e20: NaN from the second step, for
-    any seed; 1e9, tests/test_train.py's diverging case, converges for some) is marked collapsed, left out of its topology's means
-    (status none, left_out naming the seed), and the note says so;
+    any seed; 1e9, tests/test_train.py's diverging case, converges for some)
+    is marked collapsed, left out of its topology's means (status none,
+    left_out naming the seed), and the note says so;
   - a run whose train exits non-zero (an --exe wrapper) is marked failed, and
     the sweep exits 1 naming it;
   - bad input: an unknown section, an unknown key (through `infomonitor
