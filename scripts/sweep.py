@@ -23,17 +23,18 @@ Writes into DIR (default results/sweep):
                 .data, is not trained again
   sweep.csv     one row per run, epoch and conv layer (the monitors that log
                 I_XT with C > 1 feature maps): kind=run, the topology and its
-                --set values, seed, status (ok, collapsed: train printed the
-                collapse warning, failed: no metrics), epoch, layer, monitor,
-                C, then per-epoch means (epoch k: the iterations after the one
-                that ended epoch k-1, up to the one that ended epoch k, as the
-                accuracy CSV gives them; so top1 measures the last of them) of mmi (I_XT, the multivariate MI over
-                the maps, Eq. 7), H_X (its bound), the pid columns rs_pct,
-                wnr_pct, rs, wnr, wnr_y (from a monitor with pid on the same
-                layer) and the epoch's valid top1.  Then kind=mean rows: per
-                topology, epoch and layer the means over the seeds whose runs
-                are ok (seed lists them, left_out names the others and why;
-                status none when no seed is left).
+                --set values, seed, status (ok; collapsed: train printed the
+                collapse warning; failed: train exited non-zero or left no
+                metrics), epoch, layer, monitor, C, then the epoch's means of
+                mmi (I_XT, the multivariate MI over the maps, Eq. 7), H_X (its
+                bound), the pid columns rs_pct, wnr_pct, rs, wnr, wnr_y (from
+                a monitor with pid on the same layer) and the valid top1 after
+                it.  Epoch k is the iterations after the one that ended epoch
+                k-1 up to the one that ended epoch k, as the accuracy CSV
+                gives them, so top1 measures the model of its last step.
+                Then kind=mean rows: per topology, epoch and layer the means
+                over the seeds whose runs are ok (seed lists them, left_out
+                names the others and why; status none when no seed is left).
   mmi.png       per conv layer: MMI per epoch, a curve per topology, and the
                 last epoch's MMI against the swept value, under the mean H(X)
                 (the dashed line); the legend gives each topology's last
@@ -42,8 +43,8 @@ Writes into DIR (default results/sweep):
   pid.png       per conv layer with pid: the last epoch's rs_pct and wnr_pct
                 (as %) against the swept value.
 stdout: a `wrote PATH` line per file and the runs left out of the means (or
-"no run left out").  Progress lines on stderr: run k of N, the topology and seed, elapsed time.
-Bad arguments (a malformed --set, an unknown section or key, no seeds, a cfg
+"no run left out").  Progress lines on stderr: run k of N, the topology and
+seed, elapsed time.  Bad arguments (a malformed --set, an unknown section or key, no seeds, a cfg
 that `check` refuses): one line on stderr naming it, exit status 2, nothing
 trained.  A run that fails (train exits non-zero) is marked failed and left
 out; each is named on stderr with its error, and the exit status is 1.
@@ -51,7 +52,6 @@ out; each is named on stderr with its error, and the exit status is 1.
 import argparse
 import csv
 import itertools
-import math
 import os
 import re
 import subprocess
@@ -143,15 +143,20 @@ def topology_cfg(base_lines, sets, values):
 # ---------------------------------------------------------------- arguments
 
 def parse(argv):
-    ap = Parser(prog="sweep.py", description=__doc__.split("\n")[0])
-    ap.add_argument("base")
-    ap.add_argument("--set", action="append", default=[], dest="sets")
-    ap.add_argument("--seeds", default="")
-    ap.add_argument("--epochs", type=int, required=True)
-    ap.add_argument("--data", default="cfg/fashion-mnist.data")
-    ap.add_argument("--out", default="results/sweep")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--exe", default="./infomonitor")
+    parts = __doc__.split("\n\n")      # title, usage (argparse prints its own), the rest
+    ap = Parser(prog="sweep.py", description="\n\n".join(parts[:1] + parts[2:]),
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("base", metavar="BASE.cfg")
+    ap.add_argument("--set", action="append", default=[], dest="sets",
+                    metavar="SECTION.KEY=V1,V2,...", help="one swept key (repeatable)")
+    ap.add_argument("--seeds", default="", metavar="S1,S2,...", help="seeds of each topology")
+    ap.add_argument("--epochs", type=int, required=True, metavar="E", help="epochs per run")
+    ap.add_argument("--data", default="cfg/fashion-mnist.data", metavar="DATA",
+                    help="the .data file (default cfg/fashion-mnist.data)")
+    ap.add_argument("--out", default="results/sweep", metavar="DIR",
+                    help="where the runs, CSV and PNGs go (default results/sweep)")
+    ap.add_argument("--jobs", type=int, default=2, metavar="J", help="runs at a time (default 2)")
+    ap.add_argument("--exe", default="./infomonitor", help="the infomonitor binary")
     a = ap.parse_args(argv)
     if not a.sets:
         raise UsageError("give at least one --set SECTION.KEY=V1,V2,...")
