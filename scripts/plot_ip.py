@@ -429,17 +429,21 @@ def marker_subset(n):
 
 # ---------------------------------------------------------------- plotting
 
-def mon_styles(runs):
-    """The same marker and colour for a monitor name in every panel."""
+def name_styles(names):
+    """{name: (marker, colour)}, one pair per name in order (sweep.py's topologies too)."""
     import matplotlib.pyplot as plt
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return {m: (MARKERS[i % len(MARKERS)], colors[i % len(colors)]) for i, m in enumerate(names)}
+
+
+def mon_styles(runs):
+    """The same marker and colour for a monitor name in every panel."""
     order = []
     for run in runs:
         for m in run.monitors:
             if m not in order:
                 order.append(m)
-    return {m: (MARKERS[i % len(MARKERS)], colors[i % len(colors)])
-            for i, m in enumerate(order)}
+    return name_styles(order)
 
 
 def iter_norm(runs, *cols):

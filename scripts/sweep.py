@@ -353,13 +353,6 @@ def last(means, lay, q):
     return max(rs, key=lambda r: r["epoch"])[q] if rs else None
 
 
-def styles(results):
-    import matplotlib.pyplot as plt
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    return {t: (pi.MARKERS[i % len(pi.MARKERS)], colors[i % len(colors)])
-            for i, t in enumerate(results)}
-
-
 def legend_label(label, means, statuses):
     """'6-12 (top-1 97.3%)': the mean top-1 after the last epoch of the ok seeds
     (and how many seeds those are, when some were left out)."""
@@ -430,7 +423,7 @@ def hx_line(ax, results):
 def plot_mmi(a, results, path):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
-    lays, sty = layer_names(results), styles(results)
+    lays, sty = layer_names(results), pi.name_styles(list(results))
     xs, ticks, xlabel = x_positions(a, results)
     fig, axes = plt.subplots(2, max(1, len(lays)), figsize=(4.8 * max(1, len(lays)), 8),
                              squeeze=False)
@@ -462,7 +455,7 @@ def plot_pid(a, results, path):
             if any(last(m, lay, "rs_pct") is not None for _, _, m, _ in results.values())]
     if not lays:
         return
-    sty = styles(results)
+    sty = pi.name_styles(list(results))
     xs, ticks, xlabel = x_positions(a, results)
     fig, axes = plt.subplots(2, len(lays), figsize=(4.8 * len(lays), 7.5), squeeze=False)
     for c, (lay, mon) in enumerate(lays):
