@@ -13,7 +13,7 @@ re-analysis of a dump with `./infomonitor estimate` (about 10 s):
     CSV row within the fp32 engines' 1e-4 bits;
   - `estimate` on the dumped arrays with the JSON's alpha and sigmas gives
     every quantity of the CSV row (H_X, H_T, H_Y, I_XT, I_TY, sat_T, the pid
-    columns, and, from delta_out and delta_k, I_delta and H_dK) within 1e-6
+    columns, dead: the maps of T whose samples coincide, counted here, and, from delta_out and delta_k, I_delta and H_dK) within 1e-6
     bits; with the width rule and h instead of the sigmas, too; at another
     alpha it gives the reference's values at that alpha;
   - bad input: a folder that cannot be written or made, a file in the way,
@@ -147,8 +147,11 @@ def reproduce(dump, rows):
         sig = ["--sigma-x", repr(s["sigma_x"]), "--sigma-t", repr(s["sigma_t"])]
         e = estimate(f("X"), f("T"), f("Y"), "--alpha", repr(s["alpha"]), *sig, *pid)
         e["sat_T"] = e.get("H_T", 0) / np.log2(s["n"])
+        t = np.load(f("T"))
+        maps = [t[:, c] for c in range(t.shape[1])] if t.ndim == 3 else [t]
+        e["dead"] = sum(bool(np.all(m == m[0])) for m in maps)
         compare(f"{mon} it {it}: estimate with the JSON's sigmas gives the CSV row",
-                e, row, FORWARD + (("sat_T", "sat_T"),) + (PID if pid else ()), TOL)
+                e, row, FORWARD + (("sat_T", "sat_T"), ("dead", "dead")) + (PID if pid else ()), TOL)
         check(f"{mon} it {it}: the JSON's n, C, layer, sigmas are the CSV's",
               (s["n"], s["C"], s["layer"]) == (int(row["n"]), int(row["C"]), int(row["layer"])) and
               abs(s["sigma_x"] - float(row["sigma_x"])) <= 1e-6 * s["sigma_x"] and
