@@ -4,12 +4,18 @@ function of three of them, and a network whose layer 0 is an identity
 connected layer (T = X, so the filters are the variables themselves).
 
     d = make_case(folder)   -> dict with data, cfg, weights, x, y, informative
+
+and what the tests of both share: running the CLI, reading its table, the
+numpy Gram matrices of the default width rule (through tests/ref_renyi.py).
 """
 import gzip
 import os
 import struct
+import subprocess
 
 import numpy as np
+
+import ref_renyi as rr
 
 D = 10                   # variables (layer 0's units)
 INFORMATIVE = (1, 4, 7)  # Y = 4 [x1 > 1/2] + 2 [x4 > 1/2] + [x7 > 1/2]
@@ -66,3 +72,33 @@ def make_case(folder, n=1024, seed=3, batch=64, monitors=False):
     write_weights(weights, np.eye(D))
     return {"data": data, "cfg": cfg, "weights": weights, "x": pix[:, 0, :] / 255.0, "y": y,
             "informative": INFORMATIVE}
+
+
+def run(exe, *args):
+    """Run the CLI; the CompletedProcess (text)."""
+    return subprocess.run([exe, *map(str, args)], capture_output=True, text=True)
+
+
+def table(stdout, ncols):
+    """The rows of a command's table: the lines that start with a step or rank number and have
+    ncols fields, as lists of strings."""
+    out = []
+    for line in stdout.splitlines():
+        f = line.split()
+        if len(f) == ncols and f[0].isdigit():
+            out.append(f)
+    return out
+
+
+def ref_grams(x, y):
+    """Independent numpy Gram matrices of the default width rule (silverman-dim, h = 0.5): one
+    width for the whole layer (s and d of all its values), each variable its own matrix; the
+    input X (here the same values) one variable; Y the delta kernel."""
+    s = rr.width(x, "silverman-dim", 0.5)
+    T = [rr.rbf_gram(x[:, [c]], s) for c in range(x.shape[1])]
+    return rr.rbf_gram(x, rr.width(x, "silverman-dim", 0.5)), T, rr.label_gram(y)
+
+
+def close(got, want, atol=1e-4, rtol=1e-3):
+    """The tolerance of tests/test_cli.py against ref_renyi (the fp32 engines)."""
+    return abs(got - want) <= atol + rtol * abs(want)

@@ -29,7 +29,7 @@ static im_status locate_layer(im_an_net *a, int K, char *err, size_t errlen)
     if (l->type != CONVOLUTIONAL && l->type != CONNECTED)
         return im_errf(err, errlen, IM_ERR_ARG,
                        "-layer %d is a %s layer (%s:%d); it needs a convolutional or connected "
-                       "layer, whose filters or units it ranks",
+                       "layer (its feature maps or units are the variables measured)",
                        K, sec->type, m->path, sec->line);
     a->layer = K;
     a->sec = (size_t)s;

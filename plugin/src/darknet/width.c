@@ -218,6 +218,7 @@ static im_status run_selection(width_run *w, char *err, size_t errlen)
     printf("CMI-permutation: %zu permutations, significance %g; step k adds filter t:\n"
            "step  filter  I(Ts,t;Y)   I(Tr;Y|Ts)  perm mean  p-value  decision\n",
            w->o->permutations, w->o->significance);
+    fflush(stdout);
     im_status st = width_alloc(w, err, errlen);
     for (size_t k = 1; st == IM_OK && k <= steps && w->nrest > 0; k++) {
         width_step r;
