@@ -13,7 +13,6 @@ Bad input (a missing or unreadable file, a missing column, no rows, a cell that 
 number) gives one line on stderr naming the file, and exit status 2.
 """
 import csv
-import os
 import sys
 
 REQUIRED = ("step", "filter", "cmi", "perm_mean", "p_value", "decision", "n", "batches",
