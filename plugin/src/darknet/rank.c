@@ -1,11 +1,11 @@
 /* `infomonitor rank`: the information-bottleneck importance of each filter
  * of a layer (Sec. IV, Fig. 9): I(X;T^i), I(T^i;Y) and the objective
- * I(X;T^i) - beta I(T^i;Y) from im_ib_objective, each the mean over the
- * B mini-batches, listed ascending by the objective (the most important
- * first). */
+ * I(X;T^i) - beta I(T^i;Y) (importance.h: im_ib_objective, the means over
+ * the B mini-batches), listed ascending by the objective (the most
+ * important first). */
 #include <math.h>
 #include <stdlib.h>
-#include "analysis_session.h"
+#include "importance.h"
 #include "util/errfmt.h"
 
 typedef struct {
@@ -28,30 +28,14 @@ static int by_objective(const void *a, const void *b)
 static im_status rank_means(const im_an_session *s, double beta, rank_row *rows, char *err,
                             size_t errlen)
 {
-    const im_an_grams *g = &s->g;
-    size_t C = g->C, nn = g->n * g->n;
-    const double **T = malloc(C * sizeof *T);
-    double *v = malloc(3 * C * sizeof *v); /* ib, ixt, ity of one batch */
-    im_status st = T && v ? IM_OK : im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");
+    size_t C = s->g.C;
+    double *v = malloc(3 * C * sizeof *v); /* ib, ixt, ity */
+    if (v == NULL)
+        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");
+    im_status st = im_an_ib_means(s, beta, v, v + C, v + 2 * C, err, errlen);
     for (size_t c = 0; c < C; c++)
-        rows[c] = (rank_row){c, 0.0, 0.0, 0.0};
-    for (size_t b = 0; st == IM_OK && b < g->B; b++) {
-        for (size_t c = 0; c < C; c++)
-            T[c] = im_an_gram_t(g, b, c);
-        st = im_ib_objective(s->ctx, g->X + b * nn, g->Y + b * nn, T, C, g->n, beta, v, v + C,
-                             v + 2 * C);
-        if (st != IM_OK) {
-            st = im_an_core_fail(s, st, err, errlen);
-            break;
-        }
-        for (size_t c = 0; c < C; c++) {
-            rows[c].ib += v[c] / (double)g->B;
-            rows[c].ixt += v[C + c] / (double)g->B;
-            rows[c].ity += v[2 * C + c] / (double)g->B;
-        }
-    }
+        rows[c] = (rank_row){c, v[C + c], v[2 * C + c], v[c]};
     free(v);
-    free(T);
     return st;
 }
 
@@ -75,7 +59,7 @@ static void print_rows(const im_an_session *s, double beta, const rank_row *rows
 im_status im_dn_rank(const im_rank_opts *o, char *err, size_t errlen)
 {
     im_an_session s;
-    im_status st = im_an_begin(&o->an, 1, "rank", &s, err, errlen);
+    im_status st = im_an_begin(&o->an, IM_AN_GRAMS_XTY, "rank", &s, err, errlen);
     rank_row *rows = NULL;
     if (st == IM_OK && (rows = malloc(s.net.C * sizeof *rows)) == NULL)
         st = im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for %zu filters", s.net.C);

@@ -101,7 +101,7 @@ static im_status choose(width_run *w, size_t *j_best, double *gain, char *err, s
 
 /* Alg. 1 for candidate rest[j]: Ts = {PS_b} (none before any selection),
  * Tr = the remaining maps of batch b. */
-static im_status test(width_run *w, size_t j, uint64_t seed, width_step *r, char *err,
+static im_status test_candidate(width_run *w, size_t j, uint64_t seed, width_step *r, char *err,
                       size_t errlen)
 {
     size_t nn = w->n * w->n, P = w->o->permutations;
@@ -172,7 +172,7 @@ static im_status step(width_run *w, size_t k, uint64_t seed, width_step *r, char
 {
     size_t j = 0;
     im_status st = choose(w, &j, &r->gain, err, errlen);
-    if (st != IM_OK || (st = test(w, j, seed, r, err, errlen)) != IM_OK)
+    if (st != IM_OK || (st = test_candidate(w, j, seed, r, err, errlen)) != IM_OK)
         return st;
     r->filter = w->rest[j];
     select_filter(w, j);
@@ -238,7 +238,7 @@ static im_status run_selection(width_run *w, char *err, size_t errlen)
 im_status im_dn_width(const im_width_opts *o, char *err, size_t errlen)
 {
     im_an_session s;
-    im_status st = im_an_begin(&o->an, 0, "width", &s, err, errlen);
+    im_status st = im_an_begin(&o->an, IM_AN_GRAMS_TY, "width", &s, err, errlen);
     if (st == IM_OK && o->steps > s.net.C)
         st = im_errf(err, errlen, IM_ERR_ARG, "-steps %zu: layer %d has %zu filters", o->steps,
                      s.net.layer, s.net.C);
