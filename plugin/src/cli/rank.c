@@ -44,8 +44,8 @@ int im_cmd_rank(int argc, char **argv)
         if (im_cli_an_arg("rank", argc, argv, &i, &o.an))
             continue;
         if (!strcmp(s, "-beta") || !strcmp(s, "--beta"))
-            o.beta = im_cli_number("rank", s, im_cli_value("rank", argc, argv, &i), 0, 0, INFINITY,
-                                   1);
+            o.beta =
+                im_cli_number("rank", s, im_cli_value("rank", argc, argv, &i), 0, 0, INFINITY, 1);
         else
             im_cli_die("rank", "unknown option '%s' (see 'infomonitor rank --help')", s);
     }

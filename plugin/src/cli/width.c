@@ -52,8 +52,8 @@ int im_cmd_width(int argc, char **argv)
         if (im_cli_an_arg("width", argc, argv, &i, &o.an))
             continue;
         if (!strcmp(s, "-permutations") || !strcmp(s, "--permutations"))
-            o.permutations = im_cli_count("width", s, im_cli_value("width", argc, argv, &i), 1,
-                                          1000000);
+            o.permutations =
+                im_cli_count("width", s, im_cli_value("width", argc, argv, &i), 1, 1000000);
         else if (!strcmp(s, "-significance") || !strcmp(s, "--significance"))
             o.significance =
                 im_cli_number("width", s, im_cli_value("width", argc, argv, &i), 0, 1, 1, 1);

@@ -22,8 +22,8 @@ static im_status locate_layer(im_an_net *a, int K, char *err, size_t errlen)
     long s = K >= 0 ? find_section(m, K) : -1;
     if (s < 0)
         return im_errf(err, errlen, IM_ERR_ARG,
-                       "-layer %d: %s has layers 0..%d (counted without [infomonitor] sections)",
-                       K, m->path, m->nlayers - 1);
+                       "-layer %d: %s has layers 0..%d (counted without [infomonitor] sections)", K,
+                       m->path, m->nlayers - 1);
     const im_cfg_section *sec = &m->sec[s];
     const layer *l = &a->net->layers[sec->dn_index];
     if (l->type != CONVOLUTIONAL && l->type != CONNECTED)
@@ -48,8 +48,10 @@ im_status im_an_open(const char *datacfg, const char *cfg, const char *weights, 
         return st;
     im_dn_print_warnings(a->dc.warnings);
     if (a->dc.valid == NULL)
-        return im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'valid' key (the analyses use the "
-                                                   "valid split)", datacfg);
+        return im_errf(err, errlen, IM_ERR_FORMAT,
+                       "%s: no 'valid' key (the analyses use the "
+                       "valid split)",
+                       datacfg);
     if ((st = im_dn_load_net(cfg, weights, 0, 0, &a->rw, &a->net, err, errlen)) != IM_OK)
         return st;
     im_dn_print_warnings(a->rw.model.warnings);

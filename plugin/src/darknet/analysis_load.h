@@ -15,12 +15,12 @@ typedef struct im_an_net {
     im_datacfg dc;
     im_cfg_rewrite rw; /* rw.model is the cfg as read */
     network *net;
-    im_dataset data;  /* the valid split, at the network's input size */
-    int layer;        /* K, counting the layers without monitors (cfg_model.h's layer) */
-    size_t sec;       /* rw.model.sec[sec] is K's section */
-    int dn;           /* K's index among Darknet's layers (monitors included) */
-    size_t C, d;      /* K's filters and each one's values per sample: a conv layer's
-                         out_c maps of out_h*out_w, a connected layer's outputs units of 1 */
+    im_dataset data; /* the valid split, at the network's input size */
+    int layer;       /* K, counting the layers without monitors (cfg_model.h's layer) */
+    size_t sec;      /* rw.model.sec[sec] is K's section */
+    int dn;          /* K's index among Darknet's layers (monitors included) */
+    size_t C, d;     /* K's filters and each one's values per sample: a conv layer's
+                        out_c maps of out_h*out_w, a connected layer's outputs units of 1 */
 } im_an_net;
 
 /* Load datacfg (its warnings printed, as valid does), the network of cfg

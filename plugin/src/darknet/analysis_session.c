@@ -50,8 +50,8 @@ im_status im_an_begin(const im_an_opts *o, im_an_want want, const char *verb, im
         char cerr[512];
         if ((st = im_context_create(&opt, &s->ctx, cerr, sizeof cerr)) != IM_OK)
             return im_errf(err, errlen, st, "%s", cerr);
-        st = im_an_grams_build(&s->net, s->ctx, o->n, o->batches, &s->rng,
-                               want == IM_AN_GRAMS_XTY, &s->g, err, errlen);
+        st = im_an_grams_build(&s->net, s->ctx, o->n, o->batches, &s->rng, want == IM_AN_GRAMS_XTY,
+                               &s->g, err, errlen);
     }
     if (st == IM_OK)
         print_header(s, o, verb);

@@ -15,9 +15,9 @@
 
 /* What im_an_begin builds besides the network. */
 typedef enum im_an_want {
-    IM_AN_NET_ONLY,  /* no context, no Gram matrices */
-    IM_AN_GRAMS_TY,  /* the context and the matrices of T and Y */
-    IM_AN_GRAMS_XTY  /* also X's */
+    IM_AN_NET_ONLY, /* no context, no Gram matrices */
+    IM_AN_GRAMS_TY, /* the context and the matrices of T and Y */
+    IM_AN_GRAMS_XTY /* also X's */
 } im_an_want;
 
 typedef struct im_an_session {

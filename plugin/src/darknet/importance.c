@@ -5,8 +5,8 @@
 #include "importance.h"
 #include "util/errfmt.h"
 
-im_status im_an_ib_means(const im_an_session *s, double beta, double *ib, double *ixt,
-                         double *ity, char *err, size_t errlen)
+im_status im_an_ib_means(const im_an_session *s, double beta, double *ib, double *ixt, double *ity,
+                         char *err, size_t errlen)
 {
     const im_an_grams *g = &s->g;
     size_t C = g->C, nn = g->n * g->n;

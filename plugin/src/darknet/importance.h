@@ -12,8 +12,8 @@
  * call per mini-batch), each the mean over the mini-batches.  Needs the
  * session's X (im_an_begin with IM_AN_GRAMS_XTY).  IM_ERR_NOMEM or the
  * core's statuses (its message). */
-im_status im_an_ib_means(const im_an_session *s, double beta, double *ib, double *ixt,
-                         double *ity, char *err, size_t errlen);
+im_status im_an_ib_means(const im_an_session *s, double beta, double *ib, double *ixt, double *ity,
+                         char *err, size_t errlen);
 
 /* l1[c] = the sum of |w| over filter c's weights (its c_in*size*size
  * weights, or a connected unit's inputs): the "absolute weight sum" of

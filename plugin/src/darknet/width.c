@@ -76,8 +76,7 @@ static im_status choose(width_run *w, size_t *j_best, double *gain, char *err, s
 {
     size_t m = w->B * w->nrest;
     gain_sets q = {malloc(m * sizeof *q.sets), malloc(2 * m * sizeof *q.T),
-                   malloc(w->B * sizeof *q.Y), malloc(m * sizeof *q.S_Y),
-                   malloc(m * sizeof *q.mi)};
+                   malloc(w->B * sizeof *q.Y), malloc(m * sizeof *q.S_Y), malloc(m * sizeof *q.mi)};
     im_status st = IM_OK;
     if (!q.sets || !q.T || !q.Y || !q.S_Y || !q.mi)
         st = im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for %zu candidate sets", m);
@@ -102,7 +101,7 @@ static im_status choose(width_run *w, size_t *j_best, double *gain, char *err, s
 /* Alg. 1 for candidate rest[j]: Ts = {PS_b} (none before any selection),
  * Tr = the remaining maps of batch b. */
 static im_status test_candidate(width_run *w, size_t j, uint64_t seed, width_step *r, char *err,
-                      size_t errlen)
+                                size_t errlen)
 {
     size_t nn = w->n * w->n, P = w->o->permutations;
     im_cmi_perm_batch *pb = malloc(w->B * sizeof *pb);

@@ -107,8 +107,8 @@ static im_status perm_group(im_context *ctx, const perm_shape *s, const im_cmi_p
         return st;
     for (size_t b = 0; b < g; b++) {
         size_t base = nf;
-        nf += batch_factors(s, &batch[b0 + b], seed + b0 + b, pi, mem + b * (s->P + 2) * nn,
-                            f + nf);
+        nf +=
+            batch_factors(s, &batch[b0 + b], seed + b0 + b, pi, mem + b * (s->P + 2) * nn, f + nf);
         batch_terms(&terms, s, (uint32_t)base);
     }
     if ((st = im_terms_eval(ctx, f, nf, s->n, &terms, &S)) == IM_OK)
@@ -160,8 +160,7 @@ static im_status perm_sums(im_context *ctx, const perm_shape *s, const im_cmi_pe
         st = im_fail(ctx, IM_ERR_NOMEM, "out of memory for %zu permutations of %zu batches", s->P,
                      group);
     for (size_t b0 = 0; b0 < B && st == IM_OK; b0 += group)
-        st = perm_group(ctx, s, batch, b0, B - b0 < group ? B - b0 : group, seed, pi, mem, f,
-                        sums);
+        st = perm_group(ctx, s, batch, b0, B - b0 < group ? B - b0 : group, seed, pi, mem, f, sums);
     free(pi);
     free(f);
     free(mem);
