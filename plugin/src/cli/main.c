@@ -21,6 +21,7 @@ static void usage(FILE *f)
             "  check      validate a cfg (and a .data file) and print its layer table\n"
             "  width      how many filters a layer needs (greedy selection, CMI-permutation)\n"
             "  rank       each filter's I(X;T), I(T;Y) and IB objective, most important first\n"
+            "  prune      a smaller cfg and weights without a layer's least important filters\n"
             "  estimate   entropies, I(X;T), I(T;Y) and PID pair quantities of .npy arrays\n"
             "\n"
             "Run 'infomonitor <command> --help' for a command's options.\n"
@@ -60,5 +61,7 @@ int main(int argc, char **argv)
         return im_cmd_width(argc - 1, argv + 1);
     if (strcmp(verb, "rank") == 0)
         return im_cmd_rank(argc - 1, argv + 1);
+    if (strcmp(verb, "prune") == 0)
+        return im_cmd_prune(argc - 1, argv + 1);
     im_cli_die(NULL, "unknown command '%s' (try 'infomonitor --help')", verb);
 }

@@ -12,6 +12,7 @@ const im_dn_adapter *im_dn_adapter_get(void)
         .check = im_dn_check,
         .width = im_dn_width,
         .rank = im_dn_rank,
+        .prune = im_dn_prune,
     };
     return &table;
 }

@@ -26,6 +26,7 @@ typedef struct im_dn_adapter {
     im_status (*check)(const char *cfg, const char *datacfg, char *err, size_t errlen);
     im_status (*width)(const im_width_opts *o, char *err, size_t errlen);
     im_status (*rank)(const im_rank_opts *o, char *err, size_t errlen);
+    im_status (*prune)(const im_prune_opts *o, char *err, size_t errlen);
 } im_dn_adapter;
 
 /* The adapter's table (static storage). */

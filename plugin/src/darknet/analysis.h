@@ -1,5 +1,5 @@
 /* The analyses of one trained layer (the paper's Sec. IV and Appendix B),
- * the adapter's entry points behind `infomonitor width` and `rank`
+ * the adapter's entry points behind `infomonitor width`, `rank` and `prune`
  * (adapter.h).  Declared without Darknet's types, so the CLI compiles
  * without darknet.h.  Each prints its table on stdout and, with csv set,
  * writes it as a CSV; each returns a status and a one-line message in err
@@ -44,5 +44,24 @@ typedef struct im_rank_opts {
 } im_rank_opts;
 
 im_status im_dn_rank(const im_rank_opts *o, char *err, size_t errlen);
+
+/* A smaller network without K's least important filters: a cfg and
+ * matching weights (the next layer's inputs from the dropped filters
+ * removed); see prune.c. */
+typedef enum im_prune_by {
+    IM_PRUNE_IB,    /* keep the smallest IB objectives (beta), as rank lists them */
+    IM_PRUNE_L1,    /* keep the largest absolute weight sums */
+    IM_PRUNE_RANDOM /* keep a random set (seed) */
+} im_prune_by;
+
+typedef struct im_prune_opts {
+    im_an_opts an;
+    double keep;     /* the share of filters kept, in (0, 1]: round(keep * C), at least 1 */
+    im_prune_by by;  /* the importance */
+    double beta;     /* for IM_PRUNE_IB, >= 0 */
+    const char *out; /* writes <out>.cfg and <out>.weights */
+} im_prune_opts;
+
+im_status im_dn_prune(const im_prune_opts *o, char *err, size_t errlen);
 
 #endif
