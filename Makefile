@@ -230,6 +230,8 @@ cli-tests: infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_width.py build/asan/infomonitor
 	$(PYTHON) tests/test_rank.py ./infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_rank.py build/asan/infomonitor
+	$(PYTHON) tests/test_prune.py ./infomonitor
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_prune.py build/asan/infomonitor
 	IM_CUDA_LIBDIR=$(if $(filter 1,$(GPU)),$(CUDA_DIR)/lib64) $(PYTHON) tests/test_install.py $(BUILD)
 
 test: deps
