@@ -229,6 +229,12 @@ cli-tests: infomonitor
 	$(PYTHON) tests/test_plot_ip.py
 	$(PYTHON) tests/test_prepare.py ./infomonitor
 	$(PYTHON) tests/test_image_mutation.py ./infomonitor 200 1
+	$(PYTHON) tests/test_width.py ./infomonitor
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_width.py build/asan/infomonitor
+	$(PYTHON) tests/test_rank.py ./infomonitor
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_rank.py build/asan/infomonitor
+	$(PYTHON) tests/test_prune.py ./infomonitor
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_prune.py build/asan/infomonitor
 	IM_CUDA_LIBDIR=$(if $(filter 1,$(GPU)),$(CUDA_DIR)/lib64) $(PYTHON) tests/test_install.py $(BUILD)
 
 test: deps

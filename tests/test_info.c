@@ -312,6 +312,69 @@ static void cmi_permutation_decisions(void **state)
     im_context_destroy(ctx);
 }
 
+/* Alg. 1 over several batches: each conditional MI equals im_cmi's on the
+ * full factor lists (the sets are multiplied out inside), B = 1 is
+ * im_cmi_permutation, and the means over two batches are the means of
+ * each batch alone with its own seed (seed + b). */
+static void cmi_permutation_mean(void **state)
+{
+    (void)state;
+    uint64_t seed = 53;
+    size_t n = 24, P = 20, nS = 2, nR = 4, t = 1;
+    im_context *ctx = tu_ctx(1.01);
+    double *K[2][6], *Ky[2];
+    im_cmi_perm_batch b[2];
+    for (size_t k = 0; k < 2; k++) {
+        int32_t y[24];
+        for (size_t i = 0; i < n; i++)
+            y[i] = (int32_t)((i + k) % 3);
+        for (size_t c = 0; c < 6; c++) {
+            float *x = tu_randn(&seed, n, 2);
+            for (size_t i = 0; i < n; i++)
+                x[2 * i] += (c % 2) ? (float)y[i] : 0.0f;
+            K[k][c] = tu_gram(ctx, x, n, 2, 1.0);
+            free(x);
+        }
+        Ky[k] = malloc(n * n * sizeof(double));
+        assert_int_equal(im_gram_labels(ctx, y, n, Ky[k]), IM_OK);
+        b[k] = (im_cmi_perm_batch){(const double *const *)K[k], (const double *const *)K[k] + nS,
+                                   Ky[k]};
+    }
+    im_cmi_perm one[2], two, ref;
+    double p1[2][20], p2[20], want;
+    for (size_t k = 0; k < 2; k++) {
+        assert_int_equal(
+            im_cmi_permutation_mean(ctx, &b[k], 1, nS, nR, t, n, P, 0.05, 7 + k, &one[k], p1[k]),
+            IM_OK);
+        const double *A[3] = {b[k].Tr[0], b[k].Tr[2], b[k].Tr[3]}, *C[3] = {b[k].Ts[0],
+                                                                              b[k].Ts[1],
+                                                                              b[k].Tr[t]};
+        assert_int_equal(im_cmi(ctx, A, 3, &b[k].Y, 1, C, 3, n, &want), IM_OK);
+        tu_close(one[k].cmi, want, 1e-10, 0);
+    }
+    assert_int_equal(im_cmi_permutation(ctx, b[0].Ts, nS, b[0].Tr, nR, t, Ky[0], n, P, 0.05, 7,
+                                        &ref),
+                     IM_OK);
+    assert_true(ref.cmi == one[0].cmi && ref.fraction == one[0].fraction);
+    assert_int_equal(im_cmi_permutation_mean(ctx, b, 2, nS, nR, t, n, P, 0.05, 7, &two, p2), IM_OK);
+    tu_close(two.cmi, (one[0].cmi + one[1].cmi) / 2, 1e-12, 0);
+    size_t ge = 0;
+    for (size_t p = 0; p < P; p++) {
+        tu_close(p2[p], (p1[0][p] + p1[1][p]) / 2, 1e-12, 0);
+        ge += two.cmi >= p2[p];
+    }
+    assert_true(two.fraction == (double)ge / (double)P);
+    assert_int_equal(two.keep, two.fraction <= 0.05);
+    assert_int_equal(im_cmi_permutation_mean(ctx, b, 0, nS, nR, t, n, P, 0.05, 7, &two, p2),
+                     IM_ERR_ARG);
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t c = 0; c < 6; c++)
+            free(K[k][c]);
+        free(Ky[k]);
+    }
+    im_context_destroy(ctx);
+}
+
 static void ib_objective(void **state)
 {
     (void)state;
@@ -471,6 +534,7 @@ int main(void)
         cmocka_unit_test(pid_matches_definitions),
         cmocka_unit_test(cmi_identities),
         cmocka_unit_test(cmi_permutation_decisions),
+        cmocka_unit_test(cmi_permutation_mean),
         cmocka_unit_test(ib_objective),
         cmocka_unit_test(mmi_sets_match_definitions),
         cmocka_unit_test(dead_map_is_neutral),

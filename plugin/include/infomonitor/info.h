@@ -115,6 +115,31 @@ IM_API im_status im_cmi_permutation(im_context *ctx, const double *const *Ts, si
                                     size_t n, size_t P, double significance, uint64_t seed,
                                     im_cmi_perm *out);
 
+/* Alg. 1 averaged over B mini-batches of the same variables (the paper's
+ * estimates, taken over several batches): batch b holds its own Gram
+ * matrices Ts (nS, NULL when nS = 0), Tr (nR) and Y; the candidate t is
+ * the same index in every batch.
+ *     out->cmi  = mean over b of I({Tr - t}; Y | {Ts, t})
+ *     perm[p]   = mean over b of I({Tr - t}; Y | {Ts, t~p})   (p < P)
+ * where batch b's P permutations come from seed + b as in
+ * im_cmi_permutation, so B = 1 is im_cmi_permutation and batch b alone
+ * (with seed + b) gives that batch's terms.  fraction and keep compare
+ * out->cmi with the P means.  perm (P doubles) may be NULL.  The
+ * 4(P+1)B entropies go to the back end in one batch; the sets Tr - t and
+ * Ts are multiplied out once per batch, so a term has at most 4 factors.
+ * Memory: (P + 2) n*n doubles per batch, in groups of batches of at most
+ * 256 MiB (one back-end call per group). */
+typedef struct im_cmi_perm_batch {
+    const double *const *Ts;
+    const double *const *Tr;
+    const double *Y;
+} im_cmi_perm_batch;
+
+IM_API im_status im_cmi_permutation_mean(im_context *ctx, const im_cmi_perm_batch *batch, size_t B,
+                                         size_t nS, size_t nR, size_t t, size_t n, size_t P,
+                                         double significance, uint64_t seed, im_cmi_perm *out,
+                                         double *perm);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,4 +51,15 @@ unsigned long long im_cli_count(const char *verb, const char *flag, const char *
     if (!im_parse_int(text, (long long)min, (long long)max, &v))
         im_cli_die(verb, "%s must be a whole number in %llu..%llu, got '%s'", flag, min, max, text);
     return (unsigned long long)v;
+}
+
+double im_cli_number(const char *verb, const char *flag, const char *text, double lo, int lo_open,
+                     double hi, int hi_open)
+{
+    double v;
+    if (!im_parse_num(text, -HUGE_VAL, HUGE_VAL, &v) || v < lo || v > hi ||
+        (lo_open && v == lo) || (hi_open && v == hi))
+        im_cli_die(verb, "%s must be a number in %c%g, %g%c, got '%s'", flag, lo_open ? '(' : '[',
+                   lo, hi, hi_open ? ')' : ']', text);
+    return v;
 }

@@ -28,4 +28,10 @@ double im_cli_positive(const char *verb, const char *flag, const char *text);
 unsigned long long im_cli_count(const char *verb, const char *flag, const char *text,
                                 unsigned long long min, unsigned long long max);
 
+/* Parse a finite number given to `flag` between lo and hi (hi may be
+ * INFINITY), each end included unless lo_open / hi_open; dies otherwise,
+ * naming the flag, the interval and the text. */
+double im_cli_number(const char *verb, const char *flag, const char *text, double lo, int lo_open,
+                     double hi, int hi_open);
+
 #endif

@@ -19,6 +19,9 @@ static void usage(FILE *f)
             "  train      train a Darknet network, logging the [infomonitor] quantities\n"
             "  valid      top-1/top-k accuracy of Darknet weights on a .data file's valid split\n"
             "  check      validate a cfg (and a .data file) and print its layer table\n"
+            "  width      how many filters a layer needs (greedy selection, CMI-permutation)\n"
+            "  rank       each filter's I(X;T), I(T;Y) and IB objective, most important first\n"
+            "  prune      a smaller cfg and weights without a layer's least important filters\n"
             "  estimate   entropies, I(X;T), I(T;Y) and PID pair quantities of .npy arrays\n"
             "\n"
             "Run 'infomonitor <command> --help' for a command's options.\n"
@@ -54,5 +57,11 @@ int main(int argc, char **argv)
         return im_cmd_valid(argc - 1, argv + 1);
     if (strcmp(verb, "check") == 0)
         return im_cmd_check(argc - 1, argv + 1);
+    if (strcmp(verb, "width") == 0)
+        return im_cmd_width(argc - 1, argv + 1);
+    if (strcmp(verb, "rank") == 0)
+        return im_cmd_rank(argc - 1, argv + 1);
+    if (strcmp(verb, "prune") == 0)
+        return im_cmd_prune(argc - 1, argv + 1);
     im_cli_die(NULL, "unknown command '%s' (try 'infomonitor --help')", verb);
 }

@@ -7,5 +7,8 @@ int im_cmd_estimate(int argc, char **argv);
 int im_cmd_train(int argc, char **argv);
 int im_cmd_valid(int argc, char **argv);
 int im_cmd_check(int argc, char **argv);
+int im_cmd_width(int argc, char **argv);
+int im_cmd_rank(int argc, char **argv);
+int im_cmd_prune(int argc, char **argv);
 
 #endif

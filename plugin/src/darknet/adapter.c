@@ -10,6 +10,9 @@ const im_dn_adapter *im_dn_adapter_get(void)
         .train = im_dn_train,
         .valid = im_dn_valid,
         .check = im_dn_check,
+        .width = im_dn_width,
+        .rank = im_dn_rank,
+        .prune = im_dn_prune,
     };
     return &table;
 }

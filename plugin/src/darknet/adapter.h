@@ -9,10 +9,11 @@
 #define IM_DN_ADAPTER_H
 
 #include <stddef.h>
+#include "analysis.h"
 #include "driver.h"
 
 /* Bumped whenever the table or the types it uses change. */
-#define IM_DN_ADAPTER_ABI 3
+#define IM_DN_ADAPTER_ABI 4
 #define IM_DN_ADAPTER_LIB "libinfomonitor-darknet.so"
 #define IM_DN_ADAPTER_SYM "im_dn_adapter_get"
 
@@ -23,6 +24,9 @@ typedef struct im_dn_adapter {
     im_status (*valid)(const char *datacfg, const char *cfg, const char *weights, char *err,
                        size_t errlen);
     im_status (*check)(const char *cfg, const char *datacfg, char *err, size_t errlen);
+    im_status (*width)(const im_width_opts *o, char *err, size_t errlen);
+    im_status (*rank)(const im_rank_opts *o, char *err, size_t errlen);
+    im_status (*prune)(const im_prune_opts *o, char *err, size_t errlen);
 } im_dn_adapter;
 
 /* The adapter's table (static storage). */
