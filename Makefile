@@ -166,8 +166,18 @@ infomonitor: $(BUILD)/infomonitor $(BUILD)/libinfomonitor-darknet.so
 $(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
-$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite cfg_model monitor_spec cfg_validate cfg_keys cfg_values) \
+# The cfg checks: keys, values and shapes (cfg_validate.h).
+CFG_CHECK_OBJ := $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_model cfg_keys cfg_values \
+                   cfg_shapes cfg_shapes_util cfg_shapes_image cfg_shapes_keep cfg_shapes_flat \
+                   cfg_shapes_order)
+
+$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(CFG_CHECK_OBJ) \
+                       $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite monitor_spec cfg_validate) \
                        $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
+$(BUILD)/tests/test_cfg_shapes: $(BUILD)/tests/test_cfg_shapes.o $(CFG_CHECK_OBJ) \
+                              $(BUILD)/plugin/src/darknet/cfg_validate.o $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/test_cfg_model: $(BUILD)/tests/test_cfg_model.o $(BUILD)/plugin/src/darknet/cfg_model.o \
