@@ -214,6 +214,11 @@ $(BUILD)/tests/test_monitor: $(BUILD)/tests/test_monitor.o $(DN_OBJ) \
 $(BUILD)/tests/test_transparent: $(BUILD)/tests/test_transparent.o $(DN_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 
+# tests/test_check.py's reference: what Debian's libdarknet builds from a cfg.
+$(BUILD)/tests/dn_layers: tests/dn_layers.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -I$(DN_INC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(DN_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
@@ -224,7 +229,7 @@ asan-tests:
 	$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan unit-tests \
 	    $(if $(filter 1,$(SANITIZE)),,build/asan/infomonitor build/asan/libinfomonitor-darknet.so)
 
-cli-tests: infomonitor
+cli-tests: infomonitor $(BUILD)/tests/dn_layers
 	$(PYTHON) tests/test_adapter.py ./infomonitor
 	$(PYTHON) tests/test_cli.py ./infomonitor
 	$(PYTHON) tests/test_cli.py build/asan/infomonitor

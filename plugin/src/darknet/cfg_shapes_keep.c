@@ -167,7 +167,8 @@ im_status im_sh_yolo(sh_walk *w, im_dn_layer_shape *l)
     im_status st = head_keys(w, &classes, 20, &num, NULL, 0);
     int n = st == IM_OK ? mask_count(w->s, num) : 0;
     if (st == IM_OK)
-        st = head(w, l, im_sh_mul(n, classes + 5LL), "mask items x (classes + 5)");
+        st = head(w, l, im_sh_mul(n, classes + 5LL),
+                  im_cfg_find(w->s, "mask") ? "mask items x (classes + 5)" : "num x (classes + 5)");
     if (st == IM_OK)
         im_sh_floats(l, 2LL * num + 2LL * n + n); /* biases, bias_updates, mask */
     w->truths = 90 * 5;
