@@ -4,6 +4,7 @@
 #include "cfg_rewrite.h"
 #include "datacfg.h"
 #include "driver.h"
+#include "net_load.h"
 
 /* "ixt,ity,mmi,delta" for the bits of q. */
 static void quantity_names(unsigned q, char *out, size_t n)
@@ -82,7 +83,9 @@ im_status im_dn_check(const char *cfg, const char *datacfg, char *err, size_t er
     if (st != IM_OK)
         return st;
     im_datacfg dc = {0};
-    if (datacfg && (st = im_datacfg_load(datacfg, &dc, err, errlen)) != IM_OK) {
+    if (datacfg && ((st = im_datacfg_load(datacfg, &dc, err, errlen)) != IM_OK ||
+                    (st = im_dn_check_data(&dc, rw.shapes.outputs, err, errlen)) != IM_OK)) {
+        im_datacfg_free(&dc);
         im_cfg_rewrite_free(&rw);
         return st;
     }
