@@ -233,6 +233,8 @@ cli-tests: infomonitor $(BUILD)/tests/dn_layers
 	$(PYTHON) tests/test_adapter.py ./infomonitor
 	$(PYTHON) tests/test_cli.py ./infomonitor
 	$(PYTHON) tests/test_cli.py build/asan/infomonitor
+	$(PYTHON) tests/test_check.py ./infomonitor --reference
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_check.py build/asan/infomonitor
 	$(PYTHON) tests/test_train.py ./infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_train.py build/asan/infomonitor
 	$(PYTHON) tests/test_weights.py ./infomonitor
