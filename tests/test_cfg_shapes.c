@@ -419,7 +419,9 @@ static const bad_case crashing[] = {
      "t.cfg:14: [route] layers = '0': ", "layer 0 ([crop], line 6) has no delta"},
     {NET "[crop]\ncrop_height=6\ncrop_width=6\n" CONV "[shortcut]\nfrom=-2\n",
      "t.cfg:14: [shortcut] from = '-2': ", "layer 0 ([crop], line 6) has no delta"},
-    /* A monitor of a loss layer is detached (monitor.h). */
+    /* A monitor watches the layer before it; one of a loss layer is detached (monitor.h). */
+    {NET "[infomonitor]\n[connected]\n", "t.cfg:6: [infomonitor]: ",
+     FIRST "it watches the layer before it"},
     {NET "[connected]\n[softmax]\n[infomonitor]\n[cost]\n", "t.cfg:9: [cost] (layer 2): ",
      "cannot follow the monitor at line 8: a monitor of a loss layer has no delta"},
     /* CPU Darknet. */

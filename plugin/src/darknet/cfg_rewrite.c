@@ -102,18 +102,14 @@ static im_status put_option(rw_state *s, const im_cfg_section *sec, const im_cfg
 }
 
 /* The monitor of section i: its options, and the layer it watches (the
- * nearest Darknet layer before it). */
+ * nearest Darknet layer before it; the shape check refuses a monitor as the
+ * first layer, cfg_shapes.h). */
 static im_status add_monitor(rw_state *s, size_t i)
 {
     const im_cfg_section *sec = &s->m->sec[i];
     size_t w = i;
-    while (w > 0 && s->m->sec[w].layer < 0)
+    while (w > 1 && s->m->sec[w].layer < 0)
         w--;
-    if (w == 0)
-        return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
-                       "%s:%d: [infomonitor] cannot be the first layer: it watches the layer "
-                       "before it",
-                       s->m->path, sec->line);
     im_monitor_spec *spec = &s->out->mon[s->out->nmon];
     im_status st = im_monitor_spec_parse(s->m, sec, spec, s->err, s->errlen);
     if (st != IM_OK)

@@ -30,8 +30,9 @@ typedef struct im_cfg_rewrite {
  * values, shapes, which stay in out->shapes) and rewrite it.  On error: IM_ERR_IO /
  * IM_ERR_FORMAT / IM_ERR_NOMEM, *out empty, and a one-line message
  * "path:line: ..." naming the key and value.  Monitors: the options of
- * monitor_spec.h; a monitor cannot be the first layer (it watches the
- * layer before it; after another monitor, that monitor's layer); names
+ * monitor_spec.h; a monitor watches the layer before it (after another
+ * monitor, that monitor's layer; the shape check refuses one as the first
+ * layer); names
  * default to the watched layer's short type and ordinal (conv1, fc2,
  * layer7) and must differ.  The probe monitors of a file share one probe
  * set (the largest N; each monitor takes its first N), so their probe_seed

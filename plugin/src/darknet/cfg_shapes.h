@@ -75,10 +75,12 @@
  *     maxpool, region, reorg, shortcut, softmax, upsample, yolo) cannot
  *     follow such a place, and route and shortcut cannot take a layer
  *     without a delta (they add into it); a [dropout] cannot be first (its
- *     output is the previous layer's, layers[-1]).  Layers at or before a
- *     stopbackward=1 never run backward and are exempt.  (The plugin could
- *     instead allocate those deltas after parsing; it does not, so that
- *     Darknet runs as it would on its own.)
+ *     output is the previous layer's, layers[-1]), nor an [infomonitor]
+ *     (it watches the layer before it).  Layers at or before a
+ *     stopbackward=1 never run backward and are exempt.  (A fix at the
+ *     plugin level is possible: calloc net->delta and the [crop] deltas
+ *     after parsing, since crop's backward passes nothing on.  The plugin
+ *     does not, so that Darknet runs as it would on its own.)
  *   - CPU builds (no -DGPU): [batchnorm] anywhere (make_batchnorm_layer
  *     allocates x and x_norm only for the GPU, and forward_batchnorm_layer
  *     copies into x) and [lstm] (no CPU backward function: a NULL call).

@@ -68,6 +68,8 @@ static im_status no_delta(const sh_walk *w, const char *fn)
 
 im_status im_sh_order(sh_walk *w, sh_type t)
 {
+    if (t == SH_MONITOR && w->prev == NULL)
+        return im_sh_bad_layer(w, "cannot be the first layer: it watches the layer before it");
     if (t == SH_DROPOUT && w->prev == NULL)
         return im_sh_bad_layer(w, "cannot be the first layer: parse_network_cfg gives a dropout "
                                   "the output of the layer before it, layers[-1] here, and the "
