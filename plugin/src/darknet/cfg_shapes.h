@@ -68,8 +68,8 @@
  *     workspace unless another layer's is large enough: refused then.
  *   - layer orders that crash this Darknet's training.  backward_network
  *     hands the first layer net->delta, which parse_network_cfg never
- *     allocates, and [crop] and [lstm] (CPU) have no delta either, nor a
- *     monitor after a loss layer (monitor.h detaches it).  So a layer whose
+ *     allocates, and a [crop] has no delta either (make_crop_layer makes
+ *     none), nor a monitor after a loss layer (monitor.h detaches it).  So a layer whose
  *     backward writes into the previous delta unchecked (activation,
  *     avgpool, batchnorm, cost, detection, iseg, l2norm, logistic, lrn,
  *     maxpool, region, reorg, shortcut, softmax, upsample, yolo) cannot
@@ -83,7 +83,8 @@
  *     does not, so that Darknet runs as it would on its own.)
  *   - CPU builds (no -DGPU): [batchnorm] anywhere (make_batchnorm_layer
  *     allocates x and x_norm only for the GPU, and forward_batchnorm_layer
- *     copies into x) and [lstm] (no CPU backward function: a NULL call).
+ *     copies into x) and [lstm] (make_lstm_layer sets no CPU backward
+ *     function, a NULL call, and no delta, which forward clears).
  *   - memory: the estimate below larger than the physical memory
  *     (sysconf _SC_PHYS_PAGES * _SC_PAGESIZE), with the estimate and the
  *     largest layer in the message.  Darknet callocs everything at parse

@@ -95,7 +95,7 @@ void im_sh_order_next(sh_walk *w, sh_type t)
     if (t == SH_MONITOR && is_loss(w->watched)) {
         w->prev_delta = SH_DETACHED;
         w->nodelta_at = w->s;
-    } else if (t == SH_CROP || t == SH_LSTM) {
+    } else if (t == SH_CROP) {
         w->prev_delta = SH_NO_OWN_DELTA;
         w->nodelta_at = w->s;
     } else if (t != SH_MONITOR && t != SH_DROPOUT) /* they share the delta before them */
