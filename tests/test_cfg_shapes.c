@@ -276,6 +276,8 @@ static const bad_case bad[] = {
     {NET CONV "[upsample]\nstride=0\n", "t.cfg:11: [upsample] stride = '0': ", "other than 0"},
     {NET "[connected]\noutput=6\n[softmax]\ngroups=4\n", "t.cfg:9: [softmax] groups = '4': ",
      "a divisor of the 6 inputs"},
+    {NET "[connected]\n[softmax]\ntree=/nonexistent/tree\n",
+     "t.cfg:8: [softmax] tree = '/nonexistent/tree': ", "cannot open it: No such file"},
     {NET "[connected]\noutput=6\n[softmax]\ngroups=0\n", "t.cfg:9: [softmax] groups = '0': ",
      ">= 1"},
     {"[net]\ninputs=4\n[crnn]\nhidden_filters=0\n", "t.cfg:4: [crnn] hidden_filters = '0': ",

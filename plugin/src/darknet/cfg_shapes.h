@@ -56,6 +56,8 @@
  *   - reorg: stride >= 1; unless extra, w and h divisible by stride (not
  *     reverse) and c by stride^2 (reverse, or not flatten): reorg_cpu and
  *     flatten move w*h*c values whatever the output holds.
+ *   - [softmax] and [region] tree= a file that opens (read_tree does not
+ *     check fopen, and crashes).
  *   - local: pad=1 only with size 3 (local_out_height assumes a padding of
  *     1, im2col pads by pad pixels).
  *   - Darknet's int sizes: every product Darknet stores in an int (outputs,

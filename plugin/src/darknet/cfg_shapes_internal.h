@@ -93,6 +93,9 @@ im_status im_sh_bad_layer(const sh_walk *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "W x H x C" of an output, or "N values" without an image. */
 void im_sh_describe(int w, int h, int c, int n, char *buf, size_t len);
+/* A tree= (softmax, region) names a file that opens: read_tree reads a
+ * NULL FILE otherwise. */
+im_status im_sh_tree_file(const sh_walk *w);
 /* The input is an image (w, h, c >= 1), as parse_<type> demands. */
 im_status im_sh_need_image(const sh_walk *w, const im_dn_layer_shape *l);
 /* The output: sizes and outputs >= 1 (key: the one to blame). */

@@ -89,6 +89,8 @@ im_status im_sh_softmax(sh_walk *w, im_dn_layer_shape *l)
 {
     int g;
     im_status st = im_sh_int(w, "groups", 1, 1, &g);
+    if (st == IM_OK)
+        st = im_sh_tree_file(w);
     if (st == IM_OK && l->inputs % g)
         return im_sh_bad(w, "groups", g,
                          "expected a divisor of the %d inputs (make_softmax_layer asserts it)",
@@ -141,6 +143,8 @@ im_status im_sh_region(sh_walk *w, im_dn_layer_shape *l)
 {
     int classes, num, coords;
     im_status st = head_keys(w, &classes, 20, &num, &coords, 4);
+    if (st == IM_OK)
+        st = im_sh_tree_file(w);
     if (st == IM_OK)
         st = head(w, l, im_sh_mul(num, classes + coords + 1LL), "num x (classes + coords + 1)");
     if (st == IM_OK)

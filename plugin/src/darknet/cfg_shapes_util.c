@@ -1,5 +1,6 @@
 /* Keys, messages and Darknet's int sizes for the shape rules
  * (cfg_shapes_internal.h). */
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,6 +83,21 @@ void im_sh_describe(int w, int h, int c, int n, char *buf, size_t len)
         snprintf(buf, len, "%d x %d x %d", w, h, c);
     else
         snprintf(buf, len, "%d values without an image shape", n);
+}
+
+im_status im_sh_tree_file(const sh_walk *w)
+{
+    const im_cfg_opt *o = im_cfg_find(w->s, "tree");
+    FILE *f = o != NULL ? fopen(o->val, "r") : NULL;
+    if (o == NULL || f != NULL) {
+        if (f != NULL)
+            fclose(f);
+        return IM_OK;
+    }
+    return im_sh_bad(w, "tree", 0,
+                     "cannot open it: %s (Darknet's read_tree reads it without a check and "
+                     "crashes)",
+                     strerror(errno));
 }
 
 im_status im_sh_need_image(const sh_walk *w, const im_dn_layer_shape *l)
