@@ -218,7 +218,7 @@ CRASHING = [
     (NET + "[crop]\ncrop_height=6\ncrop_width=6\n" + CONV + "[route]\nlayers=0\n[connected]\n"
      "[softmax]\n", "14: [route] layers = '0'", "([crop], line 6) has no delta", True),
     ("[net]\ninputs=4\n[connected]\n[softmax]\ntree=/nonexistent/tree\n",
-     "6: [softmax] tree = '/nonexistent/tree'", "cannot open it", True),
+     "5: [softmax] tree = '/nonexistent/tree'", "cannot open it", True),
     (NET + CONV + "[reorg]\nstride=4\n[connected]\n[softmax]\n", "11: [reorg] stride = '4'",
      "stride^2", True),
     (NET + CONV + "[crop]\ncrop_width=4\ncrop_height=8\n[convolutional]\n[shortcut]\nfrom=0\n"
