@@ -166,8 +166,18 @@ infomonitor: $(BUILD)/infomonitor $(BUILD)/libinfomonitor-darknet.so
 $(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
-$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite cfg_model monitor_spec cfg_validate cfg_keys cfg_values) \
+# The cfg checks: keys, values and shapes (cfg_validate.h).
+CFG_CHECK_OBJ := $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_model cfg_keys cfg_values \
+                   cfg_shapes cfg_shapes_util cfg_shapes_image cfg_shapes_keep cfg_shapes_flat \
+                   cfg_shapes_order)
+
+$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(CFG_CHECK_OBJ) \
+                       $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite monitor_spec cfg_validate) \
                        $(BUILD)/libinfomonitor.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
+$(BUILD)/tests/test_cfg_shapes: $(BUILD)/tests/test_cfg_shapes.o $(CFG_CHECK_OBJ) \
+                              $(BUILD)/plugin/src/darknet/cfg_validate.o $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/test_cfg_model: $(BUILD)/tests/test_cfg_model.o $(BUILD)/plugin/src/darknet/cfg_model.o \
@@ -204,6 +214,11 @@ $(BUILD)/tests/test_monitor: $(BUILD)/tests/test_monitor.o $(DN_OBJ) \
 $(BUILD)/tests/test_transparent: $(BUILD)/tests/test_transparent.o $(DN_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 
+# tests/test_check.py's reference: what Debian's libdarknet builds from a cfg.
+$(BUILD)/tests/dn_layers: tests/dn_layers.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -I$(DN_INC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(DN_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
@@ -214,10 +229,12 @@ asan-tests:
 	$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan unit-tests \
 	    $(if $(filter 1,$(SANITIZE)),,build/asan/infomonitor build/asan/libinfomonitor-darknet.so)
 
-cli-tests: infomonitor
+cli-tests: infomonitor $(BUILD)/tests/dn_layers
 	$(PYTHON) tests/test_adapter.py ./infomonitor
 	$(PYTHON) tests/test_cli.py ./infomonitor
 	$(PYTHON) tests/test_cli.py build/asan/infomonitor
+	$(PYTHON) tests/test_check.py ./infomonitor --reference
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_check.py build/asan/infomonitor
 	$(PYTHON) tests/test_train.py ./infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_train.py build/asan/infomonitor
 	$(PYTHON) tests/test_dump.py ./infomonitor

@@ -134,8 +134,8 @@ static void no_monitor_same_options(void **state)
 }
 
 /* Route layers= and shortcut from=, relative and absolute, point where
- * they pointed without monitors; an index out of range is left as written
- * for the shape check to refuse. */
+ * they pointed without monitors (an index out of range never gets here:
+ * the shape check refuses it, test_cfg_shapes.c). */
 static void indices_remapped(void **state)
 {
     (void)state;
@@ -143,14 +143,14 @@ static void indices_remapped(void **state)
                                    "[convolutional]\nfilters=2\n[infomonitor]\n"
                                    "[infomonitor]\nname=b\n"
                                    "[shortcut]\nfrom=-2\nactivation=linear\n"
-                                   "[route]\nlayers=0, -1,2\n[route]\nlayers=-9\n"
-                                   "[shortcut]\nfrom=x\n");
+                                   "[route]\nlayers=0, -1,2\n[route]\nlayers=-4\n"
+                                   "[shortcut]\nfrom=1\n");
     /* Darknet's indices: conv 0, monitor 1, conv 2, monitors 3 and 4,
      * shortcut 5, routes 6 and 7, shortcut 8. */
     assert_non_null(strstr(rw.text, "[shortcut]\nfrom=-5\nactivation=linear\n"));
     assert_non_null(strstr(rw.text, "[route]\nlayers=0,-1,5\n"));
-    assert_non_null(strstr(rw.text, "[route]\nlayers=-9\n"));
-    assert_non_null(strstr(rw.text, "[shortcut]\nfrom=x\n"));
+    assert_non_null(strstr(rw.text, "[route]\nlayers=-7\n"));
+    assert_non_null(strstr(rw.text, "[shortcut]\nfrom=2\n"));
     assert_int_equal(rw.nmon, 3);
     assert_int_equal(rw.mon[2].layer, 2);
     assert_int_equal(rw.mon[2].user_layer, 1);
@@ -360,10 +360,10 @@ static void backend_names_from_registry(void **state)
     assert_string_equal(rw.mon[0].backend, "auto");
     im_cfg_rewrite_free(&rw);
     /* A name the registry lacks: the message lists auto and every registry name. */
-    write_cfg("[net]\nbatch=4\n[connected]\noutput=2\n[infomonitor]\nbackend=opencl\n");
+    write_cfg("[net]\nbatch=4\ninputs=4\n[connected]\noutput=2\n[infomonitor]\nbackend=opencl\n");
     char err[512];
     assert_int_equal(im_cfg_rewrite_file(g_path, &rw, err, sizeof err), IM_ERR_FORMAT);
-    assert_non_null(strstr(err, ":6: [infomonitor] backend = 'opencl': expected auto, "));
+    assert_non_null(strstr(err, ":7: [infomonitor] backend = 'opencl': expected auto, "));
     for (size_t i = 0; im_backend_name(i) != NULL; i++)
         if (!strstr(err, im_backend_name(i)))
             fail_msg("message '%s' lacks back end '%s'", err, im_backend_name(i));
@@ -377,13 +377,13 @@ static void backend_names_from_registry(void **state)
 static void crlf_lines(void **state)
 {
     (void)state;
-    write_cfg("[net]\r\nbatch=4\r\n\r\n[connected]\r\noutput=2\r\n[infomonitor]\r\nevery=2\r\n"
+    write_cfg("[net]\r\nbatch=4\r\ninputs=4\r\n\r\n[connected]\r\noutput=2\r\n[infomonitor]\r\nevery=2\r\n"
               "[softmax]\r\n");
     im_cfg_rewrite rw;
     char err[512];
     assert_int_equal(im_cfg_rewrite_file(g_path, &rw, err, sizeof err), IM_OK);
     assert_null(strchr(rw.text, '\r'));
-    assert_string_equal(rw.text, "[net]\nbatch=4\n[connected]\noutput=2\n"
+    assert_string_equal(rw.text, "[net]\nbatch=4\ninputs=4\n[connected]\noutput=2\n"
                                  "[dropout]\nprobability=0\n[softmax]\n");
     assert_int_equal(rw.mon[0].every, 2);
     im_cfg_rewrite_free(&rw);

@@ -494,8 +494,14 @@ def main():
         noin = f"{d}/noinput.cfg"
         with open(noin, "w") as f:
             f.write("[net]\nbatch=16\n\n[connected]\noutput=3\n\n[softmax]\n")
-        bad("Darknet's own error() (a [net] without an input size): exit 2 with its message",
-            ["train", data, noin], ["(Darknet)", "No input parameters supplied"], status=2)
+        bad("a [net] without an input size (Darknet's error()) is refused before Darknet parses",
+            ["train", data, noin], [noin + ":1:", "No input parameters supplied"], status=2)
+        nomap = f"{d}/nomap.cfg"
+        with open(nomap, "w") as f:
+            f.write("[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n\n[convolutional]\n"
+                    "filters=25\n\n[region]\nmap=/nonexistent/map\n")
+        bad("Darknet's own file_error() (a [region] map that is not there): exit 2 with it",
+            ["train", data, nomap], ["(Darknet)", "cannot open file /nonexistent/map"], status=2)
         nolab = f"{d}/nolabels.cfg"
         with open(nolab, "w") as f:
             f.write("[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n\n[connected]\noutput=3\n\n"

@@ -56,7 +56,7 @@ im_status im_an_open(const char *datacfg, const char *cfg, const char *weights, 
         return st;
     im_dn_print_warnings(a->rw.model.warnings);
     if ((st = locate_layer(a, layer, err, errlen)) != IM_OK ||
-        (st = im_dn_check_data(&a->dc, a->net, err, errlen)) != IM_OK)
+        (st = im_dn_check_data(&a->dc, a->net->outputs, err, errlen)) != IM_OK)
         return st;
     return im_datacfg_split(&a->dc, 1, (size_t)a->net->w, (size_t)a->net->h, (size_t)a->net->c,
                             &a->data, err, errlen);

@@ -1,5 +1,6 @@
 /* Rewriting [infomonitor] sections into pass-through [dropout] layers, and
  * route/shortcut indices into Darknet's (cfg_rewrite.h). */
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -67,21 +68,15 @@ static im_status put(rw_state *s, const char *a, const char *b, const char *c)
 }
 
 /* Darknet's index for index text v of the layer with indices (user, dn):
- * relative (< 0) stays relative, absolute stays absolute.  An index that
- * is not a number, or points outside the layers before this one, is left
- * as written: the shape check (cfg_shapes.h) refuses it. */
+ * relative (< 0) stays relative, absolute stays absolute.  The shape check
+ * (cfg_shapes.h) has made sure that v is a whole number naming a layer
+ * before this one. */
 static void remap_one(const rw_state *s, const char *v, int user, int dn, char *out, size_t n)
 {
-    long long x;
-    long long target = -1;
-    if (im_parse_int(v, -1000000000LL, 1000000000LL, &x))
-        target = x < 0 ? user + x : x;
-    if (target < 0 || target >= user)
-        snprintf(out, n, "%s", v);
-    else if (x < 0)
-        snprintf(out, n, "%d", s->dn_of[target] - dn);
-    else
-        snprintf(out, n, "%d", s->dn_of[target]);
+    long long x = 0;
+    im_parse_int(v, INT_MIN, INT_MAX, &x);
+    int target = (int)(x < 0 ? user + x : x);
+    snprintf(out, n, "%d", x < 0 ? s->dn_of[target] - dn : s->dn_of[target]);
 }
 
 /* `key=value` of Darknet layer sec, with route layers= and shortcut from=
@@ -107,18 +102,14 @@ static im_status put_option(rw_state *s, const im_cfg_section *sec, const im_cfg
 }
 
 /* The monitor of section i: its options, and the layer it watches (the
- * nearest Darknet layer before it). */
+ * nearest Darknet layer before it; the shape check refuses a monitor as the
+ * first layer, cfg_shapes.h). */
 static im_status add_monitor(rw_state *s, size_t i)
 {
     const im_cfg_section *sec = &s->m->sec[i];
     size_t w = i;
-    while (w > 0 && s->m->sec[w].layer < 0)
+    while (w > 1 && s->m->sec[w].layer < 0)
         w--;
-    if (w == 0)
-        return im_errf(s->err, s->errlen, IM_ERR_FORMAT,
-                       "%s:%d: [infomonitor] cannot be the first layer: it watches the layer "
-                       "before it",
-                       s->m->path, sec->line);
     im_monitor_spec *spec = &s->out->mon[s->out->nmon];
     im_status st = im_monitor_spec_parse(s->m, sec, spec, s->err, s->errlen);
     if (st != IM_OK)
@@ -257,7 +248,7 @@ im_status im_cfg_rewrite_file(const char *path, im_cfg_rewrite *out, char *err, 
     memset(out, 0, sizeof *out);
     im_status st = im_cfg_model_read(path, &out->model, err, errlen);
     if (st == IM_OK)
-        st = im_dn_cfg_validate(&out->model, err, errlen);
+        st = im_dn_cfg_validate(&out->model, &out->shapes, err, errlen);
     if (st != IM_OK) {
         im_cfg_rewrite_free(out);
         return st;
@@ -276,5 +267,6 @@ void im_cfg_rewrite_free(im_cfg_rewrite *r)
     free(r->text);
     free(r->mon);
     im_cfg_model_free(&r->model);
+    im_dn_shapes_free(&r->shapes);
     memset(r, 0, sizeof *r);
 }

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include "cfg_model.h"
+#include "cfg_shapes.h"
 #include "monitor_spec.h"
 
 typedef struct im_cfg_rewrite {
@@ -22,14 +23,16 @@ typedef struct im_cfg_rewrite {
     im_monitor_spec *mon; /* in layer order */
     int nlayers;          /* Darknet's layers after the rewrite, monitors included */
     im_cfg_model model;   /* the file as read (its warnings included) */
+    im_dn_shapes shapes;  /* each layer's shapes and the memory estimate (cfg_shapes.h) */
 } im_cfg_rewrite;
 
-/* Read `path` (im_cfg_model_read), validate it (cfg_validate.h) and
- * rewrite it.  On error: IM_ERR_IO /
+/* Read `path` (im_cfg_model_read), validate it (cfg_validate.h: keys,
+ * values, shapes, which stay in out->shapes) and rewrite it.  On error: IM_ERR_IO /
  * IM_ERR_FORMAT / IM_ERR_NOMEM, *out empty, and a one-line message
  * "path:line: ..." naming the key and value.  Monitors: the options of
- * monitor_spec.h; a monitor cannot be the first layer (it watches the
- * layer before it; after another monitor, that monitor's layer); names
+ * monitor_spec.h; a monitor watches the layer before it (after another
+ * monitor, that monitor's layer; the shape check refuses one as the first
+ * layer); names
  * default to the watched layer's short type and ordinal (conv1, fc2,
  * layer7) and must differ.  The probe monitors of a file share one probe
  * set (the largest N; each monitor takes its first N), so their probe_seed

@@ -77,7 +77,7 @@ static im_status load(run *r, char *err, size_t errlen)
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'train' key", o->datacfg);
     if ((st = im_dn_load_net(o->cfg, o->weights, o->clear, o->seed, &r->rw, &r->net, err,
                              errlen)) != IM_OK ||
-        (st = im_dn_check_data(&r->dc, r->net, err, errlen)) != IM_OK)
+        (st = im_dn_check_data(&r->dc, r->net->outputs, err, errlen)) != IM_OK)
         return st;
     im_dn_print_warnings(r->rw.model.warnings);
     network *net = r->net;

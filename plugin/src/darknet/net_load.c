@@ -69,12 +69,12 @@ im_status im_dn_load_net(const char *cfg, const char *weights, int clear, uint64
     return IM_OK;
 }
 
-im_status im_dn_check_data(const im_datacfg *dc, const network *net, char *err, size_t errlen)
+im_status im_dn_check_data(const im_datacfg *dc, int outputs, char *err, size_t errlen)
 {
-    if (dc->classes != net->outputs)
+    if (dc->classes != outputs)
         return im_errf(err, errlen, IM_ERR_FORMAT,
                        "%s:%d: classes = %d, but the network's output layer has %d outputs",
-                       dc->path, dc->line_classes, dc->classes, net->outputs);
+                       dc->path, dc->line_classes, dc->classes, outputs);
     if (dc->top < 1 || dc->top > dc->classes)
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s: top = %d must be in 1..%d (classes)",
                        dc->path, dc->top, dc->classes);

@@ -27,9 +27,9 @@ im_status im_dn_parse(const im_cfg_rewrite *rw, uint64_t seed, network **out, ch
 im_status im_dn_load_net(const char *cfg, const char *weights, int clear, uint64_t seed,
                          im_cfg_rewrite *rw, network **out, char *err, size_t errlen);
 
-/* IM_ERR_FORMAT unless dc's classes equal the network's outputs and its top
- * is in 1..classes; the message names the .data file (and the line of
- * `classes`). */
-im_status im_dn_check_data(const im_datacfg *dc, const network *net, char *err, size_t errlen);
+/* IM_ERR_FORMAT unless dc's classes equal the network's outputs (net->outputs,
+ * or the shape check's, cfg_shapes.h) and its top is in 1..classes; the
+ * message names the .data file (and the line of `classes`). */
+im_status im_dn_check_data(const im_datacfg *dc, int outputs, char *err, size_t errlen);
 
 #endif

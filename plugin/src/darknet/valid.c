@@ -59,7 +59,7 @@ im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights,
     }
     if ((st = im_dn_load_net(cfg, weights, 0, 0, &rw, &net, err, errlen)) != IM_OK)
         goto out;
-    if ((st = im_dn_check_data(&dc, net, err, errlen)) != IM_OK)
+    if ((st = im_dn_check_data(&dc, net->outputs, err, errlen)) != IM_OK)
         goto out;
     im_dn_print_warnings(rw.model.warnings);
     if ((st = im_datacfg_split(&dc, 1, (size_t)net->w, (size_t)net->h, (size_t)net->c, &valid, err,
