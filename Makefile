@@ -6,10 +6,22 @@
 #   make bench      benchmarks (ratios against a baseline in the same run)
 #   make deps       install missing Debian packages (apt-get)
 #   make install    PREFIX=/usr/local
+#   make GPU=1      the same against a CUDA build of Darknet (darknet/README.md):
+#                   darknet/gpu-build/libdarknet.so from Debian's source package,
+#                   the plugin compiled with -DGPU into build/gpu
+#   make gpu-tests  what needs no device against that build (ABI guard, loading)
 # Switches: DEBUG=1 (-O0), SANITIZE=1 (ASan + UBSan), BUILD=dir (object folder),
-#           GPU=0 (no CUDA back end even where nvcc is found).
+#           CUDA=0 (no CUDA spectrum back end even where nvcc is found),
+#           GPU=1 (Darknet built with CUDA), CUDA_ARCH=90 (its card; default:
+#           nvidia-smi's compute capability where a driver exists, else 90).
 
 PREFIX   ?= /usr/local
+CUDA_HOME ?= /usr/local/cuda
+NVCC      ?= $(firstword $(wildcard $(CUDA_HOME)/bin/nvcc) $(shell command -v nvcc 2>/dev/null))
+GPU       ?= 0
+ifeq ($(GPU),1)
+include darknet/gpu.mk
+endif
 BUILD    ?= build
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
@@ -21,7 +33,7 @@ DEB_PKGS  = build-essential pkg-config libopenblas-dev liblapacke-dev libcmocka-
 # (its include/darknet.h and libdarknet.so).  See darknet/README.md.
 DARKNET  ?= /usr/lib/darknet
 DN_INC    = $(DARKNET)/include
-DN_LIBS   = -L$(DARKNET) -ldarknet -Wl,-rpath,$(abspath $(DARKNET)) -lz
+DN_LIBS   = -L$(DARKNET) -ldarknet -Wl,-rpath,$(abspath $(DARKNET)) -lz $(DN_GPU_LIBS)
 
 OPT       = -O2
 ifeq ($(DEBUG),1)
@@ -89,39 +101,40 @@ endif
 $(SIMD_OBJ): CFLAGS += -fno-math-errno -Wno-psabi
 
 # CUDA back end: built when nvcc is found (CUDA_HOME/bin/nvcc or on PATH),
-# unless GPU=0.  ASan builds leave it out: ASan's shadow memory and the CUDA
+# unless CUDA=0.  ASan builds leave it out: ASan's shadow memory and the CUDA
 # driver's address reservations do not mix, and device code is not
 # instrumented anyway.  cudart is linked statically; cuSOLVER (orders above
 # one block's shared memory) is loaded with dlopen when first needed.
-CUDA_HOME ?= /usr/local/cuda
-NVCC      ?= $(firstword $(wildcard $(CUDA_HOME)/bin/nvcc) $(shell command -v nvcc 2>/dev/null))
-GPU       ?= $(if $(NVCC),1,0)
+CUDA      ?= $(if $(NVCC),1,0)
 ifeq ($(SANITIZE),1)
-override GPU := 0
+override CUDA := 0
 endif
 # sm_80 (A100), sm_90 (H100/H200) binaries, and PTX for newer cards.
-CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+CUDA_GENCODE ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_90,code=compute_90
-ifeq ($(GPU),1)
+ifeq ($(CUDA),1)
 CUDA_DIR := $(patsubst %/bin/nvcc,%,$(NVCC))
 LIB_OBJ  += $(patsubst %.cu,$(BUILD)/%.o,$(wildcard plugin/src/backend/*.cu))
 CPPFLAGS += -DIM_HAVE_CUDA
 LDLIBS   += -L$(CUDA_DIR)/lib64 -lcudart_static -ldl -lrt -lstdc++
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) $(CUDA_ARCH) -O3 -std=c++17 -Xcompiler -fPIC,-Wall,-Wextra,-fvisibility=hidden $(CPPFLAGS) \
+	$(NVCC) $(CUDA_GENCODE) -O3 -std=c++17 -Xcompiler -fPIC,-Wall,-Wextra,-fvisibility=hidden $(CPPFLAGS) \
 		-DIM_CUDA_LIBDIR='"$(CUDA_DIR)/lib64"' -MMD -MP -c $< -o $@
 endif
 
 ifeq ($(MAKELEVEL),0)
-$(info infomonitor $(VERSION): CUDA back end $(if $(filter 1,$(GPU)),on ($(NVCC)),off); \
-cpu kernels $(if $(SIMD_X86),avx512 avx2 generic (picked at run time),generic))
+$(info infomonitor $(VERSION): Darknet $(DARKNET) ($(if $(filter 1,$(GPU)),GPU,CPU) build); \
+CUDA back end $(if $(filter 1,$(CUDA)),on ($(NVCC)),off); cpu kernels $(if $(SIMD_X86),avx512 avx2 generic (picked at run time),generic))
 endif
 
-$(DN_OBJ) $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/tests/test_data.o \
-$(BUILD)/tests/test_monitor.o $(BUILD)/tests/test_diagnose.o $(BUILD)/tests/test_weights.o \
-$(BUILD)/tests/test_transparent.o: \
-    CPPFLAGS += -I$(DN_INC)
+# The objects that include darknet.h (under GPU=1: its -DGPU layout, after
+# darknet/build-gpu.sh has made it).
+DN_USERS := $(DN_OBJ) $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/tests/test_data.o \
+            $(BUILD)/tests/test_monitor.o $(BUILD)/tests/test_diagnose.o \
+            $(BUILD)/tests/test_weights.o $(BUILD)/tests/test_transparent.o
+$(DN_USERS): CPPFLAGS += -I$(DN_INC) $(DN_GPU_FLAGS)
+$(DN_USERS): | $(DN_GPU_DEPS)
 
 # Rebuilt from scratch: `ar r` only adds members, so a removed source would
 # leave its stale object behind.
@@ -252,7 +265,7 @@ cli-tests: infomonitor $(BUILD)/tests/dn_layers
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_rank.py build/asan/infomonitor
 	$(PYTHON) tests/test_prune.py ./infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_prune.py build/asan/infomonitor
-	IM_CUDA_LIBDIR=$(if $(filter 1,$(GPU)),$(CUDA_DIR)/lib64) $(PYTHON) tests/test_install.py $(BUILD)
+	IM_CUDA_LIBDIR=$(if $(filter 1,$(CUDA)),$(CUDA_DIR)/lib64) $(PYTHON) tests/test_install.py $(BUILD)
 
 test: deps
 	$(MAKE) --no-print-directory all

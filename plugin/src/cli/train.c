@@ -9,6 +9,17 @@
 
 /* -epochs E: 1..MAX_EPOCHS. */
 #define MAX_EPOCHS 100000
+/* -gpu N: 0..MAX_GPU. */
+#define MAX_GPU 1023
+
+/* -gpus LIST (Darknet's spelling): one index only; several exit 2. */
+static int one_gpu(const char *flag, const char *list)
+{
+    if (strchr(list, ',') != NULL)
+        im_cli_die("train", "%s '%s': one GPU only (Darknet's multi-GPU training is not "
+                   "supported); give one index, e.g. -gpu 0", flag, list);
+    return (int)im_cli_count("train", flag, list, 0, MAX_GPU);
+}
 
 static void train_help(void)
 {
@@ -34,6 +45,8 @@ static void train_help(void)
            "  -epochs E     stop after E epochs, E in 1..%d (default: at the cfg's\n"
            "                max_batches)\n"
            "  -no-monitors  train without measuring (the sections stay pass-through)\n"
+           "  -gpu N        train on GPU N, N in 0..%d (also -gpus N; one GPU only); needs\n"
+           "                the GPU build, 'make GPU=1' (default: the CPU)\n"
            "  -h, --help    this text\n"
            "\n"
            "stdout: Darknet's line per iteration\n"
@@ -45,7 +58,7 @@ static void train_help(void)
            "Each CSV row carries its run id in the column run (UTC start and seed,\n"
            "and -r<iteration> for a resume, e.g. 20261202T073300.125Z-s1).\n"
            "Exit status: 0 on success, 2 on bad input, 1 on an internal failure.\n",
-           MAX_EPOCHS);
+           MAX_EPOCHS, MAX_GPU);
 }
 
 static void valid_help(void)
@@ -65,6 +78,7 @@ int im_cmd_train(int argc, char **argv)
     im_train_opts o = {0};
     o.seed = (uint64_t)time(NULL);
     o.monitors = 1;
+    o.gpu = -1;
     const char *pos[3];
     int npos = 0;
     for (int i = 1; i < argc; i++) {
@@ -85,6 +99,9 @@ int im_cmd_train(int argc, char **argv)
             o.append = 1;
         } else if (!strcmp(s, "-no-monitors") || !strcmp(s, "--no-monitors")) {
             o.monitors = 0;
+        } else if (!strcmp(s, "-gpu") || !strcmp(s, "--gpu") || !strcmp(s, "-gpus") ||
+                   !strcmp(s, "--gpus")) {
+            o.gpu = one_gpu(s, im_cli_value("train", argc, argv, &i));
         } else if (s[0] == '-' && s[1]) {
             im_cli_die("train", "unknown option '%s' (see 'infomonitor train --help')", s);
         } else {

@@ -13,7 +13,7 @@
 #include "driver.h"
 
 /* Bumped whenever the table or the types it uses change. */
-#define IM_DN_ADAPTER_ABI 4
+#define IM_DN_ADAPTER_ABI 5
 #define IM_DN_ADAPTER_LIB "libinfomonitor-darknet.so"
 #define IM_DN_ADAPTER_SYM "im_dn_adapter_get"
 

@@ -52,7 +52,7 @@ im_status im_an_open(const char *datacfg, const char *cfg, const char *weights, 
                        "%s: no 'valid' key (the analyses use the "
                        "valid split)",
                        datacfg);
-    if ((st = im_dn_load_net(cfg, weights, 0, 0, &a->rw, &a->net, err, errlen)) != IM_OK)
+    if ((st = im_dn_load_net(cfg, weights, 0, 0, -1, &a->rw, &a->net, err, errlen)) != IM_OK)
         return st;
     im_dn_print_warnings(a->rw.model.warnings);
     if ((st = locate_layer(a, layer, err, errlen)) != IM_OK ||

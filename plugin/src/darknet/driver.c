@@ -69,13 +69,13 @@ void im_dn_print_warnings(const char *lines)
 static im_status load(run *r, char *err, size_t errlen)
 {
     const im_train_opts *o = r->o;
-    im_status st = im_datacfg_load(o->datacfg, &r->dc, err, errlen);
-    if (st != IM_OK)
+    im_status st = im_dn_check_abi(err, errlen); /* first: before anything is read */
+    if (st != IM_OK || (st = im_datacfg_load(o->datacfg, &r->dc, err, errlen)) != IM_OK)
         return st;
     im_dn_print_warnings(r->dc.warnings);
     if (r->dc.train == NULL)
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'train' key", o->datacfg);
-    if ((st = im_dn_load_net(o->cfg, o->weights, o->clear, o->seed, &r->rw, &r->net, err,
+    if ((st = im_dn_load_net(o->cfg, o->weights, o->clear, o->seed, o->gpu, &r->rw, &r->net, err,
                              errlen)) != IM_OK ||
         (st = im_dn_check_data(&r->dc, r->net->outputs, err, errlen)) != IM_OK)
         return st;

@@ -18,6 +18,7 @@ typedef struct im_train_opts {
     int append;          /* a fresh run may add its rows to a metrics log that holds rows */
     int epochs;          /* stop after this many epochs; 0 = at max_batches */
     int monitors;        /* 0: ignore [infomonitor] sections (they stay pass-through) */
+    int gpu;             /* Darknet's device (a GPU build only); -1: the CPU path */
 } im_train_opts;
 
 /* Train; prints Darknet's per-iteration line on stdout. */

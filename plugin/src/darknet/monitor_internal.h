@@ -121,6 +121,30 @@ void im_mon_taps_remove(const im_registry *reg);
  * (*seen is advanced at the step's start; all its subdivisions count as
  * one), and whether monitor m measures at iteration it. */
 size_t im_mon_iteration(const network *net);
+
+/* How a tap reads Darknet's buffers: a layer's output and delta, the
+ * network's delta (the previous layer's, in a backward pass), and a copy
+ * of `count` floats from such a buffer to host memory.  The CPU path's
+ * reads host arrays with memcpy; the GPU path's (monitor_taps_gpu.c) reads
+ * output_gpu/delta_gpu with Darknet's cuda_pull_array. */
+typedef struct im_tap_io {
+    const float *(*output)(const layer *l);
+    const float *(*delta)(const layer *l);
+    const float *(*net_delta)(const network *net);
+    void (*copy)(float *dst, const float *src, size_t count);
+} im_tap_io;
+
+/* The taps' work for a monitor's pass-through layer l in a forward or a
+ * backward pass of net (the copy Darknet hands the layer): on a measured
+ * iteration, copy T (forward) or delta_k and delta_K (backward) through io
+ * into the registry's front captures, and X and Y from the host arrays. */
+void im_mon_tap_forward(const layer *l, const network *net, const im_tap_io *io);
+void im_mon_tap_backward(const layer *l, const network *net, const im_tap_io *io);
+
+/* On a GPU build (-DGPU), point self's forward_gpu/backward_gpu at taps
+ * that read through the GPU io; IM_ERR_BACKEND if libdarknet lacks
+ * cuda_pull_array.  On a CPU build, IM_OK and nothing else. */
+im_status im_mon_taps_install_gpu(layer *self, char *err, size_t errlen);
 int im_mon_measures(const monitor *m, size_t it);
 
 /* The probe's buffers, for reg->probe_n samples (nothing when 0), and

@@ -247,13 +247,6 @@ im_status im_registry_attach(network *net, const im_cfg_rewrite *rw, const char 
     if (net->n != rw->nlayers)
         return im_errf(err, errlen, IM_ERR_FORMAT, "%s: Darknet parsed %d layers, the cfg has %d",
                        cfg_path, net->n, rw->nlayers);
-#ifdef GPU
-    if (net->gpu_index >= 0)
-        return im_errf(err, errlen, IM_ERR_BACKEND,
-                       "%s: monitors read CPU buffers; on Darknet's GPU path they would see "
-                       "stale data, and GPU taps are not implemented yet",
-                       cfg_path);
-#endif
     im_registry *reg = calloc(1, sizeof *reg);
     if (reg == NULL)
         return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory");

@@ -5,7 +5,12 @@
  * registry's front captures.  A probe monitor's T, X and Y come from the
  * probe pass (monitor_probe.c) instead, into the probe's captures; its
  * delta_k and delta_K from the training step.  They only read Darknet's
- * buffers and draw no random numbers, so training is unchanged. */
+ * buffers and draw no random numbers, so training is unchanged.  Which
+ * buffers they read, on which iterations and with which shapes is decided
+ * here for both of Darknet's paths; only the reading differs (im_tap_io):
+ * the host arrays on the CPU path, the device arrays pulled to the host on
+ * the GPU path (monitor_taps_gpu.c).  X and Y are always the host arrays:
+ * Darknet's GPU path pushes them from there. */
 #include <string.h>
 #include "monitor_internal.h"
 #include "util/errfmt.h"
@@ -36,10 +41,27 @@ int im_mon_measures(const monitor *m, size_t it)
     return it > 0 && (it - 1) % (size_t)m->spec.every == 0;
 }
 
-static void copy_rows(float *dst, const float *src, size_t n, size_t cols)
+static const float *host_output(const layer *l)
 {
-    memcpy(dst, src, n * cols * sizeof(float));
+    return l->output;
 }
+
+static const float *host_delta(const layer *l)
+{
+    return l->delta;
+}
+
+static const float *host_net_delta(const network *net)
+{
+    return net->delta;
+}
+
+static void host_copy(float *dst, const float *src, size_t count)
+{
+    memcpy(dst, src, count * sizeof(float));
+}
+
+static const im_tap_io host_io = {host_output, host_delta, host_net_delta, host_copy};
 
 /* What a tap call is about: its registry, monitor, front captures (of X
  * and Y: the probe's in the probe pass) and the current iteration.  0 when
@@ -88,7 +110,7 @@ static void capture_xy(const tap_site *t, const float *truth)
     im_registry *reg = t->reg;
     size_t rows = reg->probing ? reg->probe_n : reg->nmax;
     if (t->g->x_iter != t->it) {
-        copy_rows(t->g->x, reg->net->input, rows, reg->x_cols);
+        host_copy(t->g->x, reg->net->input, rows * reg->x_cols);
         t->g->x_iter = t->it;
     }
     if (t->g->y_iter == t->it)
@@ -103,38 +125,48 @@ static void capture_xy(const tap_site *t, const float *truth)
 }
 
 /* A probe monitor captures T in the probe pass, the others in training. */
-static void tap_forward(layer l, network net)
+void im_mon_tap_forward(const layer *l, const network *net, const im_tap_io *io)
 {
     tap_site t;
-    if (!tap_site_of(&net, &t) || !im_mon_measures(t.m, t.it) || t.c->fwd_iter == t.it ||
+    if (!tap_site_of(net, &t) || !im_mon_measures(t.m, t.it) || t.c->fwd_iter == t.it ||
         (t.m->spec.probe > 0) != t.reg->probing)
         return;
-    copy_rows(t.c->t, l.output, t.m->n, t.m->outputs);
-    capture_xy(&t, net.truth);
+    io->copy(t.c->t, io->output(l), t.m->n * t.m->outputs);
+    capture_xy(&t, net->truth);
     t.c->fwd_iter = t.it;
 }
 
 /* In training only (the probe pass has no backward); a probe monitor's
  * forward capture comes after it, in the probe pass. */
-static void tap_backward(layer l, network net)
+void im_mon_tap_backward(const layer *l, const network *net, const im_tap_io *io)
 {
     tap_site t;
-    if (!tap_site_of(&net, &t) || !im_mon_measures(t.m, t.it) || t.c->bwd_iter == t.it ||
+    if (!tap_site_of(net, &t) || !im_mon_measures(t.m, t.it) || t.c->bwd_iter == t.it ||
         (!t.m->spec.probe && t.c->fwd_iter != t.it))
         return;
     /* A monitor after a loss layer has no delta of its own (see
      * im_monitor_detach_loss_deltas); net.delta is then the loss layer's. */
-    const float *d = l.delta ? l.delta : net.delta;
+    const float *d = io->delta(l) ? io->delta(l) : io->net_delta(net);
     if (d && (t.m->spec.quantities & IM_Q_DELTA)) {
-        copy_rows(t.c->dk, d, t.m->n, t.m->outputs);
+        io->copy(t.c->dk, d, t.m->n * t.m->outputs);
         t.c->dk_iter = t.it;
         if (t.g->dK_iter != t.it && t.reg->softmax >= 0) {
             const layer *s = &t.reg->net->layers[t.reg->softmax];
-            copy_rows(t.g->dK, s->delta, t.reg->nmax, t.reg->dK_cols);
+            io->copy(t.g->dK, io->delta(s), t.reg->nmax * t.reg->dK_cols);
             t.g->dK_iter = t.it;
         }
     }
     t.c->bwd_iter = t.it;
+}
+
+static void tap_forward(layer l, network net)
+{
+    im_mon_tap_forward(&l, &net, &host_io);
+}
+
+static void tap_backward(layer l, network net)
+{
+    im_mon_tap_backward(&l, &net, &host_io);
 }
 
 int im_mon_loss_layer(LAYER_TYPE t)
@@ -169,6 +201,9 @@ im_status im_mon_taps_install(im_registry *reg, char *err, size_t errlen)
         layer *self = &reg->net->layers[reg->mon[i].spec.index];
         self->forward = tap_forward;
         self->backward = tap_backward;
+        im_status st = im_mon_taps_install_gpu(self, err, errlen);
+        if (st != IM_OK)
+            return st;
     }
     g_active[slot] = reg;
     return IM_OK;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "cfg_text.h"
 #include "driver.h"
+#include "gpu_select.h"
 #include "monitor.h"
 #include "net_load.h"
 #include "util/errfmt.h"
@@ -23,11 +24,16 @@ im_status im_dn_check_abi(char *err, size_t errlen)
     if (lib_gpu != plugin_gpu)
         return im_errf(
             err, errlen, IM_ERR_BACKEND,
-            "libdarknet is a %s build but infomonitor was compiled %s -DGPU: struct layer "
-            "and struct network differ between the two (CPU 1184/272 bytes, GPU 1672/304), "
-            "so using it would corrupt memory; rebuild infomonitor against this Darknet "
-            "(see darknet/README.md)",
-            lib_gpu ? "GPU" : "CPU", plugin_gpu ? "with" : "without");
+            "libdarknet is a %s build (it %s cuda_pull_array), but this infomonitor is a %s "
+            "build (compiled %s -DGPU) and needs a %s libdarknet: struct layer and struct "
+            "network differ between the two (CPU 1184/272 bytes, GPU 1672/304), so using it "
+            "would corrupt memory; %s (see darknet/README.md)",
+            lib_gpu ? "GPU" : "CPU", lib_gpu ? "exports" : "lacks", plugin_gpu ? "GPU" : "CPU",
+            plugin_gpu ? "with" : "without", plugin_gpu ? "GPU" : "CPU",
+            plugin_gpu ? "run the GPU build against darknet/gpu-build/libdarknet.so (make GPU=1), "
+                         "or use the CPU build (make) with Debian's libdarknet"
+                       : "build infomonitor for it with 'make GPU=1' (Darknet built with CUDA), "
+                         "or run against Debian's CPU libdarknet");
     return IM_OK;
 }
 
@@ -47,10 +53,10 @@ im_status im_dn_parse(const im_cfg_rewrite *rw, uint64_t seed, network **out, ch
 }
 
 im_status im_dn_load_net(const char *cfg, const char *weights, int clear, uint64_t seed,
-                         im_cfg_rewrite *rw, network **out, char *err, size_t errlen)
+                         int gpu, im_cfg_rewrite *rw, network **out, char *err, size_t errlen)
 {
     im_status st = im_dn_check_abi(err, errlen);
-    if (st != IM_OK)
+    if (st != IM_OK || (st = im_dn_select_gpu(gpu, err, errlen)) != IM_OK)
         return st;
     if ((st = im_cfg_rewrite_file(cfg, rw, err, errlen)) != IM_OK)
         return st;

@@ -17,15 +17,17 @@
 im_status im_dn_parse(const im_cfg_rewrite *rw, uint64_t seed, network **out, char *err,
                       size_t errlen);
 
-/* Check the ABI (im_dn_check_abi), rewrite cfg into *rw, parse it
+/* Check the ABI (im_dn_check_abi), select Darknet's device `gpu` (-1: the
+ * CPU path; im_dn_select_gpu), rewrite cfg into *rw, parse it
  * (im_dn_parse), then check `weights` (NULL: none) against the network
  * (im_dn_weights_check: a regular file of exactly the size load_weights
  * reads for it) and load them and, with `clear`, reset the image counter.
  * *out gets the network (free_network); *rw must be freed by the caller,
- * also on failure.  IM_ERR_BACKEND: ABI mismatch; the errors of the
+ * also on failure.  IM_ERR_BACKEND: ABI mismatch; the errors of
+ * im_dn_select_gpu, of the
  * rewrite, of im_dn_parse and of the weights check otherwise. */
 im_status im_dn_load_net(const char *cfg, const char *weights, int clear, uint64_t seed,
-                         im_cfg_rewrite *rw, network **out, char *err, size_t errlen);
+                         int gpu, im_cfg_rewrite *rw, network **out, char *err, size_t errlen);
 
 /* IM_ERR_FORMAT unless dc's classes equal the network's outputs (net->outputs,
  * or the shape check's, cfg_shapes.h) and its top is in 1..classes; the

@@ -111,7 +111,7 @@ static im_status pruned_weights(im_an_session *s, const im_prune_plan *p, const 
 {
     im_cfg_rewrite rw = {0};
     network *net = NULL;
-    im_status st = im_dn_load_net(cfg_tmp, NULL, 0, 0, &rw, &net, err, errlen);
+    im_status st = im_dn_load_net(cfg_tmp, NULL, 0, 0, -1, &rw, &net, err, errlen);
     if (st == IM_OK)
         st = im_prune_copy(s->net.net, net, p, keep, m, cfg, err, errlen);
     if (st == IM_OK)

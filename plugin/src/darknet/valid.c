@@ -57,7 +57,7 @@ im_status im_dn_valid(const char *datacfg, const char *cfg, const char *weights,
         st = im_errf(err, errlen, IM_ERR_FORMAT, "%s: no 'valid' key", datacfg);
         goto out;
     }
-    if ((st = im_dn_load_net(cfg, weights, 0, 0, &rw, &net, err, errlen)) != IM_OK)
+    if ((st = im_dn_load_net(cfg, weights, 0, 0, -1, &rw, &net, err, errlen)) != IM_OK)
         goto out;
     if ((st = im_dn_check_data(&dc, net->outputs, err, errlen)) != IM_OK)
         goto out;
