@@ -22,6 +22,7 @@ GPU       ?= 0
 ifeq ($(GPU),1)
 include darknet/gpu.mk
 endif
+.DEFAULT_GOAL := all
 BUILD    ?= build
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
@@ -63,9 +64,11 @@ NPY_OBJ  := $(BUILD)/plugin/src/util/npy.o
 
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all deps demo test unit-tests asan-tests cli-tests bench clean install infomonitor
+.PHONY: all deps demo test unit-tests asan-tests cli-tests gpu-tests bench clean install infomonitor
 
-all: $(BUILD)/libinfomonitor.a $(BUILD)/libinfomonitor.so $(BUILD)/infomonitor.pc infomonitor
+# ./infomonitor is the CPU build's; GPU=1 builds build/gpu/infomonitor only.
+all: $(BUILD)/libinfomonitor.a $(BUILD)/libinfomonitor.so $(BUILD)/infomonitor.pc \
+     $(if $(filter 1,$(GPU)),$(BUILD)/infomonitor $(BUILD)/libinfomonitor-darknet.so,infomonitor)
 
 deps:
 	@scripts/install-deps.sh $(DEB_PKGS)
@@ -135,6 +138,8 @@ DN_USERS := $(DN_OBJ) $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/tes
             $(BUILD)/tests/test_weights.o $(BUILD)/tests/test_transparent.o
 $(DN_USERS): CPPFLAGS += -I$(DN_INC) $(DN_GPU_FLAGS)
 $(DN_USERS): | $(DN_GPU_DEPS)
+# The shape checks differ between a CPU and a GPU Darknet (cfg_shapes*.c).
+$(BUILD)/tests/test_cfg_shapes.o: CPPFLAGS += $(DN_GPU_FLAGS)
 
 # Rebuilt from scratch: `ar r` only adds members, so a removed source would
 # leave its stale object behind.
@@ -241,6 +246,21 @@ unit-tests: $(TESTS)
 asan-tests:
 	$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan unit-tests \
 	    $(if $(filter 1,$(SANITIZE)),,build/asan/infomonitor build/asan/libinfomonitor-darknet.so)
+
+# GPU=1's unit tests: those that build no network (no device is needed).
+GPU_UNIT_TESTS := $(patsubst %,build/gpu/tests/test_%,cfg cfg_shapes cfg_model cfg_check cfg_text \
+                    data diagnose npy)
+
+# What needs no device against the GPU build (tests/test_gpu_build.py);
+# skipped, saying so, where nvcc is missing.
+gpu-tests:
+ifeq ($(NVCC),)
+	@echo "gpu-tests: SKIPPED: no nvcc ($(CUDA_HOME)/bin/nvcc, none on PATH); make GPU=1 needs the CUDA toolkit"
+else
+	$(MAKE) --no-print-directory GPU=1 all $(GPU_UNIT_TESTS)
+	@set -e; for t in $(GPU_UNIT_TESTS); do echo "== $$t (-DGPU)"; $$t; done
+	$(PYTHON) tests/test_gpu_build.py build/gpu darknet/gpu-build $(DARKNET)
+endif
 
 cli-tests: infomonitor $(BUILD)/tests/dn_layers
 	$(PYTHON) tests/test_adapter.py ./infomonitor

@@ -341,6 +341,20 @@ def probe_bad_input(d, data, bad):
         [f"{c}:{line_of(c, '[infomonitor]')}:", "samples is not used with probe"], status=2)
 
 
+def gpu_cases(data, cfg, bad):
+    """-gpu on this CPU build: refused (exit 2) with the build named and the
+    way to a GPU one; several GPUs and bad indices are refused by the CLI."""
+    for flag in ("-gpu", "-gpus"):
+        bad(f"{flag} 0 on a CPU build", ["train", data, cfg, flag, "0"],
+            [f"-gpu 0", "CPU build", "make GPU=1"], status=2)
+    bad("-gpus 0,1: one GPU only", ["train", data, cfg, "-gpus", "0,1"],
+        ["-gpus", "'0,1'", "one GPU only"], status=2)
+    for v in ("x", "-1", "1024"):
+        bad(f"-gpu {v}: not an index", ["train", data, cfg, "-gpu", v], ["-gpu", f"'{v}'"],
+            status=2)
+    bad("-gpu without a value", ["train", data, cfg, "-gpu"], ["-gpu"], status=2)
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         make_data(d)
@@ -573,9 +587,14 @@ def main():
         if "asan" in EXE:
             env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0"
         if cc.returncode == 0:
-            bad("GPU libdarknet refused", ["train", data, cfg], ["GPU", "-DGPU"], env=env)
+            bad("GPU libdarknet refused by the CPU build: which build each is, and the fix",
+                ["train", data, cfg], ["libdarknet is a GPU build", "this infomonitor is a CPU build",
+                                       "make GPU=1"], env=env, status=2)
+            bad("the GPU libdarknet is refused before the .data file is read",
+                ["train", f"{d}/none.data", cfg], ["libdarknet is a GPU build"], env=env, status=2)
         else:
             check("compile fake GPU symbol", False, cc.stderr)
+        gpu_cases(data, cfg, bad)
     sys.exit(summary())
 
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include "diagnose.h"
 #include "driver.h"
+#include "gpu_select.h"
 #include "metrics_log.h"
 #include "monitor.h"
 #include "net_load.h"
@@ -69,8 +70,10 @@ void im_dn_print_warnings(const char *lines)
 static im_status load(run *r, char *err, size_t errlen)
 {
     const im_train_opts *o = r->o;
-    im_status st = im_dn_check_abi(err, errlen); /* first: before anything is read */
-    if (st != IM_OK || (st = im_datacfg_load(o->datacfg, &r->dc, err, errlen)) != IM_OK)
+    /* The library and the device first, before anything is read. */
+    im_status st = im_dn_check_abi(err, errlen);
+    if (st != IM_OK || (st = im_dn_select_gpu(o->gpu, err, errlen)) != IM_OK ||
+        (st = im_datacfg_load(o->datacfg, &r->dc, err, errlen)) != IM_OK)
         return st;
     im_dn_print_warnings(r->dc.warnings);
     if (r->dc.train == NULL)
