@@ -27,7 +27,7 @@ die() { echo "build-gpu.sh: $*" >&2; exit 2; }
 [ -x "$nvcc" ] || die "nvcc not found at '$nvcc' (install the CUDA toolkit or set CUDA_HOME)"
 cuda=$(cd "$(dirname "$nvcc")/.." && pwd)
 if [ "$arch" = auto ]; then
-    cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -n1 | tr -d ' .')
+    cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -n1 | tr -d ' .' || true)
     arch=${cap:-90}
 fi
 [[ "$arch" =~ ^[0-9]{2,3}$ ]] || die "CUDA_ARCH must be a compute capability such as 90, not '$arch'"
