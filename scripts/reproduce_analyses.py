@@ -67,7 +67,7 @@ def parse(argv):
     ap.add_argument("--out", default="results/analyses")
     ap.add_argument("--figures", default="docs/figures")
     ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--seeds", default="1")
+    ap.add_argument("--seeds", default="1,2")
     ap.add_argument("--conv1", default="2,4,6,8,16")
     ap.add_argument("--conv2", default="4,8,12,16,32")
     ap.add_argument("--mnist-epochs", type=int, default=5)
