@@ -13,7 +13,8 @@ Steps (each reuses what an earlier call finished; --skip sweeps,width,rank,prune
           and conv2.filters over --conv2 (default 4,8,12,16,32) into DIR/sweep-conv2 (its
           6-12 is the cfg itself: the conv1 sweep's 6 run is copied, not trained again).
           Their mmi.png, pid.png and sweep.csv are copied to FIGURES/sweep-conv1/ and
-          FIGURES/sweep-conv2/.
+          FIGURES/sweep-conv2/; DIR/sweep-conv1.md and sweep-conv2.md list each run's last
+          epoch per conv layer, with its dead maps (on the last logged iteration).
   width   trains cfg/lenet5-relu.cfg on cfg/mnist.data (scripts/prepare_mnist.sh first)
           for --mnist-epochs (default 5) with -seed 1 -no-monitors in DIR/mnist, then
           `infomonitor width -layer 2 -steps 12 -csv` (the whole curve; N is the first
@@ -145,6 +146,41 @@ def sweeps(a):
         timed(a, name, [py, script, CFG] + sets + common + ["--out", out],
               os.path.join(a.out, name + ".log"))
         copy_figures(out, os.path.join(a.figures, name))
+        sweep_summary(a, name)
+
+
+def last_dead(run_dir):
+    """{layer: the metrics CSV's dead on the run's last logged iteration}, conv layers (C > 1)."""
+    last = {}
+    with open(os.path.join(run_dir, "metrics.csv"), newline="") as f:
+        for r in csv.DictReader(f):
+            if r["dead"] not in ("", None) and int(r["C"] or 1) > 1:
+                last[int(r["layer"])] = int(float(r["dead"]))
+    return last
+
+
+def sweep_summary(a, name):
+    """DIR/NAME.md: per run, its last epoch's top-1, status and, per conv layer, the MMI, the
+    PID percentages and the maps dead on the last logged iteration (the pid means skip them)."""
+    rows = [r for r in csv.DictReader(open(os.path.join(a.out, name, "sweep.csv")))
+            if r["kind"] == "run" and r.get("epoch")]
+    runs = {}
+    for r in rows:
+        if int(r["epoch"]) == a.epochs:
+            runs.setdefault((r["topology"], int(r["seed"])), []).append(r)
+    with open(os.path.join(a.out, name + ".md"), "w") as f:
+        f.write("| topology | seed | status | top-1 | layer | maps | dead | MMI | H(X) | rs % | wnr % |\n"
+                "|---|---|---|---|---|---|---|---|---|---|---|\n")
+        for (topo, seed), rs in sorted(runs.items(), key=lambda k: (
+                [int(v) for v in k[0][0].split("-")], k[0][1])):
+            dead = last_dead(os.path.join(a.out, name, "%s-s%d" % (topo, seed)))
+            for r in sorted(rs, key=lambda r: int(r["layer"])):
+                pct = lambda q: "%.1f" % (100 * float(r[q])) if r[q] else "n/a"  # noqa: E731
+                f.write("| %s | %d | %s | %s | %s | %s | %s | %.3f | %.3f | %s | %s |\n" % (
+                    topo, seed, r["status"], r["top1"], r["layer"], r["C"],
+                    dead.get(int(r["layer"]), "n/a"), float(r["mmi"]), float(r["H_X"]),
+                    pct("rs_pct"), pct("wnr_pct")))
+    lr.log(PROG, "wrote %s/%s.md" % (a.out, name))
 
 
 def width(a):
@@ -219,11 +255,7 @@ def fine_tune(a, what, d, data, cfg, w):
 
 def dead_maps(run_dir, rank_dir):
     """{layer: (dead on the last logged iteration, set of filters with I(X;T) < DEAD_BITS)}."""
-    last = {}
-    with open(os.path.join(run_dir, "metrics.csv"), newline="") as f:
-        for r in csv.DictReader(f):
-            if r["dead"] not in ("", None) and int(r["C"] or 1) > 1:
-                last[int(r["layer"])] = int(float(r["dead"]))
+    last = last_dead(run_dir)
     out = {}
     for layer, name in LAYERS:
         with open(os.path.join(rank_dir, "%s.csv" % name), newline="") as f:
