@@ -336,12 +336,16 @@ def write_csv(a, results):
 
 def x_positions(a, results):
     """(x per topology, tick labels or None, axis label): the swept value when one
-    numeric key is swept, else the topologies in order."""
+    numeric key varies (the others, if any, given one value each: --set conv1.filters=6
+    --set conv2.filters=4,8), else the topologies in order."""
     labels = list(results)
     name = "-".join("%s.%s" % (s, k) for s, k, _ in a.sets)
-    if len(a.sets) == 1:
+    varying = [i for i, (_, _, v) in enumerate(a.sets) if len(v) > 1]
+    if len(varying) == 1 or len(a.sets) == 1:
+        i = varying[0] if varying else 0
         try:
-            return {t: float(t) for t in labels}, None, name
+            return ({t: float(results[t][0][i]) for t in labels}, None,
+                    "%s.%s" % (a.sets[i][0], a.sets[i][1]))
         except ValueError:
             pass
     return {t: float(i) for i, t in enumerate(labels)}, labels, name

@@ -16,6 +16,8 @@ make_data and cfg_file; about 20 s):
     left_out naming the seed), and the note says so;
   - a run whose train exits non-zero (an --exe wrapper) is marked failed, and
     the sweep exits 1 naming it;
+  - the x axis: the one --set key that varies gives a numeric axis (beside keys with one
+    value each), two varying keys or a non-numeric one the topologies in order;
   - bad input: an unknown section, an unknown key (through `infomonitor
     check`), a malformed --set, no seeds, bad seeds: exit status 2, one line
     naming it, nothing trained.
@@ -197,7 +199,33 @@ def bad_input(d, data, base):
     bad("no --set", seeds, ["--set"])
 
 
+def x_axis():
+    """x_positions: the one key that varies gives a numeric axis, even beside fixed keys."""
+    sys.path.insert(0, os.path.dirname(SWEEP))
+    import sweep as sw
+
+    class A:
+        pass
+    a = A()
+    a.sets = [("conv1", "filters", ["6"]), ("conv2", "filters", ["4", "8", "32"])]
+    res = {"6-%s" % v: (("6", v), [], [], {}) for v in ("4", "8", "32")}
+    xs, ticks, name = sw.x_positions(a, res)
+    check("x axis: the varying key's values beside a fixed key",
+          xs == {"6-4": 4.0, "6-8": 8.0, "6-32": 32.0} and ticks is None
+          and name == "conv2.filters", repr((xs, ticks, name)))
+    a.sets = [("conv1", "filters", ["2", "4"]), ("conv2", "filters", ["8", "16"])]
+    res = {"%s-%s" % (x, y): ((x, y), [], [], {}) for x in ("2", "4") for y in ("8", "16")}
+    xs, ticks, name = sw.x_positions(a, res)
+    check("x axis: two varying keys give the topologies in order",
+          ticks == list(res) and name == "conv1.filters-conv2.filters", repr((xs, ticks, name)))
+    a.sets = [("net", "policy", ["constant", "steps"])]
+    res = {v: ((v,), [], [], {}) for v in ("constant", "steps")}
+    xs, ticks, name = sw.x_positions(a, res)
+    check("x axis: a non-numeric key gives the topologies in order", ticks == list(res))
+
+
 def main():
+    x_axis()
     with tempfile.TemporaryDirectory() as d:
         tt.make_data(d)
         small_train_set(d)
