@@ -272,6 +272,7 @@ cli-tests: infomonitor $(BUILD)/tests/dn_layers
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_train.py build/asan/infomonitor
 	$(PYTHON) tests/test_dump.py ./infomonitor
 	$(PYTHON) tests/test_sweep.py ./infomonitor
+	$(PYTHON) tests/test_reproduce_analyses.py ./infomonitor
 	$(PYTHON) tests/test_weights.py ./infomonitor
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(PYTHON) tests/test_weights.py build/asan/infomonitor
 	$(PYTHON) tests/test_metrics_log.py ./infomonitor

@@ -29,8 +29,11 @@ Writes into DIR (default results/sweep):
                 mmi (I_XT, the multivariate MI over the maps, Eq. 7), H_X (its
                 bound), the pid columns rs_pct, wnr_pct, rs, wnr, wnr_y (from
                 a monitor with pid on the same layer) and the valid top1 after
-                it.  Epoch k is the iterations after the one that ended epoch
-                k-1 up to the one that ended epoch k, as the accuracy CSV
+                it; the pid columns leave out the iterations in which fewer than
+                two of the layer's maps were live (the MMI monitor's dead), where
+                the pair means measure nothing.  Epoch k is the iterations after
+                the one that ended epoch k-1 up to the one that ended epoch k, as
+                the accuracy CSV
                 gives them, so top1 measures the model of its last step.
                 Then kind=mean rows: per topology, epoch and layer the means
                 over the seeds whose runs are ok (seed lists them, left_out
@@ -266,8 +269,13 @@ def run_rows(label, seed, d, epochs):
     for lay, (mon, pmon) in sorted(conv_layers(run).items()):
         cols = {"mmi": lr.epoch_bins(run, mon, "I_XT", ends),
                 "H_X": lr.epoch_bins(run, mon, "H_X", ends)}
+        # The pair means skip dead maps and are 0 with no pair of live maps: such an
+        # iteration measured nothing, and is left out (the MMI monitor logs the dead maps).
+        live = {r["iteration"]: r["C"] - r["dead"] for r in run.by_mon[mon]
+                if pi.finite(r["C"]) and pi.finite(r["dead"])}
+        paired = lambda r: live.get(r["iteration"], 2) >= 2  # noqa: E731
         for q in ("rs_pct", "wnr_pct", "rs", "wnr", "wnr_y"):
-            cols[q] = lr.epoch_bins(run, pmon, q, ends) if pmon else {}
+            cols[q] = lr.epoch_bins(run, pmon, q, ends, paired) if pmon else {}
         for e in sorted(cols["mmi"]):
             rows.append(dict({q: cols[q].get(e) for q in QUANT}, kind="run", seed=seed,
                              status=status, epoch=e, layer=lay, monitor=mon,
@@ -336,12 +344,16 @@ def write_csv(a, results):
 
 def x_positions(a, results):
     """(x per topology, tick labels or None, axis label): the swept value when one
-    numeric key is swept, else the topologies in order."""
+    numeric key varies (the others, if any, given one value each: --set conv1.filters=6
+    --set conv2.filters=4,8), else the topologies in order."""
     labels = list(results)
     name = "-".join("%s.%s" % (s, k) for s, k, _ in a.sets)
-    if len(a.sets) == 1:
+    varying = [i for i, (_, _, v) in enumerate(a.sets) if len(v) > 1]
+    if len(varying) == 1 or len(a.sets) == 1:
+        i = varying[0] if varying else 0
         try:
-            return {t: float(t) for t in labels}, None, name
+            return ({t: float(results[t][0][i]) for t in labels}, None,
+                    "%s.%s" % (a.sets[i][0], a.sets[i][1]))
         except ValueError:
             pass
     return {t: float(i) for i, t in enumerate(labels)}, labels, name

@@ -16,6 +16,10 @@ make_data and cfg_file; about 20 s):
     left_out naming the seed), and the note says so;
   - a run whose train exits non-zero (an --exe wrapper) is marked failed, and
     the sweep exits 1 naming it;
+  - the pid columns leave out iterations with fewer than two live maps (a generated
+    metrics.csv: the library writes 0 there);
+  - the x axis: the one --set key that varies gives a numeric axis (beside keys with one
+    value each), two varying keys or a non-numeric one the topologies in order;
   - bad input: an unknown section, an unknown key (through `infomonitor
     check`), a malformed --set, no seeds, bad seeds: exit status 2, one line
     naming it, nothing trained.
@@ -197,7 +201,66 @@ def bad_input(d, data, base):
     bad("no --set", seeds, ["--set"])
 
 
+def x_axis():
+    """x_positions: the one key that varies gives a numeric axis, even beside fixed keys."""
+    sys.path.insert(0, os.path.dirname(SWEEP))
+    import sweep as sw
+
+    class A:
+        pass
+    a = A()
+    a.sets = [("conv1", "filters", ["6"]), ("conv2", "filters", ["4", "8", "32"])]
+    res = {"6-%s" % v: (("6", v), [], [], {}) for v in ("4", "8", "32")}
+    xs, ticks, name = sw.x_positions(a, res)
+    check("x axis: the varying key's values beside a fixed key",
+          xs == {"6-4": 4.0, "6-8": 8.0, "6-32": 32.0} and ticks is None
+          and name == "conv2.filters", repr((xs, ticks, name)))
+    a.sets = [("conv1", "filters", ["2", "4"]), ("conv2", "filters", ["8", "16"])]
+    res = {"%s-%s" % (x, y): ((x, y), [], [], {}) for x in ("2", "4") for y in ("8", "16")}
+    xs, ticks, name = sw.x_positions(a, res)
+    check("x axis: two varying keys give the topologies in order",
+          ticks == list(res) and name == "conv1.filters-conv2.filters", repr((xs, ticks, name)))
+    a.sets = [("net", "policy", ["constant", "steps"])]
+    res = {v: ((v,), [], [], {}) for v in ("constant", "steps")}
+    xs, ticks, name = sw.x_positions(a, res)
+    check("x axis: a non-numeric key gives the topologies in order", ticks == list(res))
+
+
+def dead_pairs(d):
+    """run_rows: a pid row of an iteration with fewer than 2 live maps is left out."""
+    sys.path.insert(0, os.path.dirname(SWEEP))
+    import sweep as sw
+    cols = ("iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,sigma_t,"
+            "sigma_delta,H_X,H_T,H_Y,I_XT,I_TY,I_delta,H_dK,sat_T,dead,rs,wnr,rs_pct,wnr_pct,"
+            "wnr_y,run").split(",")
+    rows = []
+    for it, dead in ((1, 0), (2, 0), (3, 2), (4, 3)):
+        base = {"iteration": it, "epoch": it / 4, "loss": 1, "avg_loss": 1, "rate": 0.1,
+                "seconds": 0.1, "layer": 0, "n": 16, "C": 3, "run": "r1"}
+        rows.append(dict(base, monitor="m", H_X=2.0, I_XT=1.0, dead=dead))
+        pct = 0.5 if dead == 0 else 0.0          # what the library writes with no live pair
+        rows.append(dict(base, monitor="m-pid", rs=pct, wnr=pct, rs_pct=pct, wnr_pct=1 - pct
+                         if dead == 0 else 0.0, wnr_y=pct))
+    with open(os.path.join(d, "metrics.csv"), "w") as f:
+        f.write(",".join(cols) + "\n")
+        for r in rows:
+            f.write(",".join(str(r.get(c, "")) for c in cols) + "\n")
+    with open(os.path.join(d, "net.accuracy.csv"), "w") as f:
+        f.write("epoch,iteration,images,top1,top2\n1,4,64,0.5,0.7\n")
+    with open(os.path.join(d, "train.log"), "w") as f:
+        f.write("epoch 1: valid top-1 0.5\n")
+    with open(os.path.join(d, "stderr"), "w") as f:
+        f.write("")
+    got, status = sw.run_rows("t", 1, d, 1)
+    check("pid means leave out iterations with fewer than 2 live maps",
+          status == "ok" and len(got) == 1 and close(got[0]["rs_pct"], 0.5)
+          and close(got[0]["wnr_pct"], 0.5) and close(got[0]["mmi"], 1.0), repr(got))
+
+
 def main():
+    x_axis()
+    with tempfile.TemporaryDirectory() as d:
+        dead_pairs(d)
     with tempfile.TemporaryDirectory() as d:
         tt.make_data(d)
         small_train_set(d)
