@@ -67,7 +67,7 @@ static network *load(const char *cfg, const char *weights, im_cfg_rewrite *rw)
 {
     network *net;
     char err[512] = "";
-    if (im_dn_load_net(cfg, weights, 0, 7, rw, &net, err, sizeof err) != IM_OK)
+    if (im_dn_load_net(cfg, weights, 0, 7, -1, rw, &net, err, sizeof err) != IM_OK)
         fail_msg("%s", err);
     return net;
 }
