@@ -5,9 +5,12 @@
 #   make test       unit tests, an ASan/UBSan build of them, CLI tests against numpy
 #   make bench      benchmarks (ratios against a baseline in the same run)
 #   make deps       install missing Debian packages (apt-get)
+#   make fuzz       each libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS, and
+#                   the cfg mutation test; make fuzz-smoke: a short bounded run
 #   make install    PREFIX=/usr/local
 # Switches: DEBUG=1 (-O0), SANITIZE=1 (ASan + UBSan), BUILD=dir (object folder),
-#           GPU=0 (no CUDA back end even where nvcc is found).
+#           GPU=0 (no CUDA back end even where nvcc is found), FUZZ=1 (the
+#           libFuzzer build's flags; make fuzz sets it, with clang).
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -31,6 +34,10 @@ SANFLAGS  =
 ifeq ($(SANITIZE),1)
 SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
+ifeq ($(FUZZ),1)
+SANFLAGS  = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+endif
 
 CPPFLAGS += -Iplugin/include -Iplugin/src -D_POSIX_C_SOURCE=200809L
 CFLAGS   ?= $(OPT) -g
@@ -51,7 +58,8 @@ NPY_OBJ  := $(BUILD)/plugin/src/cli/npy.o
 
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all deps demo test unit-tests asan-tests cli-tests bench clean install infomonitor
+.PHONY: all deps demo test unit-tests asan-tests cli-tests bench clean install infomonitor \
+        fuzz fuzz-smoke fuzz-build fuzzers
 
 all: $(BUILD)/libinfomonitor.a $(BUILD)/libinfomonitor.so $(BUILD)/infomonitor.pc infomonitor
 
@@ -69,7 +77,9 @@ $(BUILD)/%.o: %.c
 # default build runs on any x86-64.  -Wno-psabi: the vector helpers are
 # static inline, so no call crosses an ABI boundary.  -std=c11 keeps FMA
 # contraction off, so every instruction set gives bit-identical results.
-SIMD_X86 := $(if $(findstring x86_64,$(shell $(CC) -dumpmachine)),1,)
+# The fuzz build (FUZZ=1) leaves the variants out: clang 14's
+# __builtin_cpu_supports does not know "x86-64-v4", and no harness calls a kernel.
+SIMD_X86 := $(if $(filter 1,$(FUZZ)),,$(if $(findstring x86_64,$(shell $(CC) -dumpmachine)),1,))
 SIMD_OBJ := $(BUILD)/plugin/src/backend/simd_f32.o $(BUILD)/plugin/src/backend/simd_f64.o
 ifeq ($(SIMD_X86),1)
 SIMD_ISA_OBJ := $(foreach p,f32 f64,$(foreach v,avx2 avx512,$(BUILD)/plugin/src/backend/simd_$(p)_$(v).o))
@@ -96,7 +106,7 @@ $(SIMD_OBJ): CFLAGS += -fno-math-errno -Wno-psabi
 CUDA_HOME ?= /usr/local/cuda
 NVCC      ?= $(firstword $(wildcard $(CUDA_HOME)/bin/nvcc) $(shell command -v nvcc 2>/dev/null))
 GPU       ?= $(if $(NVCC),1,0)
-ifeq ($(SANITIZE),1)
+ifneq ($(filter 1,$(SANITIZE) $(FUZZ)),)
 override GPU := 0
 endif
 # sm_80 (A100), sm_90 (H100/H200) binaries, and PTX for newer cards.
@@ -166,8 +176,11 @@ infomonitor: $(BUILD)/infomonitor $(BUILD)/libinfomonitor-darknet.so
 $(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
-$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite cfg_model monitor_spec cfg_validate cfg_keys cfg_values) \
-                       $(BUILD)/libinfomonitor.a
+# The objects of the cfg rewrite and its validation, and of the data readers.
+CFG_OBJ  := $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite cfg_model monitor_spec cfg_validate cfg_keys cfg_values)
+DATA_OBJ := $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,dataset data_io idx labels image_list image_decode datacfg)
+
+$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(CFG_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/test_cfg_model: $(BUILD)/tests/test_cfg_model.o $(BUILD)/plugin/src/darknet/cfg_model.o \
@@ -183,9 +196,7 @@ $(BUILD)/tests/test_cfg_text: $(BUILD)/tests/test_cfg_text.o $(BUILD)/plugin/src
                             $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
-$(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o \
-                        $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,dataset data_io idx labels image_list image_decode datacfg) \
-                        $(BUILD)/libinfomonitor.a
+$(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o $(DATA_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 
 $(BUILD)/tests/test_weights: $(BUILD)/tests/test_weights.o \
@@ -232,6 +243,7 @@ test: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory unit-tests
 	$(MAKE) --no-print-directory asan-tests
+	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory cli-tests
 
 demo: deps
@@ -246,6 +258,66 @@ bench: deps
 	PYTHON=$(PYTHON) $(BUILD)/bench_spectra
 	$(PYTHON) bench/bench_estimate.py $(BUILD)/infomonitor
 	$(PYTHON) bench/bench_monitor.py
+
+# ---- Fuzzing: tests/fuzz/, docs/RELIABILITY.md --------------------------
+# One libFuzzer harness per parser, built with clang under build/fuzz: the
+# library's objects with -fsanitize=fuzzer-no-link,address,undefined
+# (FUZZ=1), each harness linked with -fsanitize=fuzzer.  tests/fuzz/run.py
+# runs each on the seeds of tests/fuzz/corpus/<harness>/ and prints the
+# inputs tried and what failed:
+#   make fuzz        FUZZ_SECONDS each, the corpus growing under
+#                    build/fuzz/corpus/
+#   make fuzz-smoke  FUZZ_RUNS inputs each from a fresh corpus, libFuzzer
+#                    seed 1 (part of make test)
+# A failing input is left in build/fuzz/artifacts/; the harness run on it
+# (build/fuzz/tests/fuzz/fuzz_cfg FILE) shows the report again.
+FUZZ_CC      ?= clang
+FUZZ_PKGS     = clang libclang-rt-14-dev
+FUZZ_BUILD    = build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?= 20000
+FUZZERS      := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_HELPERS := $(BUILD)/tests/fuzz/files.o $(BUILD)/tests/fuzz/split.o
+FUZZ_LINK     = $(CC) -fsanitize=fuzzer $(LDFLAGS) $^ -o $@ $(LDLIBS)
+DN_O          = $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,$(1))
+
+$(BUILD)/tests/fuzz/fuzz_npy: $(BUILD)/tests/fuzz/fuzz_npy.o $(FUZZ_HELPERS) $(NPY_OBJ) \
+                              $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK)
+
+$(BUILD)/tests/fuzz/fuzz_cfg: $(BUILD)/tests/fuzz/fuzz_cfg.o $(FUZZ_HELPERS) $(CFG_OBJ) \
+                              $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK)
+
+$(BUILD)/tests/fuzz/fuzz_idx: $(BUILD)/tests/fuzz/fuzz_idx.o $(FUZZ_HELPERS) \
+                              $(call DN_O,idx data_io dataset) $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK) -lz
+
+# datacfg.o calls the split loaders, and through them libdarknet's stb_image.
+$(BUILD)/tests/fuzz/fuzz_datacfg: $(BUILD)/tests/fuzz/fuzz_datacfg.o $(FUZZ_HELPERS) $(DATA_OBJ) \
+                                  $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK) $(DN_LIBS)
+
+$(BUILD)/tests/fuzz/fuzz_image_decode: $(BUILD)/tests/fuzz/fuzz_image_decode.o $(FUZZ_HELPERS) \
+                                       $(call DN_O,image_decode data_io) $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK) $(DN_LIBS)
+
+$(BUILD)/tests/fuzz/fuzz_image_list: $(BUILD)/tests/fuzz/fuzz_image_list.o $(FUZZ_HELPERS) \
+                                     $(call DN_O,image_list image_decode data_io dataset) \
+                                     $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK) $(DN_LIBS)
+
+fuzzers: $(FUZZERS:%=$(BUILD)/tests/fuzz/%)
+
+fuzz-build:
+	@scripts/install-deps.sh $(FUZZ_PKGS)
+	$(MAKE) --no-print-directory CC=$(FUZZ_CC) FUZZ=1 BUILD=$(FUZZ_BUILD) fuzzers
+
+fuzz-smoke: fuzz-build
+	$(PYTHON) tests/fuzz/run.py --runs $(FUZZ_RUNS) $(FUZZ_BUILD) $(FUZZERS)
+
+fuzz: fuzz-build
+	$(PYTHON) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZERS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/infomonitor \
