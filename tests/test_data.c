@@ -614,7 +614,9 @@ static void imagelist_corrupt(void **state)
     memcpy(junk, "\xff\xd8\xff", 3);
     expect_bad_image("corrupt/sun/junk.jpg", junk, sizeof junk, "truncated or corrupt JPEG");
     junk[sizeof junk - 2] = 0xff, junk[sizeof junk - 1] = 0xd9;
-    expect_bad_image("corrupt/sun/junk-eoi.jpg", junk, sizeof junk, "is a corrupt JPEG: stb_image cannot read its header");
+    expect_bad_image("corrupt/sun/junk-eoi.jpg", junk, sizeof junk,
+                     "truncated or corrupt JPEG: a marker segment runs past the end of the file");
+    expect_bad_image("corrupt/sun/bare.jpg", "\xff\xd8\xff\xd9", 4, "is a corrupt JPEG: stb_image cannot read its header");
     memcpy(junk, "BM", 2);
     expect_bad_image("corrupt/sun/junk.bmp", junk, sizeof junk, "corrupt BMP");
 
@@ -629,6 +631,60 @@ static void imagelist_corrupt(void **state)
 
     /* No bad.list, the file Darknet's load_image appends failures to. */
     assert_int_equal(access("bad.list", F_OK), -1);
+}
+
+/* The offset of the first DHT segment (FF C4) of a JPEG. */
+static size_t dht_at(const unsigned char *b, size_t n)
+{
+    for (size_t i = 2; i + 1 < n; i++)
+        if (b[i] == 0xff && b[i + 1] == 0xc4)
+            return i;
+    fail_msg("no DHT segment");
+    return 0;
+}
+
+/* The Huffman tables are checked as libjpeg checks them before stb_image
+ * sees them: it asserts (SIGABRT) on a DC category above 16 and writes
+ * past its tables for one of over 256 symbols (found by fuzz_image_decode). */
+static void imagelist_jpeg_tables(void **state)
+{
+    (void)state;
+    unsigned char *pix = pattern(9, 7, 3);
+    make_parents("dht/sun/good.jpg");
+    assert_true(stbi_write_jpg("dht/sun/good.jpg", 9, 7, 3, pix, 90));
+    free(pix);
+    size_t n;
+    unsigned char *b = read_all("dht/sun/good.jpg", &n);
+    size_t at = dht_at(b, n), len = (size_t)b[at + 2] << 8 | b[at + 3];
+    assert_int_equal(b[at + 4], 0x00); /* the first table: DC, number 0 */
+    unsigned char *bad = malloc(n + 400);
+    assert_non_null(bad);
+    for (unsigned v = 16; v < 256; v += 239) {
+        memcpy(bad, b, n);
+        bad[at + 4 + 17] = (unsigned char)v; /* its first symbol */
+        expect_bad_image("dht/sun/dc.jpg", bad, n, "corrupt JPEG: a DC Huffman table (DHT) has a category over 15");
+    }
+    /* A table of 300 symbols (an AC one, 20 of each length from 2 on) in a
+     * segment before the first DHT. */
+    unsigned char big[4 + 17 + 300] = {0xff, 0xc4, (4 + 17 + 300 - 2) >> 8, (4 + 17 + 300 - 2) & 0xff, 0x10};
+    for (int i = 2; i <= 16; i++)
+        big[4 + i] = 20;
+    memcpy(bad, b, at);
+    memcpy(bad + at, big, sizeof big);
+    memcpy(bad + at + sizeof big, b + at, n - at);
+    expect_bad_image("dht/sun/big.jpg", bad, n + sizeof big, "corrupt JPEG: a Huffman table (DHT) has over 256 symbols");
+    /* The segment's length cut to end inside the second table (the first,
+     * of 12 symbols, complete). */
+    size_t first = 0;
+    for (int i = 1; i <= 16; i++)
+        first += b[at + 4 + i];
+    assert_int_equal(first, 12);
+    assert_true(len > 2 + 17 + 12 + 5);
+    memcpy(bad, b, n);
+    bad[at + 2] = 0, bad[at + 3] = 2 + 17 + 12 + 5;
+    expect_bad_image("dht/sun/cut.jpg", bad, n, "corrupt JPEG: a Huffman table (DHT) runs past its segment");
+    free(bad);
+    free(b);
 }
 
 /* A JPEG padded with 0x00 after its EOI marker decodes as the bare one. */
@@ -885,6 +941,7 @@ int main(void)
         cmocka_unit_test(imagelist_matches_darknet),
         cmocka_unit_test(imagelist_corrupt),
         cmocka_unit_test(imagelist_jpeg_padding),
+        cmocka_unit_test(imagelist_jpeg_tables),
         cmocka_unit_test(datacfg_forms),
         cmocka_unit_test(datacfg_errors),
         cmocka_unit_test(datacfg_keys),
