@@ -277,7 +277,7 @@ FUZZ_BUILD    = build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?= 20000
 FUZZERS      := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_HELPERS := $(BUILD)/tests/fuzz/files.o $(BUILD)/tests/fuzz/split.o
+FUZZ_HELPERS := $(patsubst %,$(BUILD)/tests/fuzz/%.o,files split show)
 FUZZ_LINK     = $(CC) -fsanitize=fuzzer $(LDFLAGS) $^ -o $@ $(LDLIBS)
 DN_O          = $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,$(1))
 

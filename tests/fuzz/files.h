@@ -12,8 +12,8 @@
 const char *fuzz_dir(void);
 
 /* Writes data[0..n) to fuzz_dir()/name (name may hold folders, made here)
- * and returns that path (a buffer of its own per name, at most 16 names).  Aborts on a write error: that is the
- * harness's machine failing, not the code under test. */
+ * and returns that path (a buffer of its own per name, at most 16 names).  Aborts on a write error:
+ * that is the harness's machine failing, not the code under test. */
 const char *fuzz_write(const char *name, const uint8_t *data, size_t n);
 
 #endif

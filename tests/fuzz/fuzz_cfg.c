@@ -11,6 +11,7 @@
 #include <string.h>
 #include "darknet/cfg_rewrite.h"
 #include "files.h"
+#include "show.h"
 #include "util/parse.h"
 
 static void need(int cond)
@@ -92,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[1024] = "";
     im_cfg_rewrite rw;
     im_status st = im_cfg_rewrite_file(path, &rw, err, sizeof err);
+    fuzz_show(st, err);
     if (st != IM_OK) {
         need(rw.text == NULL && !strncmp(err, path, strlen(path)) && !strchr(err, '\n'));
         return 0;

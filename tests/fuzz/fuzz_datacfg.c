@@ -10,6 +10,7 @@
 #include <string.h>
 #include "darknet/datacfg.h"
 #include "files.h"
+#include "show.h"
 
 static void need(int cond)
 {
@@ -38,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[1024] = "";
     im_datacfg c;
     im_status st = im_datacfg_load(path, &c, err, sizeof err);
+    fuzz_show(st, err);
     if (st != IM_OK) {
         need(c.path == NULL && c.train == NULL && c.warnings == NULL &&
              !strncmp(err, path, strlen(path)) && !strchr(err, '\n'));

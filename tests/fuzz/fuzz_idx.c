@@ -13,6 +13,7 @@
 #include <zlib.h>
 #include "darknet/idx.h"
 #include "files.h"
+#include "show.h"
 #include "split.h"
 
 static void need(int cond)
@@ -56,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[1024] = "";
     im_dataset d;
     im_status st = im_idx_load(images, labels, classes, &d, err, sizeof err);
+    fuzz_show(st, err);
     if (st != IM_OK) {
         need(d.x == NULL && d.y == NULL && d.n == 0 && !strchr(err, '\n') &&
              (!strncmp(err, images, strlen(images)) || !strncmp(err, labels, strlen(labels))));

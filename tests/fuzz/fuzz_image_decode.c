@@ -10,6 +10,7 @@
 #include <string.h>
 #include "darknet/image_decode.h"
 #include "files.h"
+#include "show.h"
 
 static void need(int cond)
 {
@@ -27,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     need(row != NULL);
     char err[1024] = "";
     im_status st = im_image_decode(&ref, w, h, c, row, err, sizeof err);
+    fuzz_show(st, err);
     if (st != IM_OK)
         need(!strncmp(err, "fuzz.list:7: \"", 14) && strstr(err, ref.path) && !strchr(err, '\n'));
     for (size_t i = 0; st == IM_OK && i < w * h * c; i++)

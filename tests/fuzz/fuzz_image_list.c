@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "darknet/image_list.h"
 #include "files.h"
+#include "show.h"
 #include "split.h"
 
 static const char *const IMAGES[] = {"cat.png", "dog.jpg", "birds/bird.bmp", "train/cat7.ppm"};
@@ -78,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[2048] = "";
     im_dataset d;
     im_status st = load_in_folder(w, h, c, &d, err, sizeof err);
+    fuzz_show(st, err);
     if (st != IM_OK) {
         need(d.x == NULL && d.y == NULL && d.n == 0 && !strncmp(err, "list.txt", 8) &&
              !strchr(err, '\n'));

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cli/npy.h"
 #include "files.h"
+#include "show.h"
 
 static void need(int cond)
 {
@@ -29,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[512] = "";
     im_npy a;
     im_status st = im_npy_load(path, &a, err, sizeof err);
+    fuzz_show(st, err);
     if (st != IM_OK) {
         need(a.data == NULL && err[0] != '\0' && strchr(err, '\n') == NULL);
         return 0;
