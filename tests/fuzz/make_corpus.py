@@ -140,7 +140,8 @@ def idx_corpus():
     labels = idx_file(0x801, np.array([0, 2, 1]))
     put("idx", "plain", b"\0\3" + images + SEP + labels)
     put("idx", "gzip-by-harness", b"\3\0" + images + SEP + labels)
-    put("idx", "gzip-files", b"\0\4" + gzip.compress(images) + SEP + gzip.compress(labels))
+    put("idx", "gzip-files", b"\0\4" + gzip.compress(images, mtime=0) + SEP +
+        gzip.compress(labels, mtime=0))
     put("idx", "swapped", b"\0\0" + labels + SEP + images)
 
 
