@@ -144,17 +144,22 @@ static void indices_remapped(void **state)
                                    "[infomonitor]\nname=b\n"
                                    "[shortcut]\nfrom=-2\nactivation=linear\n"
                                    "[route]\nlayers=0, -1,2\n[route]\nlayers=-9\n"
-                                   "[shortcut]\nfrom=x\n");
+                                   "[shortcut]\nfrom=x\n"
+                                   "[route]\nlayers=-1,-00000000000000000000000000000006,"
+                                   "-1111111111111111111111111111111111,\n");
     /* Darknet's indices: conv 0, monitor 1, conv 2, monitors 3 and 4,
-     * shortcut 5, routes 6 and 7, shortcut 8. */
+     * shortcut 5, routes 6 and 7, shortcut 8, route 9.  Items of 32
+     * characters and more are remapped, or left as written (such an item
+     * once became empty: fuzz_cfg). */
     assert_non_null(strstr(rw.text, "[shortcut]\nfrom=-5\nactivation=linear\n"));
     assert_non_null(strstr(rw.text, "[route]\nlayers=0,-1,5\n"));
     assert_non_null(strstr(rw.text, "[route]\nlayers=-9\n"));
     assert_non_null(strstr(rw.text, "[shortcut]\nfrom=x\n"));
+    assert_non_null(strstr(rw.text, "[route]\nlayers=-1,-9,-1111111111111111111111111111111111,\n"));
     assert_int_equal(rw.nmon, 3);
     assert_int_equal(rw.mon[2].layer, 2);
     assert_int_equal(rw.mon[2].user_layer, 1);
-    assert_int_equal(rw.nlayers, 9);
+    assert_int_equal(rw.nlayers, 10);
     im_cfg_rewrite_free(&rw);
     unlink(g_path);
 }

@@ -66,22 +66,35 @@ static im_status put(rw_state *s, const char *a, const char *b, const char *c)
     return IM_OK;
 }
 
-/* Darknet's index for index text v of the layer with indices (user, dn):
- * relative (< 0) stays relative, absolute stays absolute.  An index that
- * is not a number, or points outside the layers before this one, is left
- * as written: the shape check (cfg_shapes.h) refuses it. */
-static void remap_one(const rw_state *s, const char *v, int user, int dn, char *out, size_t n)
+/* Darknet's index for index text v of the layer with indices (user, dn)
+ * into out, and 1: relative (< 0) stays relative, absolute stays absolute.
+ * 0 for an index that is not a number or points outside the layers before
+ * this one: it stays as written, for the shape check (cfg_shapes.h) to
+ * refuse. */
+static int remap_one(const rw_state *s, const char *v, int user, int dn, char *out, size_t n)
 {
     long long x;
-    long long target = -1;
-    if (im_parse_int(v, -1000000000LL, 1000000000LL, &x))
-        target = x < 0 ? user + x : x;
+    if (!im_parse_int(v, -1000000000LL, 1000000000LL, &x))
+        return 0;
+    long long target = x < 0 ? user + x : x;
     if (target < 0 || target >= user)
-        snprintf(out, n, "%s", v);
-    else if (x < 0)
-        snprintf(out, n, "%d", s->dn_of[target] - dn);
-    else
-        snprintf(out, n, "%d", s->dn_of[target]);
+        return 0;
+    snprintf(out, n, "%d", x < 0 ? s->dn_of[target] - dn : s->dn_of[target]);
+    return 1;
+}
+
+/* Item p[0..len) of an index list of Darknet layer sec, remapped. */
+static im_status put_item(rw_state *s, const im_cfg_section *sec, const char *p, size_t len)
+{
+    char *item = strndup(p, len), mapped[24];
+    if (item == NULL)
+        return nomem(s);
+    const char *out = item;
+    if (remap_one(s, item, sec->layer, sec->dn_index, mapped, sizeof mapped))
+        out = mapped;
+    im_status st = put(s, out, "", "");
+    free(item);
+    return st;
 }
 
 /* `key=value` of Darknet layer sec, with route layers= and shortcut from=
@@ -95,13 +108,10 @@ static im_status put_option(rw_state *s, const im_cfg_section *sec, const im_cfg
     im_status st = put(s, o->key, "=", "");
     for (const char *p = o->val; st == IM_OK && *p;) {
         size_t len = strcspn(p, ",");
-        char item[32], mapped[48];
-        snprintf(item, sizeof item, "%.*s", len < sizeof item ? (int)len : 31, p);
-        remap_one(s, len < sizeof item ? item : "", sec->layer, sec->dn_index, mapped,
-                  sizeof mapped);
+        st = put_item(s, sec, p, len);
         p += len;
-        st = put(s, mapped, *p ? "," : "", "");
-        p += *p == ',';
+        if (st == IM_OK && *p == ',')
+            st = put(s, ",", "", ""), p++;
     }
     return st != IM_OK ? st : put(s, "\n", "", "");
 }
