@@ -155,7 +155,8 @@ static void indices_remapped(void **state)
     assert_non_null(strstr(rw.text, "[route]\nlayers=0,-1,5\n"));
     assert_non_null(strstr(rw.text, "[route]\nlayers=-9\n"));
     assert_non_null(strstr(rw.text, "[shortcut]\nfrom=x\n"));
-    assert_non_null(strstr(rw.text, "[route]\nlayers=-1,-9,-1111111111111111111111111111111111,\n"));
+    assert_non_null(
+        strstr(rw.text, "[route]\nlayers=-1,-9,-1111111111111111111111111111111111,\n"));
     assert_int_equal(rw.nmon, 3);
     assert_int_equal(rw.mon[2].layer, 2);
     assert_int_equal(rw.mon[2].user_layer, 1);
