@@ -481,8 +481,9 @@ def main():
         noin = f"{d}/noinput.cfg"
         with open(noin, "w") as f:
             f.write("[net]\nbatch=16\n\n[connected]\noutput=3\n\n[softmax]\n")
-        bad("Darknet's own error() (a [net] without an input size): exit 2 with its message",
-            ["train", data, noin], ["(Darknet)", "No input parameters supplied"], status=2)
+        bad("Darknet's own error() (a [net] without an input size): exit 2 with its message, "
+            "naming the cfg", ["train", data, noin],
+            [f"infomonitor train: {noin}: (Darknet) No input parameters supplied"], status=2)
         nolab = f"{d}/nolabels.cfg"
         with open(nolab, "w") as f:
             f.write("[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n\n[connected]\noutput=3\n\n"
