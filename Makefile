@@ -59,7 +59,7 @@ NPY_OBJ  := $(BUILD)/plugin/src/cli/npy.o
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps demo test unit-tests asan-tests cli-tests bench clean install infomonitor \
-        fuzz fuzz-smoke fuzz-build fuzzers
+        fuzz fuzz-smoke fuzz-build fuzzers mutation-test
 
 all: $(BUILD)/libinfomonitor.a $(BUILD)/libinfomonitor.so $(BUILD)/infomonitor.pc infomonitor
 
@@ -245,6 +245,7 @@ test: deps
 	$(MAKE) --no-print-directory asan-tests
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory cli-tests
+	$(MAKE) --no-print-directory mutation-test
 
 demo: deps
 	$(MAKE) --no-print-directory all
@@ -318,6 +319,15 @@ fuzz-smoke: fuzz-build
 
 fuzz: fuzz-build
 	$(PYTHON) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZERS)
+
+# Whole cfgs mutated and trained for an epoch (tests/test_cfg_mutation.py):
+# MUTATION_COUNT cfgs from MUTATION_SEED; the failing ones are kept in
+# build/mutation/.
+MUTATION_COUNT ?= 300
+MUTATION_SEED  ?= 1
+mutation-test: infomonitor
+	$(PYTHON) tests/test_cfg_mutation.py ./infomonitor --count $(MUTATION_COUNT) \
+	    --seed $(MUTATION_SEED) --keep build/mutation
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/infomonitor \
