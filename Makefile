@@ -2,11 +2,13 @@
 #   make            library (static + shared), infomonitor.pc, the Darknet adapter
 #                   libinfomonitor-darknet.so and ./infomonitor
 #   make demo       the main job end to end (installs what is missing)
-#   make test       unit tests, an ASan/UBSan build of them, CLI tests against numpy
+#   make test       unit tests, an ASan/UBSan build of them, a short fuzz run,
+#                   CLI tests against numpy, the cfg mutation test
 #   make bench      benchmarks (ratios against a baseline in the same run)
 #   make deps       install missing Debian packages (apt-get)
-#   make fuzz       each libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS, and
-#                   the cfg mutation test; make fuzz-smoke: a short bounded run
+#   make fuzz       each libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS;
+#                   make fuzz-smoke: FUZZ_RUNS inputs each (in make test)
+#   make mutation-test  mutated cfgs through train (in make test)
 #   make install    PREFIX=/usr/local
 # Switches: DEBUG=1 (-O0), SANITIZE=1 (ASan + UBSan), BUILD=dir (object folder),
 #           GPU=0 (no CUDA back end even where nvcc is found), FUZZ=1 (the
