@@ -132,7 +132,7 @@ endif
 
 $(DN_OBJ) $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/tests/test_data.o \
 $(BUILD)/tests/test_monitor.o $(BUILD)/tests/test_diagnose.o $(BUILD)/tests/test_weights.o \
-$(BUILD)/tests/test_transparent.o: \
+$(BUILD)/tests/test_transparent.o $(BUILD)/tests/test_maxpool_guard.o: \
     CPPFLAGS += -I$(DN_INC)
 
 # Rebuilt from scratch: `ar r` only adds members, so a removed source would
@@ -205,6 +205,10 @@ $(BUILD)/tests/test_weights: $(BUILD)/tests/test_weights.o \
                            $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,weights_layout weights_check weights_save atomic_file) \
                            $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
+
+$(BUILD)/tests/test_maxpool_guard: $(BUILD)/tests/test_maxpool_guard.o \
+                                  $(BUILD)/plugin/src/darknet/maxpool_guard.o
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(DN_LIBS)
 
 $(BUILD)/tests/test_diagnose: $(BUILD)/tests/test_diagnose.o \
                             $(BUILD)/plugin/src/darknet/diagnose.o $(BUILD)/libinfomonitor.a
