@@ -19,7 +19,8 @@ base cfg, the end of its stderr and the command to run it again; with
 --keep DIR the failing cfgs are copied there.
 
 usage: test_cfg_mutation.py [path/to/infomonitor] [--count N] [--seed S]
-                            [--jobs J] [--timeout T] [--only CASE] [--keep DIR]
+                            [--jobs J] [--timeout T] [--memory MIB] [--only CASE]
+                            [--keep DIR]
 """
 import argparse
 import collections
@@ -316,14 +317,14 @@ def make_data(d):
                 "valid_labels=t10k-labels-idx1-ubyte.gz\nbackup=backup\n")
 
 
-MEMORY = 4 << 30  # address space of a run: a huge allocation fails rather than swamp the machine
+def limit_memory(mib):
+    """The address space of a run (so that a huge allocation fails rather
+    than swamp the machine); 0: none (an ASan build reserves terabytes)."""
+    if mib:
+        resource.setrlimit(resource.RLIMIT_AS, (mib << 20, mib << 20))
 
 
-def limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
-def run_case(exe, d, seed, case, timeout):
+def run_case(exe, d, seed, case, timeout, memory):
     text, done = mutate(seed, case)
     name = f"m{seed}-{case:04d}.cfg"
     with open(f"{d}/{name}", "w") as f:
@@ -333,7 +334,7 @@ def run_case(exe, d, seed, case, timeout):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     try:
         r = subprocess.run(cmd, cwd=d, capture_output=True, text=True, errors="replace",
-                           timeout=timeout, env=env, preexec_fn=limit_memory)
+                           timeout=timeout, env=env, preexec_fn=lambda: limit_memory(memory))
         rc, err = r.returncode, r.stderr
     except subprocess.TimeoutExpired as e:
         rc, err = "timeout", (e.stderr or b"").decode(errors="replace")
@@ -374,6 +375,7 @@ def main():
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--timeout", type=float, default=30)
     p.add_argument("--only", type=int)
+    p.add_argument("--memory", type=int, default=4096, help="MiB of address space, 0: no limit")
     p.add_argument("--keep")
     args = p.parse_args()
     exe = os.path.abspath(args.exe)
@@ -382,7 +384,7 @@ def main():
     try:
         make_data(d)
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            results = list(pool.map(lambda c: run_case(exe, d, args.seed, c, args.timeout), cases))
+            results = list(pool.map(lambda c: run_case(exe, d, args.seed, c, args.timeout, args.memory), cases))
         crashes = [r for r in results if outcome(r) == "timeout" or outcome(r).startswith("SIG")]
         unnamed = [r for r in results
                    if isinstance(r["rc"], int) and r["rc"] > 0 and not names_a_file(r)]
