@@ -282,7 +282,7 @@ FUZZ_CC      ?= clang
 FUZZ_PKGS     = clang libclang-rt-14-dev
 FUZZ_BUILD    = build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_RUNS    ?= 20000
+FUZZ_RUNS    ?= 100000
 FUZZERS      := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_HELPERS := $(patsubst %,$(BUILD)/tests/fuzz/%.o,files split show)
 FUZZ_LINK     = $(CC) -fsanitize=fuzzer $(LDFLAGS) $^ -o $@ $(LDLIBS)
