@@ -364,7 +364,7 @@ def report(r, exe, args):
     print(f"# case {r['case']}: {outcome(r)}; " + "; ".join(r["done"]))
     print("\n".join("#   " + l for l in list(diff)[2:]))
     print("\n".join("#   stderr: " + l[:300] for l in tail))
-    print(f"#   again: {sys.argv[0]} {exe} --seed {args.seed} --only {r['case']}")
+    print(f"#   again: {sys.argv[0]} {args.exe} --seed {args.seed} --only {r['case']}")
 
 
 def main():
