@@ -4,8 +4,10 @@
  * the sanitizers: a refusal is one line naming the file; an accepted cfg's
  * rewrite, read back, has the same sections in order (each monitor a
  * [dropout]) with the same options, where only route layers= and shortcut
- * from= items may differ, and then only one number for another; and
- * rewriting the rewrite gives the same text. */
+ * from= items may differ, and then only one number for another; and the
+ * rewrite is itself accepted, without monitors.  (Rewriting it again may
+ * change index items once more: an index out of range among the layers
+ * without monitors, left as written, can be in range among Darknet's.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +85,7 @@ static void check_accepted(const im_cfg_rewrite *rw)
         abort();
     }
     same_sections(&rw->model, &rw2.model);
-    need(rw2.nmon == 0 && !strcmp(rw2.text, rw->text));
+    need(rw2.nmon == 0 && rw2.nlayers == rw->nlayers);
     im_cfg_rewrite_free(&rw2);
 }
 
