@@ -557,6 +557,50 @@ static void write_png_header(const char *path, uint32_t w, uint32_t h)
     write_bytes(path, 0, b, sizeof b);
 }
 
+/* One PNG chunk at b: length, type, data, CRC; returns its size. */
+static size_t png_chunk(unsigned char *b, const char *type, const unsigned char *data, uint32_t n)
+{
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(n >> (24 - 8 * i));
+    memcpy(b + 4, type, 4);
+    if (n)
+        memcpy(b + 8, data, n);
+    uLong crc = crc32(0, b + 4, 4 + n);
+    for (int i = 0; i < 4; i++)
+        b[8 + n + i] = (unsigned char)(crc >> (24 - 8 * i));
+    return 12 + n;
+}
+
+/* A w x h PNG of the given bit depth and colour type whose rows (a filter
+ * byte, then w * channels * depth bits) are all zero. */
+static void write_png_zero(const char *path, uint32_t w, uint32_t h, int depth, int colour)
+{
+    static const int channels[7] = {1, 0, 3, 1, 2, 0, 4};
+    size_t row = 1 + ((size_t)w * channels[colour] * depth + 7) / 8, raw = row * h;
+    unsigned char *zero = calloc(raw, 1), *b = malloc(raw + 1024);
+    uLongf zn = raw + 900;
+    assert_non_null(zero);
+    assert_non_null(b);
+    assert_int_equal(compress(b + 512, &zn, zero, raw), Z_OK);
+    unsigned char ihdr[13] = {0};
+    for (int i = 0; i < 4; i++) {
+        ihdr[i] = (unsigned char)(w >> (24 - 8 * i));
+        ihdr[4 + i] = (unsigned char)(h >> (24 - 8 * i));
+    }
+    ihdr[8] = (unsigned char)depth, ihdr[9] = (unsigned char)colour;
+    unsigned char *file = malloc(zn + 64);
+    assert_non_null(file);
+    size_t n = 8;
+    memcpy(file, "\x89PNG\r\n\x1a\n", 8);
+    n += png_chunk(file + n, "IHDR", ihdr, 13);
+    n += png_chunk(file + n, "IDAT", b + 512, (uint32_t)zn);
+    n += png_chunk(file + n, "IEND", NULL, 0);
+    write_bytes(path, 0, file, n);
+    free(file);
+    free(b);
+    free(zero);
+}
+
 /* A generated file, cut to n - cut bytes (or n / 2 when cut is 0). */
 static void expect_cut(const char *src, const char *path, size_t cut, const char *part)
 {
@@ -685,6 +729,36 @@ static void imagelist_jpeg_tables(void **state)
     expect_bad_image("dht/sun/cut.jpg", bad, n, "corrupt JPEG: a Huffman table (DHT) runs past its segment");
     free(bad);
     free(b);
+}
+
+/* A PNG's bit depth must be one PNG allows with its colour type, as libpng
+ * checks: stb_image 2.19 asserts (SIGABRT) on RGB at 4 bits, whose rows
+ * have more bytes than pixels (found by fuzz_image_decode). */
+static void imagelist_png_depths(void **state)
+{
+    (void)state;
+    static const struct {
+        int depth, colour;
+    } bad[] = {{4, 2}, {2, 2}, {1, 6}, {4, 6}, {2, 4}, {16, 3}, {8, 1}, {8, 5}, {8, 7}, {3, 0}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_png_zero("depth/sun/bad.png", 5, 4, bad[i].depth, bad[i].colour);
+        expect_bad_image("depth/sun/bad.png", NULL, 0,
+                         "corrupt PNG: its IHDR pairs a bit depth with a colour type that PNG does not allow");
+    }
+    /* Allowed pairs decode (to black). */
+    static const struct {
+        int depth, colour;
+    } good[] = {{1, 0}, {4, 0}, {16, 0}, {8, 2}, {16, 2}, {8, 4}, {16, 6}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        write_png_zero("depth/sun/good.png", 5, 4, good[i].depth, good[i].colour);
+        write_text("depth.list", "depth/sun/good.png\n");
+        char err[512] = "";
+        im_dataset d;
+        assert_int_equal(im_imagelist_load("depth.list", weather, 3, 5, 4, 3, &d, err, sizeof err), IM_OK);
+        for (size_t k = 0; k < 5 * 4 * 3; k++)
+            assert_true(d.x[k] == 0.0f);
+        im_dataset_free(&d);
+    }
 }
 
 /* A JPEG padded with 0x00 after its EOI marker decodes as the bare one. */
@@ -942,6 +1016,7 @@ int main(void)
         cmocka_unit_test(imagelist_corrupt),
         cmocka_unit_test(imagelist_jpeg_padding),
         cmocka_unit_test(imagelist_jpeg_tables),
+        cmocka_unit_test(imagelist_png_depths),
         cmocka_unit_test(datacfg_forms),
         cmocka_unit_test(datacfg_errors),
         cmocka_unit_test(datacfg_keys),

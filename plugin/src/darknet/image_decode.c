@@ -150,12 +150,35 @@ static const char *jpeg_check(const unsigned char *b, size_t n)
     return jpeg_segments(b, n);
 }
 
-/* PNG: an IHDR chunk first, then chunks (length, type, data, CRC) that run
- * up to an IEND chunk. */
+/* The pairs of bit depth and colour type that PNG allows (and libpng
+ * checks): gray 1, 2, 4, 8, 16; palette 1, 2, 4, 8; RGB, gray + alpha and
+ * RGBA 8, 16.  stb_image 2.19 takes any depth of 1 to 16 with any of them,
+ * and asserts (aborts) when a row of samples has more bytes than pixels
+ * (RGB at 4 bits, say: found by fuzz_image_decode). */
+static int png_depth_ok(unsigned depth, unsigned colour)
+{
+    switch (colour) {
+    case 0:
+        return depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
+    case 3:
+        return depth == 1 || depth == 2 || depth == 4 || depth == 8;
+    case 2:
+    case 4:
+    case 6:
+        return depth == 8 || depth == 16;
+    default:
+        return 0;
+    }
+}
+
+/* PNG: an IHDR chunk first, with a bit depth and colour type PNG allows,
+ * then chunks (length, type, data, CRC) that run up to an IEND chunk. */
 static const char *png_check(const unsigned char *b, size_t n)
 {
     if (n < 33 || be32(b + 8) != 13 || memcmp(b + 12, "IHDR", 4) != 0)
         return "it does not start with an IHDR chunk";
+    if (!png_depth_ok(b[24], b[25]))
+        return "its IHDR pairs a bit depth with a colour type that PNG does not allow";
     for (size_t at = 8; n - at >= 12;) {
         uint32_t len = be32(b + at);
         if (memcmp(b + at + 4, "IEND", 4) == 0)

@@ -10,9 +10,10 @@
  * FF D9 (trailing 0x00 padding allowed, nothing else), its marker segments
  * lie within the file and its Huffman tables are ones libjpeg accepts (at
  * most 256 symbols, DC categories 0..15; stb_image 2.19 aborts or writes
- * past its tables on others), a PNG's chunks run
- * up to an IEND chunk, a BMP or PGM/PPM holds all the pixel bytes its header
- * announces.  The size in the header (stbi_info_from_memory) must be within
+ * past its tables on others), a PNG's IHDR pairs a bit depth and colour
+ * type that PNG allows (stb_image 2.19 aborts on RGB at 4 bits) and its
+ * chunks run up to an IEND chunk, a BMP or PGM/PPM holds all the pixel
+ * bytes its header announces.  The size in the header (stbi_info_from_memory) must be within
  * IM_IMAGE_MAX_SIDE a side and IM_IMAGE_MAX_PIXELS in all before anything is
  * allocated for the pixels; then libdarknet's stb_image decodes it to RGB.
  *
