@@ -2,9 +2,13 @@
 #   make            library (static + shared), infomonitor.pc, the Darknet adapter
 #                   libinfomonitor-darknet.so and ./infomonitor
 #   make demo       the main job end to end (installs what is missing)
-#   make test       unit tests, an ASan/UBSan build of them, CLI tests against numpy
+#   make test       unit tests, an ASan/UBSan build of them, a short fuzz run,
+#                   CLI tests against numpy, the cfg mutation test
 #   make bench      benchmarks (ratios against a baseline in the same run)
 #   make deps       install missing Debian packages (apt-get)
+#   make fuzz       each libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS;
+#                   make fuzz-smoke: FUZZ_RUNS inputs each (in make test)
+#   make mutation-test  mutated cfgs through train (in make test)
 #   make install    PREFIX=/usr/local
 #   make GPU=1      the same against a CUDA build of Darknet (darknet/README.md):
 #                   darknet/gpu-build/libdarknet.so from Debian's source package,
@@ -13,7 +17,8 @@
 # Switches: DEBUG=1 (-O0), SANITIZE=1 (ASan + UBSan), BUILD=dir (object folder),
 #           CUDA=0 (no CUDA spectrum back end even where nvcc is found),
 #           GPU=1 (Darknet built with CUDA), CUDA_ARCH=90 (its card; default:
-#           nvidia-smi's compute capability where a driver exists, else 90).
+#           nvidia-smi's compute capability where a driver exists, else 90),
+#           FUZZ=1 (the libFuzzer build's flags; make fuzz sets it, with clang).
 
 PREFIX   ?= /usr/local
 CUDA_HOME ?= /usr/local/cuda
@@ -44,6 +49,10 @@ SANFLAGS  =
 ifeq ($(SANITIZE),1)
 SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
+ifeq ($(FUZZ),1)
+SANFLAGS  = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+endif
 
 CPPFLAGS += -Iplugin/include -Iplugin/src -D_POSIX_C_SOURCE=200809L
 CFLAGS   ?= $(OPT) -g
@@ -64,7 +73,8 @@ NPY_OBJ  := $(BUILD)/plugin/src/util/npy.o
 
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all deps demo test unit-tests asan-tests cli-tests gpu-tests bench clean install infomonitor
+.PHONY: all deps demo test unit-tests asan-tests cli-tests gpu-tests bench clean install infomonitor \
+        fuzz fuzz-smoke fuzz-build fuzzers mutation-test
 
 # ./infomonitor is the CPU build's; GPU=1 builds build/gpu/infomonitor only.
 all: $(BUILD)/libinfomonitor.a $(BUILD)/libinfomonitor.so $(BUILD)/infomonitor.pc \
@@ -84,7 +94,9 @@ $(BUILD)/%.o: %.c
 # default build runs on any x86-64.  -Wno-psabi: the vector helpers are
 # static inline, so no call crosses an ABI boundary.  -std=c11 keeps FMA
 # contraction off, so every instruction set gives bit-identical results.
-SIMD_X86 := $(if $(findstring x86_64,$(shell $(CC) -dumpmachine)),1,)
+# The fuzz build (FUZZ=1) leaves the variants out: clang 14's
+# __builtin_cpu_supports does not know "x86-64-v4", and no harness calls a kernel.
+SIMD_X86 := $(if $(filter 1,$(FUZZ)),,$(if $(findstring x86_64,$(shell $(CC) -dumpmachine)),1,))
 SIMD_OBJ := $(BUILD)/plugin/src/backend/simd_f32.o $(BUILD)/plugin/src/backend/simd_f64.o
 ifeq ($(SIMD_X86),1)
 SIMD_ISA_OBJ := $(foreach p,f32 f64,$(foreach v,avx2 avx512,$(BUILD)/plugin/src/backend/simd_$(p)_$(v).o))
@@ -109,7 +121,7 @@ $(SIMD_OBJ): CFLAGS += -fno-math-errno -Wno-psabi
 # instrumented anyway.  cudart is linked statically; cuSOLVER (orders above
 # one block's shared memory) is loaded with dlopen when first needed.
 CUDA      ?= $(if $(NVCC),1,0)
-ifeq ($(SANITIZE),1)
+ifneq ($(filter 1,$(SANITIZE) $(FUZZ)),)
 override CUDA := 0
 endif
 # sm_80 (A100), sm_90 (H100/H200) binaries, and PTX for newer cards.
@@ -135,7 +147,8 @@ endif
 # darknet/build-gpu.sh has made it).
 DN_USERS := $(DN_OBJ) $(BUILD)/plugin/src/darknet/monitor_testing.o $(BUILD)/tests/test_data.o \
             $(BUILD)/tests/test_monitor.o $(BUILD)/tests/test_diagnose.o \
-            $(BUILD)/tests/test_weights.o $(BUILD)/tests/test_transparent.o
+            $(BUILD)/tests/test_weights.o $(BUILD)/tests/test_transparent.o \
+            $(BUILD)/tests/test_maxpool_guard.o
 $(DN_USERS): CPPFLAGS += -I$(DN_INC) $(DN_GPU_FLAGS)
 $(DN_USERS): | $(DN_GPU_DEPS)
 # The shape checks differ between a CPU and a GPU Darknet (cfg_shapes*.c).
@@ -184,14 +197,15 @@ infomonitor: $(BUILD)/infomonitor $(BUILD)/libinfomonitor-darknet.so
 $(BUILD)/tests/test_npy: $(BUILD)/tests/test_npy.o $(NPY_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
-# The cfg checks: keys, values and shapes (cfg_validate.h).
+# The cfg checks: keys, values and shapes (cfg_validate.h); with them the
+# objects of the cfg rewrite, and those of the data readers.
 CFG_CHECK_OBJ := $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_model cfg_keys cfg_values \
                    cfg_shapes cfg_shapes_util cfg_shapes_image cfg_shapes_keep cfg_shapes_flat \
                    cfg_shapes_order)
+CFG_OBJ  := $(CFG_CHECK_OBJ) $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite monitor_spec cfg_validate)
+DATA_OBJ := $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,dataset data_io idx labels image_list image_decode datacfg)
 
-$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(CFG_CHECK_OBJ) \
-                       $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,cfg_rewrite monitor_spec cfg_validate) \
-                       $(BUILD)/libinfomonitor.a
+$(BUILD)/tests/test_cfg: $(BUILD)/tests/test_cfg.o $(CFG_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/test_cfg_shapes: $(BUILD)/tests/test_cfg_shapes.o $(CFG_CHECK_OBJ) \
@@ -211,15 +225,17 @@ $(BUILD)/tests/test_cfg_text: $(BUILD)/tests/test_cfg_text.o $(BUILD)/plugin/src
                             $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
-$(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o \
-                        $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,dataset data_io idx labels image_list image_decode datacfg) \
-                        $(BUILD)/libinfomonitor.a
+$(BUILD)/tests/test_data: $(BUILD)/tests/test_data.o $(DATA_OBJ) $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
 
 $(BUILD)/tests/test_weights: $(BUILD)/tests/test_weights.o \
                            $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,weights_layout weights_check weights_save atomic_file) \
                            $(BUILD)/libinfomonitor.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS) $(DN_LIBS)
+
+$(BUILD)/tests/test_maxpool_guard: $(BUILD)/tests/test_maxpool_guard.o \
+                                  $(BUILD)/plugin/src/darknet/maxpool_guard.o
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(DN_LIBS)
 
 $(BUILD)/tests/test_diagnose: $(BUILD)/tests/test_diagnose.o \
                             $(BUILD)/plugin/src/darknet/diagnose.o $(BUILD)/libinfomonitor.a
@@ -292,7 +308,9 @@ test: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory unit-tests
 	$(MAKE) --no-print-directory asan-tests
+	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory cli-tests
+	$(MAKE) --no-print-directory mutation-test
 
 demo: deps
 	$(MAKE) --no-print-directory all
@@ -306,6 +324,75 @@ bench: deps
 	PYTHON=$(PYTHON) $(BUILD)/bench_spectra
 	$(PYTHON) bench/bench_estimate.py $(BUILD)/infomonitor
 	$(PYTHON) bench/bench_monitor.py
+
+# ---- Fuzzing: tests/fuzz/, docs/RELIABILITY.md --------------------------
+# One libFuzzer harness per parser, built with clang under build/fuzz: the
+# library's objects with -fsanitize=fuzzer-no-link,address,undefined
+# (FUZZ=1), each harness linked with -fsanitize=fuzzer.  tests/fuzz/run.py
+# runs each on the seeds of tests/fuzz/corpus/<harness>/ and prints the
+# inputs tried and what failed:
+#   make fuzz        FUZZ_SECONDS each, the corpus growing under
+#                    build/fuzz/corpus/
+#   make fuzz-smoke  FUZZ_RUNS inputs each from a fresh corpus, libFuzzer
+#                    seed 1 (part of make test)
+# A failing input is left in build/fuzz/artifacts/; the harness run on it
+# (build/fuzz/tests/fuzz/fuzz_cfg FILE) shows the report again.
+FUZZ_CC      ?= clang
+FUZZ_PKGS     = clang libclang-rt-14-dev
+FUZZ_BUILD    = build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?= 100000
+FUZZERS      := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_HELPERS := $(patsubst %,$(BUILD)/tests/fuzz/%.o,files split show)
+FUZZ_LINK     = $(CC) -fsanitize=fuzzer $(LDFLAGS) $^ -o $@ $(LDLIBS)
+DN_O          = $(patsubst %,$(BUILD)/plugin/src/darknet/%.o,$(1))
+
+$(BUILD)/tests/fuzz/fuzz_npy: $(BUILD)/tests/fuzz/fuzz_npy.o $(FUZZ_HELPERS) $(NPY_OBJ) \
+                              $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK)
+
+$(BUILD)/tests/fuzz/fuzz_cfg: $(BUILD)/tests/fuzz/fuzz_cfg.o $(FUZZ_HELPERS) $(CFG_OBJ) \
+                              $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK)
+
+$(BUILD)/tests/fuzz/fuzz_idx: $(BUILD)/tests/fuzz/fuzz_idx.o $(FUZZ_HELPERS) \
+                              $(call DN_O,idx data_io dataset) $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK) -lz
+
+# datacfg.o calls the split loaders, and through them libdarknet's stb_image.
+$(BUILD)/tests/fuzz/fuzz_datacfg: $(BUILD)/tests/fuzz/fuzz_datacfg.o $(FUZZ_HELPERS) $(DATA_OBJ) \
+                                  $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK) $(DN_LIBS)
+
+$(BUILD)/tests/fuzz/fuzz_image_decode: $(BUILD)/tests/fuzz/fuzz_image_decode.o $(FUZZ_HELPERS) \
+                                       $(call DN_O,image_decode data_io) $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK) $(DN_LIBS)
+
+$(BUILD)/tests/fuzz/fuzz_image_list: $(BUILD)/tests/fuzz/fuzz_image_list.o $(FUZZ_HELPERS) \
+                                     $(call DN_O,image_list image_decode data_io dataset) \
+                                     $(BUILD)/libinfomonitor.a
+	$(FUZZ_LINK) $(DN_LIBS)
+
+fuzzers: $(FUZZERS:%=$(BUILD)/tests/fuzz/%)
+
+fuzz-build:
+	@scripts/install-deps.sh $(FUZZ_PKGS)
+	$(MAKE) --no-print-directory CC=$(FUZZ_CC) FUZZ=1 BUILD=$(FUZZ_BUILD) fuzzers
+
+fuzz-smoke: fuzz-build
+	$(PYTHON) tests/fuzz/run.py --runs $(FUZZ_RUNS) $(FUZZ_BUILD) $(FUZZERS)
+
+fuzz: fuzz-build
+	$(PYTHON) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZERS)
+
+# Whole cfgs mutated and trained for an epoch (tests/test_cfg_mutation.py):
+# MUTATION_COUNT cfgs from MUTATION_SEED; the failing ones are kept in
+# build/mutation/.
+MUTATION_COUNT ?= 300
+MUTATION_SEED  ?= 1
+mutation-test: infomonitor
+	$(PYTHON) tests/test_cfg_mutation.py ./infomonitor --count $(MUTATION_COUNT) \
+	    --seed $(MUTATION_SEED) --keep build/mutation
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/infomonitor \

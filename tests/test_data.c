@@ -557,6 +557,50 @@ static void write_png_header(const char *path, uint32_t w, uint32_t h)
     write_bytes(path, 0, b, sizeof b);
 }
 
+/* One PNG chunk at b: length, type, data, CRC; returns its size. */
+static size_t png_chunk(unsigned char *b, const char *type, const unsigned char *data, uint32_t n)
+{
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(n >> (24 - 8 * i));
+    memcpy(b + 4, type, 4);
+    if (n)
+        memcpy(b + 8, data, n);
+    uLong crc = crc32(0, b + 4, 4 + n);
+    for (int i = 0; i < 4; i++)
+        b[8 + n + i] = (unsigned char)(crc >> (24 - 8 * i));
+    return 12 + n;
+}
+
+/* A w x h PNG of the given bit depth and colour type whose rows (a filter
+ * byte, then w * channels * depth bits) are all zero. */
+static void write_png_zero(const char *path, uint32_t w, uint32_t h, int depth, int colour)
+{
+    static const int channels[7] = {1, 0, 3, 1, 2, 0, 4};
+    size_t row = 1 + ((size_t)w * channels[colour] * depth + 7) / 8, raw = row * h;
+    unsigned char *zero = calloc(raw, 1), *b = malloc(raw + 1024);
+    uLongf zn = raw + 900;
+    assert_non_null(zero);
+    assert_non_null(b);
+    assert_int_equal(compress(b + 512, &zn, zero, raw), Z_OK);
+    unsigned char ihdr[13] = {0};
+    for (int i = 0; i < 4; i++) {
+        ihdr[i] = (unsigned char)(w >> (24 - 8 * i));
+        ihdr[4 + i] = (unsigned char)(h >> (24 - 8 * i));
+    }
+    ihdr[8] = (unsigned char)depth, ihdr[9] = (unsigned char)colour;
+    unsigned char *file = malloc(zn + 64);
+    assert_non_null(file);
+    size_t n = 8;
+    memcpy(file, "\x89PNG\r\n\x1a\n", 8);
+    n += png_chunk(file + n, "IHDR", ihdr, 13);
+    n += png_chunk(file + n, "IDAT", b + 512, (uint32_t)zn);
+    n += png_chunk(file + n, "IEND", NULL, 0);
+    write_bytes(path, 0, file, n);
+    free(file);
+    free(b);
+    free(zero);
+}
+
 /* A generated file, cut to n - cut bytes (or n / 2 when cut is 0). */
 static void expect_cut(const char *src, const char *path, size_t cut, const char *part)
 {
@@ -621,7 +665,9 @@ static void imagelist_corrupt(void **state)
     memcpy(junk, "\xff\xd8\xff", 3);
     expect_bad_image("corrupt/sun/junk.jpg", junk, sizeof junk, "truncated or corrupt JPEG");
     junk[sizeof junk - 2] = 0xff, junk[sizeof junk - 1] = 0xd9;
-    expect_bad_image("corrupt/sun/junk-eoi.jpg", junk, sizeof junk, "is a corrupt JPEG: stb_image cannot read its header");
+    expect_bad_image("corrupt/sun/junk-eoi.jpg", junk, sizeof junk,
+                     "truncated or corrupt JPEG: a marker segment runs past the end of the file");
+    expect_bad_image("corrupt/sun/bare.jpg", "\xff\xd8\xff\xd9", 4, "is a corrupt JPEG: stb_image cannot read its header");
     memcpy(junk, "BM", 2);
     expect_bad_image("corrupt/sun/junk.bmp", junk, sizeof junk, "corrupt BMP");
 
@@ -636,6 +682,90 @@ static void imagelist_corrupt(void **state)
 
     /* No bad.list, the file Darknet's load_image appends failures to. */
     assert_int_equal(access("bad.list", F_OK), -1);
+}
+
+/* The offset of the first DHT segment (FF C4) of a JPEG. */
+static size_t dht_at(const unsigned char *b, size_t n)
+{
+    for (size_t i = 2; i + 1 < n; i++)
+        if (b[i] == 0xff && b[i + 1] == 0xc4)
+            return i;
+    fail_msg("no DHT segment");
+    return 0;
+}
+
+/* The Huffman tables are checked as libjpeg checks them before stb_image
+ * sees them: it asserts (SIGABRT) on a DC category above 16 and writes
+ * past its tables for one of over 256 symbols (found by fuzz_image_decode). */
+static void imagelist_jpeg_tables(void **state)
+{
+    (void)state;
+    unsigned char *pix = pattern(9, 7, 3);
+    make_parents("dht/sun/good.jpg");
+    assert_true(stbi_write_jpg("dht/sun/good.jpg", 9, 7, 3, pix, 90));
+    free(pix);
+    size_t n;
+    unsigned char *b = read_all("dht/sun/good.jpg", &n);
+    size_t at = dht_at(b, n), len = (size_t)b[at + 2] << 8 | b[at + 3];
+    assert_int_equal(b[at + 4], 0x00); /* the first table: DC, number 0 */
+    unsigned char *bad = malloc(n + 400);
+    assert_non_null(bad);
+    for (unsigned v = 16; v < 256; v += 239) {
+        memcpy(bad, b, n);
+        bad[at + 4 + 17] = (unsigned char)v; /* its first symbol */
+        expect_bad_image("dht/sun/dc.jpg", bad, n, "corrupt JPEG: a DC Huffman table (DHT) has a category over 15");
+    }
+    /* A table of 300 symbols (an AC one, 20 of each length from 2 on) in a
+     * segment before the first DHT. */
+    unsigned char big[4 + 17 + 300] = {0xff, 0xc4, (4 + 17 + 300 - 2) >> 8, (4 + 17 + 300 - 2) & 0xff, 0x10};
+    for (int i = 2; i <= 16; i++)
+        big[4 + i] = 20;
+    memcpy(bad, b, at);
+    memcpy(bad + at, big, sizeof big);
+    memcpy(bad + at + sizeof big, b + at, n - at);
+    expect_bad_image("dht/sun/big.jpg", bad, n + sizeof big, "corrupt JPEG: a Huffman table (DHT) has over 256 symbols");
+    /* The segment's length cut to end inside the second table (the first,
+     * of 12 symbols, complete). */
+    size_t first = 0;
+    for (int i = 1; i <= 16; i++)
+        first += b[at + 4 + i];
+    assert_int_equal(first, 12);
+    assert_true(len > 2 + 17 + 12 + 5);
+    memcpy(bad, b, n);
+    bad[at + 2] = 0, bad[at + 3] = 2 + 17 + 12 + 5;
+    expect_bad_image("dht/sun/cut.jpg", bad, n, "corrupt JPEG: a Huffman table (DHT) runs past its segment");
+    free(bad);
+    free(b);
+}
+
+/* A PNG's bit depth must be one PNG allows with its colour type, as libpng
+ * checks: stb_image 2.19 asserts (SIGABRT) on RGB at 4 bits, whose rows
+ * have more bytes than pixels (found by fuzz_image_decode). */
+static void imagelist_png_depths(void **state)
+{
+    (void)state;
+    static const struct {
+        int depth, colour;
+    } bad[] = {{4, 2}, {2, 2}, {1, 6}, {4, 6}, {2, 4}, {16, 3}, {8, 1}, {8, 5}, {8, 7}, {3, 0}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_png_zero("depth/sun/bad.png", 5, 4, bad[i].depth, bad[i].colour);
+        expect_bad_image("depth/sun/bad.png", NULL, 0,
+                         "corrupt PNG: its IHDR pairs a bit depth with a colour type that PNG does not allow");
+    }
+    /* Allowed pairs decode (to black). */
+    static const struct {
+        int depth, colour;
+    } good[] = {{1, 0}, {4, 0}, {16, 0}, {8, 2}, {16, 2}, {8, 4}, {16, 6}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        write_png_zero("depth/sun/good.png", 5, 4, good[i].depth, good[i].colour);
+        write_text("depth.list", "depth/sun/good.png\n");
+        char err[512] = "";
+        im_dataset d;
+        assert_int_equal(im_imagelist_load("depth.list", weather, 3, 5, 4, 3, &d, err, sizeof err), IM_OK);
+        for (size_t k = 0; k < 5 * 4 * 3; k++)
+            assert_true(d.x[k] == 0.0f);
+        im_dataset_free(&d);
+    }
 }
 
 /* A JPEG padded with 0x00 after its EOI marker decodes as the bare one. */
@@ -892,6 +1022,8 @@ int main(void)
         cmocka_unit_test(imagelist_matches_darknet),
         cmocka_unit_test(imagelist_corrupt),
         cmocka_unit_test(imagelist_jpeg_padding),
+        cmocka_unit_test(imagelist_jpeg_tables),
+        cmocka_unit_test(imagelist_png_depths),
         cmocka_unit_test(datacfg_forms),
         cmocka_unit_test(datacfg_errors),
         cmocka_unit_test(datacfg_keys),

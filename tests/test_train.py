@@ -515,7 +515,8 @@ def main():
             f.write("[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n\n[convolutional]\n"
                     "filters=25\n\n[region]\nmap=/nonexistent/map\n")
         bad("Darknet's own file_error() (a [region] map that is not there): exit 2 with it",
-            ["train", data, nomap], ["(Darknet)", "cannot open file /nonexistent/map"], status=2)
+            ["train", data, nomap], [f"infomonitor train: {nomap}: (Darknet)",
+                                     "cannot open file /nonexistent/map"], status=2)
         nolab = f"{d}/nolabels.cfg"
         with open(nolab, "w") as f:
             f.write("[net]\nbatch=16\nheight=8\nwidth=8\nchannels=1\n\n[connected]\noutput=3\n\n"

@@ -10,13 +10,16 @@
  * some.  The definitions here, exported from the executable (the Makefile's
  * --export-dynamic-symbol), come before both libdarknet's and glibc's, so
  * Darknet's calls reach them: each names the problem and exits with the
- * CLI's statuses, 2 for bad input and 1 for memory.  Nothing else in the
- * process calls glibc's error(3). */
+ * CLI's statuses, 2 for bad input and 1 for memory, naming the cfg the
+ * verb runs (im_cli_darknet_context).  Nothing else in the process calls
+ * glibc's error(3).  Darknet stops in the middle of a line of its layer
+ * table, so the message starts on a line of its own. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "args.h"
+#include "darknet_fatal.h"
 
-#define WHO "(Darknet)"
 #define EXPORTED __attribute__((visibility("default")))
 
 /* Darknet's prototypes (utils.h). */
@@ -24,19 +27,37 @@ EXPORTED _Noreturn void error(const char *s);
 EXPORTED _Noreturn void file_error(char *s);
 EXPORTED _Noreturn void malloc_error(void);
 
+static const char *ctx_verb = "(Darknet)", *ctx_cfg;
+
+void im_cli_darknet_context(const char *verb, const char *cfg)
+{
+    ctx_verb = verb;
+    ctx_cfg = cfg;
+}
+
+static _Noreturn void fatal(int code, const char *what, const char *detail)
+{
+    fputc('\n', stderr);
+    if (ctx_cfg)
+        im_cli_fail(ctx_verb, code, "%s: (Darknet) %s%s", ctx_cfg, what, detail);
+    im_cli_fail(ctx_verb, code, "%s%s", what, detail);
+}
+
 /* Darknet's perror() would add errno's text, which is stale at most of
  * its calls (they check a parsed value, not a system call). */
 _Noreturn void error(const char *s)
 {
-    im_cli_fail(WHO, IM_EXIT_USAGE, "%s", s);
+    fatal(IM_EXIT_USAGE, s, "");
 }
 
 _Noreturn void file_error(char *s)
 {
-    im_cli_fail(WHO, IM_EXIT_USAGE, "cannot open file %s: %s", s, strerror(errno));
+    char what[1024];
+    snprintf(what, sizeof what, "cannot open file %s: ", s);
+    fatal(IM_EXIT_USAGE, what, strerror(errno));
 }
 
 _Noreturn void malloc_error(void)
 {
-    im_cli_fail(WHO, 1, "out of memory");
+    fatal(1, "out of memory", "");
 }

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "args.h"
 #include "adapter_load.h"
+#include "darknet_fatal.h"
 #include "verbs.h"
 
 /* -epochs E: 1..MAX_EPOCHS. */
@@ -116,6 +117,7 @@ int im_cmd_train(int argc, char **argv)
     o.cfg = pos[1];
     o.weights = npos > 2 ? pos[2] : NULL;
     fprintf(stderr, "infomonitor train: seed %llu\n", (unsigned long long)o.seed);
+    im_cli_darknet_context("train", o.cfg);
     char err[1024];
     im_status st = im_cli_adapter("train")->train(&o, err, sizeof err);
     if (st != IM_OK) {
@@ -143,6 +145,7 @@ int im_cmd_valid(int argc, char **argv)
     }
     if (npos < 3)
         im_cli_die("valid", "need DATA CFG WEIGHTS (see 'infomonitor valid --help')");
+    im_cli_darknet_context("valid", pos[1]);
     char err[1024];
     im_status st = im_cli_adapter("valid")->valid(pos[0], pos[1], pos[2], err, sizeof err);
     if (st != IM_OK) {

@@ -79,6 +79,17 @@ static void remap_one(const rw_state *s, const char *v, int user, int dn, char *
     snprintf(out, n, "%d", x < 0 ? s->dn_of[target] - dn : s->dn_of[target]);
 }
 
+/* Item p[0..len) of an index list of Darknet layer sec, remapped. */
+static im_status put_item(rw_state *s, const im_cfg_section *sec, const char *p, size_t len)
+{
+    char *item = strndup(p, len), mapped[24];
+    if (item == NULL)
+        return nomem(s);
+    remap_one(s, item, sec->layer, sec->dn_index, mapped, sizeof mapped);
+    free(item);
+    return put(s, mapped, "", "");
+}
+
 /* `key=value` of Darknet layer sec, with route layers= and shortcut from=
  * remapped (each item of the comma list). */
 static im_status put_option(rw_state *s, const im_cfg_section *sec, const im_cfg_opt *o)
@@ -90,13 +101,10 @@ static im_status put_option(rw_state *s, const im_cfg_section *sec, const im_cfg
     im_status st = put(s, o->key, "=", "");
     for (const char *p = o->val; st == IM_OK && *p;) {
         size_t len = strcspn(p, ",");
-        char item[32], mapped[48];
-        snprintf(item, sizeof item, "%.*s", len < sizeof item ? (int)len : 31, p);
-        remap_one(s, len < sizeof item ? item : "", sec->layer, sec->dn_index, mapped,
-                  sizeof mapped);
+        st = put_item(s, sec, p, len);
         p += len;
-        st = put(s, mapped, *p ? "," : "", "");
-        p += *p == ',';
+        if (st == IM_OK && *p == ',')
+            st = put(s, ",", "", ""), p++;
     }
     return st != IM_OK ? st : put(s, "\n", "", "");
 }

@@ -85,24 +85,103 @@ static uint32_t le32(const unsigned char *p)
 
 /* The structural checks: NULL when b[0..n) passes, else what is wrong. */
 
-/* JPEG: the EOI marker ends the file; only 0x00 padding may follow it. */
-static const char *jpeg_check(const unsigned char *b, size_t n)
+/* The tables of a JPEG DHT segment (p[0..len)), checked as libjpeg checks
+ * them: at most 256 symbols a table, and a DC table's symbols (difference
+ * categories) within 0..15.  stb_image 2.19 checks neither: it writes the
+ * symbols of a larger table past its 256 entries, and asserts (aborts) on
+ * a DC category above 16 (and reads past its bias table at 16). */
+static const char *jpeg_dht_check(const unsigned char *p, size_t len)
 {
-    while (n > 0 && b[n - 1] == 0)
-        n--;
-    if (n >= 4 && b[n - 2] == 0xff && b[n - 1] == 0xd9)
-        return NULL;
-    return "it does not end with the EOI marker FF D9";
+    while (len > 0) {
+        size_t count = 0;
+        for (size_t i = 1; i <= 16 && i < len; i++)
+            count += p[i];
+        if (len < 17 || count > len - 17)
+            return "a Huffman table (DHT) runs past its segment";
+        if (count > 256)
+            return "a Huffman table (DHT) has over 256 symbols";
+        for (size_t i = 0; p[0] >> 4 == 0 && i < count; i++)
+            if (p[17 + i] > 15)
+                return "a DC Huffman table (DHT) has a category over 15";
+        p += 17 + count;
+        len -= 17 + count;
+    }
+    return NULL;
 }
 
-/* PNG: an IHDR chunk first, then chunks (length, type, data, CRC) that run
- * up to an IEND chunk, each CRC matching its type and data (stb_image checks
- * no CRC, and its inflate no Adler-32, so a flipped bit could decode to other
- * pixels). */
+/* The DHT segments of a JPEG, found as stb_image finds its markers: from
+ * SOI on, a marker is 0xFF and a code (fill 0xFF bytes before it), with a
+ * length unless it is TEM, RSTn, SOI or EOI; in the entropy-coded data
+ * after an SOS, 0xFF 0x00 is a stuffed byte.  Up to the first EOI. */
+static const char *jpeg_segments(const unsigned char *b, size_t n)
+{
+    size_t at = 2;
+    while (at + 1 < n) {
+        unsigned m = b[at + 1];
+        if (b[at] != 0xff || m == 0xff) {
+            at++;
+            continue;
+        }
+        if (m == 0xd9)
+            return NULL;
+        if (m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd8)) {
+            at += 2;
+            continue;
+        }
+        size_t len = at + 3 < n ? (size_t)b[at + 2] << 8 | b[at + 3] : 0;
+        if (len < 2 || len > n - at - 2)
+            return "a marker segment runs past the end of the file";
+        const char *why = m == 0xc4 ? jpeg_dht_check(b + at + 4, len - 2) : NULL;
+        if (why)
+            return why;
+        at += 2 + len;
+    }
+    return NULL;
+}
+
+/* JPEG: the EOI marker ends the file (only 0x00 padding may follow it),
+ * and the DHT segments hold what libjpeg accepts. */
+static const char *jpeg_check(const unsigned char *b, size_t n)
+{
+    size_t end = n;
+    while (end > 0 && b[end - 1] == 0)
+        end--;
+    if (end < 4 || b[end - 2] != 0xff || b[end - 1] != 0xd9)
+        return "it does not end with the EOI marker FF D9";
+    return jpeg_segments(b, n);
+}
+
+/* The pairs of bit depth and colour type that PNG allows (and libpng
+ * checks): gray 1, 2, 4, 8, 16; palette 1, 2, 4, 8; RGB, gray + alpha and
+ * RGBA 8, 16.  stb_image 2.19 takes any depth of 1 to 16 with any of them,
+ * and asserts (aborts) when a row of samples has more bytes than pixels
+ * (RGB at 4 bits, say: found by fuzz_image_decode). */
+static int png_depth_ok(unsigned depth, unsigned colour)
+{
+    switch (colour) {
+    case 0:
+        return depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
+    case 3:
+        return depth == 1 || depth == 2 || depth == 4 || depth == 8;
+    case 2:
+    case 4:
+    case 6:
+        return depth == 8 || depth == 16;
+    default:
+        return 0;
+    }
+}
+
+/* PNG: an IHDR chunk first, with a bit depth and colour type PNG allows,
+ * then chunks (length, type, data, CRC) that run up to an IEND chunk, each
+ * CRC matching its type and data (stb_image checks no CRC, and its inflate
+ * no Adler-32, so a flipped bit could decode to other pixels). */
 static const char *png_check(const unsigned char *b, size_t n)
 {
     if (n < 33 || be32(b + 8) != 13 || memcmp(b + 12, "IHDR", 4) != 0)
         return "it does not start with an IHDR chunk";
+    if (!png_depth_ok(b[24], b[25]))
+        return "its IHDR pairs a bit depth with a colour type that PNG does not allow";
     for (size_t at = 8; n - at >= 12;) {
         uint32_t len = be32(b + at);
         if (len > n - at - 12)

@@ -7,9 +7,14 @@
  * signature must be one of the formats decoded (JPEG, PNG, BMP, binary
  * 8-bit PGM/PPM: P5/P6 with maxval 255), and a cheap structural check comes
  * where stb_image would accept a cut file: a JPEG ends with the EOI marker
- * FF D9 (trailing 0x00 padding allowed, nothing else), a PNG's chunks run
- * up to an IEND chunk and each chunk's CRC-32 matches, a BMP or PGM/PPM holds all the pixel bytes its header
- * announces.  The size in the header (stbi_info_from_memory) must be within
+ * FF D9 (trailing 0x00 padding allowed, nothing else), its marker segments
+ * lie within the file and its Huffman tables are ones libjpeg accepts (at
+ * most 256 symbols, DC categories 0..15; stb_image 2.19 aborts or writes
+ * past its tables on others), a PNG's IHDR pairs a bit depth and colour
+ * type that PNG allows (stb_image 2.19 aborts on RGB at 4 bits), its
+ * chunks run up to an IEND chunk and each chunk's CRC-32 matches, a BMP or
+ * PGM/PPM holds all the pixel bytes its header announces.  The size in the
+ * header (stbi_info_from_memory) must be within
  * IM_IMAGE_MAX_SIDE a side and IM_IMAGE_MAX_PIXELS in all before anything is
  * allocated for the pixels; then libdarknet's stb_image decodes it to RGB.
  *

@@ -27,8 +27,9 @@
  * (P5/P6, maxval 255); a file over IM_IMAGE_MAX_FILE (512 MiB) or of
  * another format (TIFF, WebP, JPEG 2000, GIF, ... named in the message) is
  * refused, a truncated one is caught by a structural check (JPEG ends with
- * its EOI marker, 0x00 padding allowed; PNG has an IEND chunk; BMP and
- * PGM/PPM hold all their pixel bytes), and a header size over
+ * its EOI marker, 0x00 padding allowed, and Huffman tables libjpeg accepts;
+ * PNG has an IHDR of an allowed bit depth and colour type and an IEND
+ * chunk; BMP and PGM/PPM hold all their pixel bytes), and a header size over
  * IM_IMAGE_MAX_SIDE (16384) a side or IM_IMAGE_MAX_PIXELS (2^26) in all is
  * refused before any allocation. An unreadable image is IM_ERR_IO, any
  * other of these IM_ERR_FORMAT; each message names the list file, the line

@@ -6,6 +6,7 @@
 #include "cfg_text.h"
 #include "driver.h"
 #include "gpu_select.h"
+#include "maxpool_guard.h"
 #include "monitor.h"
 #include "net_load.h"
 #include "util/errfmt.h"
@@ -47,6 +48,7 @@ im_status im_dn_parse(const im_cfg_rewrite *rw, uint64_t seed, network **out, ch
     srand((unsigned)seed); /* Darknet's weight initialisation draws rand() */
     network *net = parse_network_cfg(t.path);
     im_cfg_text_close(&t);
+    im_dn_guard_maxpool(net);
     im_monitor_detach_loss_deltas(net, rw);
     *out = net;
     return IM_OK;

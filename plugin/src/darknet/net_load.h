@@ -11,8 +11,8 @@
 #include "infomonitor/status.h"
 
 /* Parse rw's text (through cfg_text.h: no file is left behind) after
- * srand(seed), and give the pass-throughs after loss layers their own
- * deltas.  *out gets the network (free_network).  Darknet's parser exits
+ * srand(seed), guard its maxpool layers (maxpool_guard.h), and give the
+ * pass-throughs after loss layers their own deltas.  *out gets the network (free_network).  Darknet's parser exits
  * or aborts on some cfg errors; otherwise the errors of im_cfg_text_open. */
 im_status im_dn_parse(const im_cfg_rewrite *rw, uint64_t seed, network **out, char *err,
                       size_t errlen);
