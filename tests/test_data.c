@@ -572,11 +572,13 @@ static size_t png_chunk(unsigned char *b, const char *type, const unsigned char 
 }
 
 /* A w x h PNG of the given bit depth and colour type whose rows (a filter
- * byte, then w * channels * depth bits) are all zero. */
+ * byte, then w * channels * depth bits; 1 channel for a colour type PNG
+ * does not define) are all zero. */
 static void write_png_zero(const char *path, uint32_t w, uint32_t h, int depth, int colour)
 {
-    static const int channels[7] = {1, 0, 3, 1, 2, 0, 4};
-    size_t row = 1 + ((size_t)w * channels[colour] * depth + 7) / 8, raw = row * h;
+    static const int channels[7] = {1, 1, 3, 1, 2, 1, 4};
+    int ch = colour >= 0 && colour < 7 ? channels[colour] : 1;
+    size_t row = 1 + ((size_t)w * ch * depth + 7) / 8, raw = row * h;
     unsigned char *zero = calloc(raw, 1), *b = malloc(raw + 1024);
     uLongf zn = raw + 900;
     assert_non_null(zero);
