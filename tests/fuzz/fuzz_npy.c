@@ -1,4 +1,4 @@
-/* libFuzzer harness: the .npy reader (plugin/src/cli/npy.h) on any bytes,
+/* libFuzzer harness: the .npy reader (plugin/src/util/npy.h) on any bytes,
  * then both conversions of what it accepts.  Checks beyond the sanitizers:
  * a failure leaves the array empty and says why in one line; an accepted
  * array's count is the product of its shape, and its data are all there
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli/npy.h"
+#include "util/npy.h"
 #include "files.h"
 #include "show.h"
 
