@@ -12,28 +12,21 @@ objective) with the share of filters above it, the less important ones (the pape
 Bad input (a missing or unreadable file, a missing column, no rows, a cell that is not a
 number, a bad option) gives one line on stderr naming it, and exit status 2.
 """
-import csv
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import csv_in  # noqa: E402
 
 REQUIRED = ("filter", "objective", "beta", "n", "batches")
 
 
 def die(msg):
-    sys.stderr.write("plot_rank.py: %s\n" % msg)
-    sys.exit(2)
+    csv_in.die("plot_rank.py", msg)
 
 
 def read(path):
-    try:
-        with open(path, newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as e:
-        die("%s: %s" % (path, e.strerror))
-    if not rows:
-        die("%s: no rows" % path)
-    missing = [c for c in REQUIRED if c not in rows[0]]
-    if missing:
-        die("%s: no column %s" % (path, ", ".join(missing)))
+    rows = csv_in.rows("plot_rank.py", path, REQUIRED)
     try:
         return [float(r["objective"]) for r in rows], rows[0]
     except (TypeError, ValueError) as e:

@@ -12,29 +12,22 @@ names N, the mini-batches and the permutations.
 Bad input (a missing or unreadable file, a missing column, no rows, a cell that is not a
 number) gives one line on stderr naming the file, and exit status 2.
 """
-import csv
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import csv_in  # noqa: E402
 
 REQUIRED = ("step", "filter", "cmi", "perm_mean", "p_value", "decision", "n", "batches",
             "permutations")
 
 
 def die(msg):
-    sys.stderr.write("plot_width.py: %s\n" % msg)
-    sys.exit(2)
+    csv_in.die("plot_width.py", msg)
 
 
 def read(path):
-    try:
-        with open(path, newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as e:
-        die("%s: %s" % (path, e.strerror))
-    if not rows:
-        die("%s: no rows" % path)
-    missing = [c for c in REQUIRED if c not in rows[0]]
-    if missing:
-        die("%s: no column %s" % (path, ", ".join(missing)))
+    rows = csv_in.rows("plot_width.py", path, REQUIRED)
     try:
         return [{"step": int(r["step"]), "cmi": float(r["cmi"]), "perm": float(r["perm_mean"]),
                  "stop": r["decision"] == "stop", "n": r["n"], "B": r["batches"],
