@@ -8,7 +8,6 @@ connected layer (T = X, so the filters are the variables themselves).
 and what the tests of both share: running the CLI, reading its table, the
 numpy Gram matrices of the default width rule (through tests/ref_renyi.py).
 """
-import gzip
 import os
 import struct
 import subprocess
@@ -16,18 +15,11 @@ import subprocess
 import numpy as np
 
 import ref_renyi as rr
+from test_train import write_idx
 
 D = 10                   # variables (layer 0's units)
 INFORMATIVE = (1, 4, 7)  # Y = 4 [x1 > 1/2] + 2 [x4 > 1/2] + [x7 > 1/2]
 CLASSES = 8
-
-
-def write_idx(path, arr, magic):
-    with gzip.open(path, "wb") as f:
-        f.write(struct.pack(">I", magic))
-        for s in arr.shape:
-            f.write(struct.pack(">I", s))
-        f.write(arr.astype(np.uint8).tobytes())
 
 
 def labels_of(pix):

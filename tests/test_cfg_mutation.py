@@ -26,14 +26,12 @@ import argparse
 import collections
 import concurrent.futures
 import difflib
-import gzip
 import os
 import random
 import re
 import resource
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -41,6 +39,7 @@ import tempfile
 import numpy as np
 
 from tap import check, summary
+from test_train import write_idx
 
 BASE_CFG = """[net]
 batch=8
@@ -293,12 +292,6 @@ def mutate(seed, case):
         if what:
             done.append(what)
     return "\n".join(lines) + "\n", done
-
-
-def write_idx(path, arr, magic):
-    with gzip.open(path, "wb") as f:
-        f.write(struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in arr.shape))
-        f.write(arr.astype(np.uint8).tobytes())
 
 
 def make_data(d):
