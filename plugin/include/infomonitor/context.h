@@ -27,13 +27,18 @@ typedef struct im_options {
                             online processors (at most 64) */
     const char *simd;    /* instruction set of the cpu back end: "avx512", "avx2",
                             "generic"; NULL = IM_SIMD, else the widest this processor has */
+    int device;          /* the CUDA device of the cuda back end (a program training on GPU N
+                            passes N, so that device pointers of its buffers are valid
+                            there); -1 = the calling thread's current device.  The cpu back
+                            ends ignore it. */
 } im_options;
 
-/* Fill *opt with the defaults (alpha = 1.01, backend NULL, threads 0, simd NULL). */
+/* Fill *opt with the defaults (alpha = 1.01, backend NULL, threads 0, simd NULL,
+ * device -1). */
 IM_API void im_options_default(im_options *opt);
 
 /* Create a context.  Returns IM_OK and *out; or, with *out = NULL:
- * IM_ERR_ARG (out is NULL, alpha or threads out of range, a bad IM_THREADS
+ * IM_ERR_ARG (out is NULL, alpha, threads or device out of range, a bad IM_THREADS
  * or IM_SIMD, an instruction set this processor lacks; these are checked
  * whichever back end starts, and "auto" does not fall back over them: a
  * bad value is an error, never a silent default), IM_ERR_BACKEND (the
@@ -60,6 +65,10 @@ IM_API const char *im_context_backend(const im_context *ctx);
 /* What that back end runs on, for logs: "avx512 kernels, 2 threads",
  * a GPU's name, ...; owned by the context. */
 IM_API const char *im_context_backend_detail(const im_context *ctx);
+/* 1 when the context's back end reads data in GPU memory (the cuda back
+ * end, with cuBLAS): im_gram_rbf_maps_device then takes device pointers;
+ * 0 for the cpu back ends. */
+IM_API int im_context_device_memory(const im_context *ctx);
 /* Last error message of this context ("" when none); owned by the context
  * and overwritten by the next failing call. */
 IM_API const char *im_context_error(const im_context *ctx);

@@ -149,6 +149,21 @@ IM_API im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d
 IM_API im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, size_t d,
                                   size_t ld, im_width w, double *K, double *sigma_mean);
 
+/* im_gram_rbf_maps of data in GPU memory: x is a device pointer, of the
+ * CUDA device that the context's back end runs on (im_options.device), and
+ * the back end only reads it; K and sigma_mean are host memory, as above.
+ * The back end centres the rows and forms Xc Xc^T there in fp64; the
+ * distances, widths and kernels are then made on the host exactly as for
+ * host data, so the matrices equal im_gram_rbf_maps's on a copy of x to
+ * round-off (the traces give the variances: <= 1e-12 relative).  A map
+ * with a value that is not finite gives NaN, as above.  Statuses: those
+ * of im_gram_rbf_maps; IM_ERR_ARG also when the back end reads host memory
+ * only (im_context_device_memory is 0); IM_ERR_BACKEND when a call on the
+ * GPU fails (the message names it). */
+IM_API im_status im_gram_rbf_maps_device(im_context *ctx, const float *x, size_t n, size_t C,
+                                         size_t d, size_t ld, im_width w, double *K,
+                                         double *sigma_mean);
+
 /* 1 when every entry of the n*n matrix K equals K[0] > 0: the Gram matrix
  * of a variable whose samples all coincide (a dead feature map: all ones,
  * or that scaled, as im_normalize leaves it), which carries no information;

@@ -32,6 +32,15 @@ struct im_backend {
      * row-major. */
     im_status (*gram)(im_backend *self, const double *Xc, size_t n, size_t d, double *G, char *err,
                       size_t errlen);
+    /* Optional (NULL: the back end reads host memory only): the Gram matrix
+     * of fp32 data in the back end's device memory (a pointer of the CUDA
+     * device it runs on, which it reads only).  For the n rows of d floats
+     * at x + i*ld (ld >= d): *finite = 1 when all n*d values are finite,
+     * and then G (host, n*n row-major, at least its upper triangle) =
+     * Xc Xc^T of the rows with each column centred, in fp64, as the core
+     * computes it from host data (gram.h); *finite = 0 leaves G unset. */
+    im_status (*gram_device)(im_backend *self, const float *x, size_t n, size_t d, size_t ld,
+                             double *G, int *finite, char *err, size_t errlen);
     void (*destroy)(im_backend *self);
 };
 
@@ -41,6 +50,8 @@ typedef struct im_backend_opts {
     int threads;      /* worker threads, 1..IM_MAX_THREADS */
     const char *simd; /* instruction set of the cpu kernels ("avx512", "avx2",
                          "generic"), or NULL for the widest this processor has */
+    int device;       /* the CUDA device of the cuda back end, or -1 for the
+                         calling thread's current one */
 } im_backend_opts;
 
 #define IM_MAX_THREADS 64

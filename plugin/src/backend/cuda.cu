@@ -3,7 +3,8 @@
  * This file holds its entry points and its constructor; cuda_internal.h
  * lists the other files.
  *
- * Gram matrices: X Xc^T of the centred data by cublasDsyrk (fp64); the core
+ * Gram matrices: Xc Xc^T of the centred data by cublasDsyrk (fp64), of
+ * host data or of fp32 data already on the device (cuda_gram.cu); the core
  * turns it into distances and the kernel.
  *
  * Precision: alpha >= 1 runs the kernel's eigenvalue steps in fp32 and
@@ -126,22 +127,31 @@ void cuda_destroy(im_backend *self)
     cudaFree(c->info);
     cudaFree(c->X);
     cudaFree(c->G);
+    cudaFree(c->bad);
     libs_close(c);
     if (c->ref != NULL)
         c->ref->destroy(c->ref);
     free(c);
 }
 
-/* The current device and its properties; IM_ERR_BACKEND when there is no
- * device or no driver. */
-im_status find_device(int *dev, cudaDeviceProp *prop, char *err, size_t errlen)
+/* Device `want` (-1: the current one) and its properties; IM_ERR_BACKEND
+ * when there is no device or no driver, IM_ERR_ARG when `want` does not
+ * exist. */
+im_status find_device(int want, int *dev, cudaDeviceProp *prop, char *err, size_t errlen)
 {
     int count = 0;
     cudaError_t e = cudaGetDeviceCount(&count);
     if (e != cudaSuccess || count == 0)
         return im_errf(err, errlen, IM_ERR_BACKEND, "no usable GPU for the cuda back end (%s)",
                        e != cudaSuccess ? cudaGetErrorString(e) : "no device");
-    IM_CUDA_CHECK(cudaGetDevice(dev), "cudaGetDevice");
+    if (want >= count)
+        return im_errf(err, errlen, IM_ERR_ARG,
+                       "cuda: no device %d: cudaGetDeviceCount found %d (indices 0..%d)", want,
+                       count, count - 1);
+    if (want >= 0)
+        *dev = want;
+    else
+        IM_CUDA_CHECK(cudaGetDevice(dev), "cudaGetDevice");
     IM_CUDA_CHECK(cudaGetDeviceProperties(prop, *dev), "cudaGetDeviceProperties");
     return IM_OK;
 }
@@ -178,7 +188,8 @@ im_status cuda_products(im_backend *self, const double *const *factors, size_t n
 
 } /* namespace im_cuda */
 
-/* The back end on the current device, which must pass the self-check.
+/* The back end on device o->device (-1: the current one), which must pass
+ * the self-check.
  * Statuses (as in backend.h):
  *   IM_ERR_BACKEND  not available here: no device or driver, or a device
  *                   that this build has no kernels for or cannot open (also
@@ -186,6 +197,7 @@ im_status cuda_products(im_backend *self, const double *const *factors, size_t n
  *   IM_ERR_SOLVER   a GPU was found and opened but failed the self-check:
  *                   it computes wrong results, or a call on it failed while
  *                   the check ran;
+ *   IM_ERR_ARG      o->device does not exist;
  *   IM_ERR_NOMEM    host memory ran out;
  * and those of im_backend_cpu_ref_create (its reference). */
 im_status im_backend_cuda_create(const im_backend_opts *o, im_backend **out, char *err,
@@ -195,17 +207,23 @@ im_status im_backend_cuda_create(const im_backend_opts *o, im_backend **out, cha
     *out = NULL;
     int dev = 0;
     cudaDeviceProp prop;
-    im_status st = find_device(&dev, &prop, err, errlen);
+    im_status st = find_device(o->device, &dev, &prop, err, errlen);
     if (st != IM_OK)
         return st;
     cuda_backend *c = (cuda_backend *)calloc(1, sizeof *c);
     if (c == NULL)
         return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory creating the cuda back end");
     c->dev = dev;
+    device_guard dg(dev);
+    if (dg.e != cudaSuccess) {
+        free(c);
+        return cuda_fail(dg.e, "cudaSetDevice", err, errlen);
+    }
     c->base.name = "cuda";
     c->base.entropy_batch = cuda_batch;
     c->base.entropy_products = cuda_products;
     c->base.gram = cuda_gram;
+    c->base.gram_device = cuda_gram_device;
     c->base.destroy = cuda_destroy;
     st = kernels_setup(c, prop.sharedMemPerBlockOptin, err, errlen);
     snprintf(c->base.detail, sizeof c->base.detail, "%.60s, orders <= %d in one block", prop.name,

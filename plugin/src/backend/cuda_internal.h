@@ -2,7 +2,9 @@
  *   cuda.cu            the back end's entry points and its constructor;
  *   cuda_kernels.cu    the product-entropy kernel and its launch;
  *   cuda_libs.cu       cuBLAS and cuSOLVER, loaded with dlopen, and the
- *                      paths that use them (Gram matrices, large orders);
+ *                      path of orders too large for one block;
+ *   cuda_gram.cu       Gram matrices (cuBLAS) of host data and of fp32
+ *                      data already on the device;
  *   cuda_selfcheck.cu  the check the back end runs on itself at start-up.
  * Every function returns IM_OK or a status with a one-line message in
  * err[errlen] (util/errfmt.h).  C++17, compiled by nvcc only. */
@@ -69,6 +71,7 @@ struct cuda_backend {
     size_t capF, capS, capEig, capWork, capOff, capIdx;
     double *X, *G; /* Gram: data and result */
     size_t capX, capG;
+    int *bad;      /* Gram of device data: set when a value is not finite */
     int *info;
     bool sv_failed; /* cuSOLVER would not load: large orders stay on the host */
     solver sv;
@@ -108,6 +111,8 @@ im_status cuda_products(im_backend *self, const double *const *factors, size_t n
                         double *S, char *err, size_t errlen);
 im_status cuda_gram(im_backend *self, const double *Xc, size_t n, size_t d, double *G, char *err,
                     size_t errlen);
+im_status cuda_gram_device(im_backend *self, const float *x, size_t n, size_t d, size_t ld,
+                           double *G, int *finite, char *err, size_t errlen);
 
 /* cuda_kernels.cu.  Sets c->nmax32 and c->nmax64, the largest orders whose
  * term fits one block's shared memory (optin bytes, the device's opt-in
@@ -128,8 +133,8 @@ im_status launch(cuda_backend *c, size_t n, const unsigned *off, const unsigned 
  * cannot be loaded or started. */
 im_status load_solver(cuda_backend *c, char *err, size_t errlen);
 
-/* cuda_libs.cu.  Loads and starts cuBLAS (once); IM_ERR_BACKEND when it
- * cannot be loaded or started. */
+/* cuda_libs.cu.  Loads and starts cuBLAS (once, for cuda_gram.cu);
+ * IM_ERR_BACKEND when it cannot be loaded or started. */
 im_status load_blas(cuda_backend *c, char *err, size_t errlen);
 
 /* cuda_libs.cu.  *S = S_alpha(M / tr M) for one n*n row-major fp64 matrix
@@ -146,8 +151,9 @@ void libs_close(cuda_backend *c);
 /* cuda_selfcheck.cu.  IM_OK when the GPU agrees with closed forms and
  * c->ref.  IM_ERR_SOLVER when it does not, or when a call on the GPU fails
  * while the check runs: err says which.  IM_ERR_NOMEM when the host
- * reference runs out of memory.  Without cuBLAS it clears c->base.gram
- * (Gram matrices on the host) and says so in c->base.detail. */
+ * reference runs out of memory.  Without cuBLAS it clears c->base.gram and
+ * c->base.gram_device (Gram matrices on the host, of host data) and says
+ * so in c->base.detail. */
 im_status self_check(cuda_backend *c, char *err, size_t errlen);
 
 } /* namespace im_cuda */

@@ -1,8 +1,8 @@
 /* cuBLAS and cuSOLVER for the cuda back end, loaded with dlopen when first
- * needed so that linking needs only the static CUDA runtime, and the two
- * paths that use them: Gram matrices (cublasDsyrk, fp64) and matrices too
- * large for one block's shared memory (cusolverDnDsyevd, fp64, eigenvalues
- * only). */
+ * needed so that linking needs only the static CUDA runtime, and the path
+ * of matrices too large for one block's shared memory (cusolverDnDsyevd,
+ * fp64, eigenvalues only).  The Gram matrices that use cuBLAS are in
+ * cuda_gram.cu. */
 #include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
@@ -136,32 +136,6 @@ im_status load_blas(cuda_backend *c, char *err, size_t errlen)
         c->bl.lib = NULL;
         return im_errf(err, errlen, IM_ERR_BACKEND, "cuda: cuBLAS could not be started");
     }
-    return IM_OK;
-}
-
-/* G = Xc Xc^T.  Row-major Xc (n x d) is column-major A = Xc^T (d x n), so
- * G = A^T A; the row-major upper triangle the core reads is the
- * column-major lower one. */
-im_status cuda_gram(im_backend *self, const double *Xc, size_t n, size_t d, double *G, char *err,
-                    size_t errlen)
-{
-    cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
-    device_guard dg(c->dev);
-    IM_CUDA_CHECK(dg.e, "cudaSetDevice");
-    im_status st;
-    if ((st = load_blas(c, err, errlen)) != IM_OK ||
-        (st = grow(&c->X, &c->capX, n * d, err, errlen)) != IM_OK ||
-        (st = grow(&c->G, &c->capG, n * n, err, errlen)) != IM_OK)
-        return st;
-    IM_CUDA_CHECK(cudaMemcpy(c->X, Xc, n * d * sizeof(double), cudaMemcpyHostToDevice),
-                  "upload");
-    const double one = 1.0, zero = 0.0;
-    if (c->bl.syrk(c->bl.h, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_T, (int)n, (int)d, &one, c->X,
-                   (int)d, &zero, c->G, (int)n) != CUBLAS_STATUS_SUCCESS)
-        return im_errf(err, errlen, IM_ERR_BACKEND, "cuda: cublasDsyrk failed for n = %zu, d = %zu",
-                       n, d);
-    IM_CUDA_CHECK(cudaMemcpy(G, c->G, n * n * sizeof(double), cudaMemcpyDeviceToHost),
-                  "download");
     return IM_OK;
 }
 

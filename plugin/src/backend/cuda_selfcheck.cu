@@ -1,7 +1,8 @@
 /* The check the cuda back end runs on itself when it starts: the GPU
  * against closed forms and the host reference, in both precisions (alpha
  * 1.01 and 1 in fp32; 0.5 and 0.25, which magnify round-off near 0, in
- * fp64), and its Gram matrix against a plain loop.  A GPU that disagrees is
+ * fp64), and its Gram matrices, of host data and of fp32 data on the
+ * device, against a plain loop.  A GPU that disagrees is
  * not used: the constructor fails with IM_ERR_SOLVER, and so does "auto"
  * (it passes over unavailable back ends only), naming the GPU's failure. */
 #include <math.h>
@@ -53,6 +54,7 @@ im_status check_gram(cuda_backend *c, const std::vector<double> &x, char *err, s
     const size_t n = kN, dx = 5;
     if (load_blas(c, err, errlen) != IM_OK) {
         c->base.gram = NULL;
+        c->base.gram_device = NULL;
         size_t len = strlen(c->base.detail);
         snprintf(c->base.detail + len, sizeof c->base.detail - len, ", Gram matrices on the host");
         if (errlen > 0)
@@ -73,6 +75,60 @@ im_status check_gram(cuda_backend *c, const std::vector<double> &x, char *err, s
             if (!(fabs(G[i * n + j] - g) <= 1e-12 * (1.0 + fabs(g))))
                 return check_failed("Gram entry", 0.0, (int)(i * n + j), G[i * n + j], g, err,
                                     errlen);
+        }
+    return IM_OK;
+}
+
+/* The Gram matrix of fp32 data on the device (strided rows, ld > d)
+ * against a plain loop over the centred values, to 1e-12; a NaN among them
+ * must be reported as not finite. */
+im_status check_gram_device(cuda_backend *c, const std::vector<double> &x, char *err,
+                            size_t errlen)
+{
+    if (c->base.gram_device == NULL)
+        return IM_OK;
+    const size_t n = kN, d = 3, ld = 5;
+    std::vector<float> h(n * ld);
+    for (size_t i = 0; i < n * ld; i++)
+        h[i] = (float)(x[i % n] * (double)(1 + i % 3));
+    std::vector<double> Xc(n * d), G(n * n);
+    for (size_t j = 0; j < d; j++) {
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++)
+            mean += h[i * ld + j];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++)
+            Xc[i * d + j] = (double)h[i * ld + j] - mean;
+    }
+    float *dx = NULL;
+    IM_CUDA_CHECK(cudaMalloc((void **)&dx, h.size() * sizeof(float)), "cudaMalloc");
+    int finite = 0, finite_nan = 1;
+    cudaError_t e = cudaMemcpy(dx, h.data(), h.size() * sizeof(float), cudaMemcpyHostToDevice);
+    im_status st = e == cudaSuccess ? cuda_gram_device(&c->base, dx, n, d, ld, G.data(), &finite,
+                                                       err, errlen)
+                                    : cuda_fail(e, "upload", err, errlen);
+    const float nan = NAN;
+    if (st == IM_OK && (e = cudaMemcpy(dx + 7 * ld + 1, &nan, sizeof nan,
+                                       cudaMemcpyHostToDevice)) != cudaSuccess)
+        st = cuda_fail(e, "upload", err, errlen);
+    if (st == IM_OK)
+        st = cuda_gram_device(&c->base, dx, n, d, ld, G.data(), &finite_nan, err, errlen);
+    cudaFree(dx);
+    if (st != IM_OK)
+        return st;
+    if (!finite || finite_nan)
+        return im_errf(err, errlen, IM_ERR_SOLVER,
+                       "cuda: self-check failed (device Gram: finite data reported %s, data "
+                       "with a NaN reported %s); not using the GPU",
+                       finite ? "finite" : "not finite", finite_nan ? "finite" : "not finite");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++) {
+            double g = 0.0;
+            for (size_t k = 0; k < d; k++)
+                g += Xc[i * d + k] * Xc[j * d + k];
+            if (!(fabs(G[i * n + j] - g) <= 1e-12 * (1.0 + fabs(g))))
+                return check_failed("device Gram entry", 0.0, (int)(i * n + j), G[i * n + j], g,
+                                    err, errlen);
         }
     return IM_OK;
 }
@@ -116,6 +172,8 @@ im_status self_check(cuda_backend *c, char *err, size_t errlen)
     std::vector<double> x, F;
     make_inputs(x, F);
     im_status st = check_gram(c, x, err, errlen);
+    if (st == IM_OK)
+        st = check_gram_device(c, x, err, errlen);
     if (st == IM_OK)
         st = check_terms(c, F, err, errlen);
     if (st != IM_ERR_BACKEND)

@@ -14,6 +14,7 @@ void im_options_default(im_options *opt)
     opt->alpha = 1.01;
     opt->backend = NULL;
     opt->threads = 0;
+    opt->device = -1;
     opt->simd = NULL;
 }
 
@@ -108,7 +109,10 @@ im_status im_context_create(const im_options *opt, im_context **out, char *errbu
     if (!alpha_ok(opt->alpha))
         return im_errf(errbuf, errlen, IM_ERR_ARG, "alpha must be a finite number > 0, got %g",
                        opt->alpha);
-    im_backend_opts bo = {.simd = from_env(opt->simd, "IM_SIMD", 0)};
+    if (opt->device < -1)
+        return im_errf(errbuf, errlen, IM_ERR_ARG, "device must be >= 0 (or -1: the current one), got %d",
+                       opt->device);
+    im_backend_opts bo = {.simd = from_env(opt->simd, "IM_SIMD", 0), .device = opt->device};
     im_status st = resolve_threads(opt, &bo.threads, errbuf, errlen);
     if (st != IM_OK || (st = check_simd(opt, bo.simd, errbuf, errlen)) != IM_OK)
         return st;
@@ -172,6 +176,11 @@ im_status im_context_set_alpha(im_context *ctx, double alpha)
 const char *im_context_backend(const im_context *ctx)
 {
     return ctx->backend->name;
+}
+
+int im_context_device_memory(const im_context *ctx)
+{
+    return ctx->backend->gram_device != NULL;
 }
 
 const char *im_context_backend_detail(const im_context *ctx)

@@ -1,5 +1,6 @@
 /* Gram matrices: RBF with the kernel-width rules, the label delta kernel,
- * and the Def. 1 normalization. */
+ * and the Def. 1 normalization.  The C maps of a layer, and data on a
+ * GPU, are in gram_maps.c. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -104,7 +105,7 @@ static int rule_known(im_width_rule r)
            r == IM_WIDTH_SILVERMAN_SCALED || r == IM_WIDTH_SILVERMAN_DIM || r == IM_WIDTH_ALIGN;
 }
 
-static int rows_finite(const float *x, size_t n, size_t d, size_t ld)
+int im_rows_finite(const float *x, size_t n, size_t d, size_t ld)
 {
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < d; j++)
@@ -113,10 +114,7 @@ static int rows_finite(const float *x, size_t n, size_t d, size_t ld)
     return 1;
 }
 
-/* Xc (n*d row-major fp64) = x with each column centred (distances are
- * invariant to a shift, and centring shrinks the norms that cancel in
- * sq_distances); returns sum(Xc^2) / (n d), the mean marginal variance. */
-static double centre(const float *x, size_t n, size_t d, size_t ld, double *Xc)
+double im_centre(const float *x, size_t n, size_t d, size_t ld, double *Xc)
 {
     double ss = 0.0;
     for (size_t j = 0; j < d; j++) {
@@ -132,18 +130,22 @@ static double centre(const float *x, size_t n, size_t d, size_t ld, double *Xc)
     return ss / ((double)n * (double)d);
 }
 
-/* D (n*n, symmetric, zero diagonal) = squared distances between the rows of
- * Xc: D_ij = G_ii + G_jj - 2 G_ij from G = Xc Xc^T (upper triangle, the
- * back end's gram hook, cuBLAS for cuda, or OpenBLAS), clamped at 0. */
-static im_status sq_distances(im_context *ctx, const double *Xc, size_t n, size_t d, double *D)
+/* G (n*n, at least its upper triangle) = Xc Xc^T of the centred rows Xc:
+ * the back end's gram hook (cuBLAS for cuda), or OpenBLAS. */
+static im_status host_gram(im_context *ctx, const double *Xc, size_t n, size_t d, double *G)
 {
-    if (ctx->backend->gram != NULL) {
-        im_status st = ctx->backend->gram(ctx->backend, Xc, n, d, D, ctx->err, sizeof ctx->err);
-        if (st != IM_OK)
-            return st;
-    } else
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)d, 1.0, Xc, (int)d, 0.0,
-                    D, (int)n);
+    if (ctx->backend->gram != NULL)
+        return ctx->backend->gram(ctx->backend, Xc, n, d, G, ctx->err, sizeof ctx->err);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)d, 1.0, Xc, (int)d, 0.0, G,
+                (int)n);
+    return IM_OK;
+}
+
+/* In place: the upper triangle of G = Xc Xc^T becomes D (n*n, symmetric,
+ * zero diagonal), the squared distances between the rows of Xc,
+ * D_ij = G_ii + G_jj - 2 G_ij clamped at 0. */
+static void distances_from_gram(double *D, size_t n)
+{
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) {
             double dij = D[i * n + i] + D[j * n + j] - 2.0 * D[i * n + j];
@@ -153,7 +155,6 @@ static im_status sq_distances(im_context *ctx, const double *Xc, size_t n, size_
         }
     for (size_t i = 0; i < n; i++)
         D[i * n + i] = 0.0;
-    return IM_OK;
 }
 
 /* The kernel alignment A(K_s, L) of the RBF kernel of width s on the
@@ -242,8 +243,8 @@ static im_status rule_sigma(im_context *ctx, im_width w, size_t n, size_t d, dou
     return st;
 }
 
-im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld, im_width w,
-                      double *K, double *sigma_used)
+im_status im_rbf_args(im_context *ctx, const void *x, size_t n, size_t d, size_t ld, im_width w,
+                      const double *K)
 {
     im_status st = im_check_n(ctx, n);
     if (st != IM_OK)
@@ -257,80 +258,55 @@ im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_
         return im_fail(ctx, IM_ERR_ARG, "unknown kernel width rule %d", (int)w.rule);
     if (w.rule == IM_WIDTH_ALIGN && w.labels == NULL)
         return im_fail(ctx, IM_ERR_ARG, "the align kernel width rule needs the samples' labels");
-    size_t nn = n * n;
-    if (!rows_finite(x, n, d, ld)) {
-        for (size_t e = 0; e < nn; e++)
-            K[e] = NAN;
-        if (sigma_used != NULL)
-            *sigma_used = w.rule == IM_WIDTH_SILVERMAN ? im_silverman_sigma(w.param, n, d)
-                          : w.rule == IM_WIDTH_FIXED   ? w.param
-                                                       : NAN;
-        return IM_OK;
-    }
-    double *Xc = im_scratch(ctx, n * d), sigma = 0.0;
-    if (Xc == NULL)
-        return IM_ERR_NOMEM;
-    double var = centre(x, n, d, ld, Xc);
-    if ((st = sq_distances(ctx, Xc, n, d, K)) != IM_OK ||
-        (st = rule_sigma(ctx, w, n, d, var, K, &sigma)) != IM_OK)
+    return IM_OK;
+}
+
+void im_rbf_nan(im_width w, size_t n, size_t d, double *K, double *sigma_used)
+{
+    for (size_t e = 0; e < n * n; e++)
+        K[e] = NAN;
+    if (sigma_used != NULL)
+        *sigma_used = w.rule == IM_WIDTH_SILVERMAN ? im_silverman_sigma(w.param, n, d)
+                      : w.rule == IM_WIDTH_FIXED   ? w.param
+                                                   : NAN;
+}
+
+im_status im_rbf_from_gram(im_context *ctx, im_width w, size_t n, size_t d, double var, double *K,
+                           double *sigma_used)
+{
+    double sigma = 0.0;
+    distances_from_gram(K, n);
+    im_status st = rule_sigma(ctx, w, n, d, var, K, &sigma);
+    if (st != IM_OK)
         return st;
     double g = sigma > 0.0 ? -1.0 / (2.0 * sigma * sigma) : 0.0;
     /* A distance of 0 (the diagonal, coinciding samples) gives exactly 1,
      * also when sigma is so small that g overflows to -inf (-inf * 0 is
      * NaN); the other entries then underflow to 0. */
-    for (size_t e = 0; e < nn; e++)
+    for (size_t e = 0; e < n * n; e++)
         K[e] = K[e] > 0.0 ? exp(g * K[e]) : 1.0;
     if (sigma_used != NULL)
         *sigma_used = sigma;
     return IM_OK;
 }
 
-/* SILVERMAN_DIM over the C maps of a layer: the fixed width of the whole
- * layer (cols = C*d values per sample), which every map then shares, so
- * that the maps' Hadamard product is the RBF kernel of the layer at that
- * width (see gram.h); w unchanged when the layer is not finite or all its
- * samples coincide (every map is then all ones under the rule itself). */
-static im_status layer_dim_width(im_context *ctx, const float *x, size_t n, size_t cols, size_t ld,
-                                 im_width *w)
+im_status im_gram_rbf(im_context *ctx, const float *x, size_t n, size_t d, size_t ld, im_width w,
+                      double *K, double *sigma_used)
 {
-    if (x == NULL || n < 2 || !rows_finite(x, n, cols, ld))
+    im_status st = im_rbf_args(ctx, x, n, d, ld, w, K);
+    if (st != IM_OK)
+        return st;
+    if (!im_rows_finite(x, n, d, ld)) {
+        im_rbf_nan(w, n, d, K, sigma_used);
         return IM_OK;
-    double *Xc = im_scratch(ctx, n * cols);
+    }
+    double *Xc = im_scratch(ctx, n * d);
     if (Xc == NULL)
         return IM_ERR_NOMEM;
-    double var = centre(x, n, cols, ld, Xc);
-    if (var > 0.0 && isfinite(w->param) && w->param > 0.0)
-        *w = (im_width){.rule = IM_WIDTH_FIXED,
-                        .param = im_silverman_sigma(w->param * sqrt(var * (double)cols), n, cols)};
-    return IM_OK;
-}
-
-im_status im_gram_rbf_maps(im_context *ctx, const float *x, size_t n, size_t C, size_t d, size_t ld,
-                           im_width w, double *K, double *sigma_mean)
-{
-    if (ctx == NULL)
-        return IM_ERR_ARG;
-    if (C == 0 || ld < C * d)
-        return im_fail(ctx, IM_ERR_ARG,
-                       "im_gram_rbf_maps: need C >= 1 and ld >= C*d (C = %zu, "
-                       "d = %zu, ld = %zu)",
-                       C, d, ld);
-    if (w.rule == IM_WIDTH_SILVERMAN_DIM && C > 1) {
-        im_status st = layer_dim_width(ctx, x, n, C * d, ld, &w);
-        if (st != IM_OK)
-            return st;
-    }
-    double sum = 0.0, sc, *running = w.running;
-    for (size_t c = 0; c < C; c++) {
-        w.running = running != NULL ? running + c : NULL;
-        im_status st = im_gram_rbf(ctx, x + c * d, n, d, ld, w, K + c * n * n, &sc);
-        if (st != IM_OK)
-            return st;
-        sum += sc;
-    }
-    if (sigma_mean != NULL)
-        *sigma_mean = sum / (double)C;
-    return IM_OK;
+    double var = im_centre(x, n, d, ld, Xc);
+    if ((st = host_gram(ctx, Xc, n, d, K)) != IM_OK)
+        return st;
+    return im_rbf_from_gram(ctx, w, n, d, var, K, sigma_used);
 }
 
 int im_gram_constant(const double *K, size_t n)

@@ -20,6 +20,31 @@ struct im_context {
  * recording an IM_ERR_NOMEM message). */
 double *im_scratch(im_context *ctx, size_t count);
 
+/* The steps of an RBF Gram matrix (gram.c), shared by the host and the
+ * device routes (gram_maps.c):
+ *   im_rbf_args       the argument checks of im_gram_rbf (x is not read:
+ *                     it may be a device pointer);
+ *   im_rows_finite    1 when the n rows of d floats at x + i*ld (host) are
+ *                     all finite;
+ *   im_centre         Xc (n*d row-major fp64) = those rows with each column
+ *                     centred (distances are invariant to a shift, and
+ *                     centring shrinks the norms that cancel in the
+ *                     distances); returns sum(Xc^2) / (n d), the mean
+ *                     marginal variance;
+ *   im_rbf_from_gram  K (n*n) holds G = Xc Xc^T (at least its upper
+ *                     triangle) of data of dimension d and mean marginal
+ *                     variance var; it becomes the RBF kernel under w, and
+ *                     *sigma_used (may be NULL) the width;
+ *   im_rbf_nan        K all NaN, *sigma_used as im_gram_rbf reports it for
+ *                     data that is not finite. */
+im_status im_rbf_args(im_context *ctx, const void *x, size_t n, size_t d, size_t ld, im_width w,
+                      const double *K);
+int im_rows_finite(const float *x, size_t n, size_t d, size_t ld);
+double im_centre(const float *x, size_t n, size_t d, size_t ld, double *Xc);
+im_status im_rbf_from_gram(im_context *ctx, im_width w, size_t n, size_t d, double var, double *K,
+                           double *sigma_used);
+void im_rbf_nan(im_width w, size_t n, size_t d, double *K, double *sigma_used);
+
 /* Record a formatted message in ctx->err and return st. */
 im_status im_fail(im_context *ctx, im_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
