@@ -163,8 +163,11 @@ static void announce(const run *r)
                strcmp(im_context_backend(im_registry_context(r->reg, k)), im_context_backend(c)))
             k++;
         if (k == i)
-            fprintf(stderr, "infomonitor: spectra on %s (%s)\n", im_context_backend(c),
-                    im_context_backend_detail(c));
+            fprintf(stderr, "infomonitor: spectra on %s (%s)%s\n", im_context_backend(c),
+                    im_context_backend_detail(c),
+                    im_registry_on_device(r->reg, i)
+                        ? "; activations and deltas read on the GPU, not copied to the host"
+                        : "");
     }
     im_probe_request q = {0, -1, 0};
     if (r->reg)

@@ -1,5 +1,7 @@
 /* Darknet's gpu_index from -gpu N, with the checks a GPU build needs: a
  * CUDA driver at least as new as the runtime, and the device. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include "darknet.h"
 #include "gpu_select.h"
 #include "util/errfmt.h"
@@ -28,6 +30,16 @@ static im_status check_device(int gpu, char *err, size_t errlen)
         return im_errf(err, errlen, IM_ERR_BACKEND,
                        "-gpu %d: no such GPU: cudaGetDeviceCount found %d (indices 0..%d)", gpu,
                        count, count - 1);
+    /* Darknet's layer constructors allocate on the current device of its own
+     * CUDA runtime (libcudart.so; this adapter has the static one), and
+     * only its training loops, not used here, select it: cuda_set_device
+     * does, looked up as monitor_taps_gpu.c looks up cuda_pull_array. */
+    void (*set_device)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "cuda_set_device");
+    if (set_device == NULL)
+        return im_errf(err, errlen, IM_ERR_BACKEND,
+                       "-gpu %d: libdarknet has no cuda_set_device: not a GPU build of Darknet",
+                       gpu);
+    set_device(gpu);
     return IM_OK;
 }
 

@@ -92,6 +92,9 @@ size_t im_registry_count(const im_registry *reg);
 
 /* The context of monitor i (its back end, for logs). */
 const im_context *im_registry_context(const im_registry *reg, size_t i);
+/* 1 when monitor i's activations stay on the GPU (its captures are device
+ * memory that the cuda back end reads), for logs. */
+int im_registry_on_device(const im_registry *reg, size_t i);
 
 /* The probe set the monitors ask for: n, the largest `probe` of a monitor
  * (0: no probe monitor), their probe_seed (the same for all, cfg_rewrite.h;

@@ -5,6 +5,7 @@
  * only the back captures, so training is unchanged. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "atomic_file.h"
 #include "monitor_internal.h"
@@ -152,6 +153,24 @@ static im_status dump_json(const monitor *m, size_t it, double sigma_out, const 
     return im_atomic_commit(&a, err, errlen);
 }
 
+/* dump_array of a capture of T's shape, pulled from the GPU first when
+ * the monitor's captures are there. */
+static im_status dump_capture(const monitor *m, size_t it, const char *what, const float *cap,
+                              int dim, const size_t *shape, char *err, size_t errlen)
+{
+    if (!m->on_device)
+        return dump_array(m, it, what, IM_NPY_F32, cap, dim, shape, err, errlen);
+    size_t count = m->n * m->outputs;
+    float *host = malloc(count * sizeof *host);
+    if (host == NULL)
+        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for the %s dump", what);
+    im_status st = im_mon_device_pull(host, cap, count, err, errlen);
+    if (st == IM_OK)
+        st = dump_array(m, it, what, IM_NPY_F32, host, dim, shape, err, errlen);
+    free(host);
+    return st;
+}
+
 im_status im_mon_dump(const im_registry *reg, monitor *m, const mon_capture *cap,
                       const shared_capture *g, const xy_source *xy, const im_metrics *r, char *err,
                       size_t errlen)
@@ -166,11 +185,11 @@ im_status im_mon_dump(const im_registry *reg, monitor *m, const mon_capture *cap
     size_t xshape[2] = {n, reg->x_cols}, yshape[1] = {n}, oshape[2] = {n, reg->dK_cols};
     im_status st;
     if ((st = dump_array(m, it, "X", IM_NPY_F32, xy->cap->x, 2, xshape, err, errlen)) ||
-        (st = dump_array(m, it, "T", IM_NPY_F32, cap->t, tdim, tshape, err, errlen)) ||
+        (st = dump_capture(m, it, "T", cap->t, tdim, tshape, err, errlen)) ||
         (st = dump_array(m, it, "Y", IM_NPY_I32, xy->cap->y, 1, yshape, err, errlen)))
         return st;
     if ((r->have & IM_HAVE_DELTA) &&
-        ((st = dump_array(m, it, "delta_k", IM_NPY_F32, cap->dk, tdim, tshape, err, errlen)) ||
+        ((st = dump_capture(m, it, "delta_k", cap->dk, tdim, tshape, err, errlen)) ||
          (st = dump_array(m, it, "delta_out", IM_NPY_F32, g->dK, 2, oshape, err, errlen))))
         return st;
     if ((st = dump_json(m, it, reg->gd.sigma, r, err, errlen)) != IM_OK)

@@ -36,7 +36,8 @@ typedef struct {
 /* What the taps of one training step copy.  There are two of each: the
  * taps fill the front one while the worker thread measures the back one. */
 typedef struct {
-    float *t, *dk; /* n*outputs captures of T and delta_k */
+    float *t, *dk; /* n*outputs captures of T and delta_k: host memory, or device
+                      memory when the monitor's on_device is set */
     size_t fwd_iter, bwd_iter, dk_iter;
 } mon_capture;
 
@@ -60,6 +61,8 @@ typedef struct {
     size_t n;        /* samples per measurement */
     size_t outputs;  /* values per sample of the watched layer */
     size_t C, d;     /* variables of T (and delta_k) and values per variable */
+    int on_device; /* its T and delta_k captures are device memory, which the
+                      cuda back end reads (im_mon_device_captures) */
     mon_capture cap[2];
     size_t done_iter;        /* last iteration measured */
     double *Kt, *Kd;         /* C*n*n Gram matrices of the maps of T and delta_k */
@@ -99,6 +102,10 @@ struct im_registry {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int posted, done, quit;
+    /* A tap's failure to copy a capture on the GPU (training thread only),
+     * which the next submit reports. */
+    im_status tap_st;
+    char tap_err[256];
     im_train_point job_point;
     im_metrics *job_rows;
     size_t job_nrows;
@@ -123,15 +130,19 @@ void im_mon_taps_remove(const im_registry *reg);
 size_t im_mon_iteration(const network *net);
 
 /* How a tap reads Darknet's buffers: a layer's output and delta, the
- * network's delta (the previous layer's, in a backward pass), and a copy
- * of `count` floats from such a buffer to host memory.  The CPU path's
- * reads host arrays with memcpy; the GPU path's (monitor_taps_gpu.c) reads
- * output_gpu/delta_gpu with Darknet's cuda_pull_array. */
+ * network's delta (the previous layer's, in a backward pass), a copy of
+ * `count` floats from such a buffer to host memory, and (GPU path only) a
+ * copy of them into device memory, which returns NULL or CUDA's message.
+ * The CPU path's reads host arrays with memcpy; the GPU path's
+ * (monitor_taps_gpu.c) reads output_gpu/delta_gpu with Darknet's
+ * cuda_pull_array, or copies them on the device for a monitor whose
+ * captures are there. */
 typedef struct im_tap_io {
     const float *(*output)(const layer *l);
     const float *(*delta)(const layer *l);
     const float *(*net_delta)(const network *net);
     void (*copy)(float *dst, const float *src, size_t count);
+    const char *(*copy_device)(float *dst, const float *src, size_t count);
 } im_tap_io;
 
 /* The taps' work for a monitor's pass-through layer l in a forward or a
@@ -145,6 +156,20 @@ void im_mon_tap_backward(const layer *l, const network *net, const im_tap_io *io
  * that read through the GPU io; IM_ERR_BACKEND if libdarknet lacks
  * cuda_pull_array.  On a CPU build, IM_OK and nothing else. */
 im_status im_mon_taps_install_gpu(layer *self, char *err, size_t errlen);
+
+/* Device captures (monitor_taps_gpu.c).  im_mon_device_captures: 1 when a
+ * monitor of net with context ctx keeps its T and delta_k captures in
+ * device memory: a GPU build, net on the GPU (gpu_index >= 0) and a back
+ * end that reads device memory (im_context_device_memory); always 0 on a
+ * CPU build, where the other three are never called.
+ * im_mon_device_alloc: count zeroed floats of device memory, or NULL;
+ * im_mon_device_free: frees them (NULL is allowed);
+ * im_mon_device_pull: copies count floats from device memory to the host
+ * (IM_ERR_BACKEND with CUDA's message on failure). */
+int im_mon_device_captures(const network *net, const im_context *ctx);
+float *im_mon_device_alloc(size_t count);
+void im_mon_device_free(float *p);
+im_status im_mon_device_pull(float *dst, const float *src, size_t count, char *err, size_t errlen);
 int im_mon_measures(const monitor *m, size_t it);
 
 /* The probe's buffers, for reg->probe_n samples (nothing when 0), and

@@ -92,13 +92,16 @@ im_width im_mon_width(const im_monitor_spec *s, int error_chain, const int32_t *
 }
 
 /* Gram matrices of the C variables of a capture (variable c at offset c*d
- * of each row); *sigma gets the mean width over them; run: the C running
- * widths of the align rule. */
+ * of each row; in device memory when the monitor's captures are there);
+ * *sigma gets the mean width over them; run: the C running widths of the
+ * align rule. */
 static im_status maps_gram(monitor *m, const float *cap, im_width w, double *run, double *K,
                            double *sigma)
 {
     if (w.rule == IM_WIDTH_ALIGN)
         w.running = run;
+    if (m->on_device)
+        return im_gram_rbf_maps_device(m->ctx, cap, m->n, m->C, m->d, m->outputs, w, K, sigma);
     return im_gram_rbf_maps(m->ctx, cap, m->n, m->C, m->d, m->outputs, w, K, sigma);
 }
 

@@ -40,8 +40,13 @@ void im_registry_free(im_registry *reg)
         if (m->owns_ctx)
             im_context_destroy(m->ctx);
         for (int b = 0; b < 2; b++) {
-            free(m->cap[b].t);
-            free(m->cap[b].dk);
+            if (m->on_device) {
+                im_mon_device_free(m->cap[b].t);
+                im_mon_device_free(m->cap[b].dk);
+            } else {
+                free(m->cap[b].t);
+                free(m->cap[b].dk);
+            }
         }
         free(m->Kt);
         free(m->Kd);
@@ -148,6 +153,7 @@ static im_status monitor_context(im_registry *reg, size_t i, const char *cfg_pat
     im_options_default(&o);
     o.alpha = s->alpha;
     o.backend = s->backend;
+    o.device = reg->net->gpu_index >= 0 ? reg->net->gpu_index : -1;
     char cerr[256];
     im_status st = im_context_create(&o, &m->ctx, cerr, sizeof cerr);
     if (st != IM_OK)
@@ -157,15 +163,27 @@ static im_status monitor_context(im_registry *reg, size_t i, const char *cfg_pat
     return IM_OK;
 }
 
-/* The monitor's buffers. */
-static im_status open_monitor(monitor *m, char *err, size_t errlen)
+/* A capture of count floats, in device memory for a monitor on_device. */
+static float *capture_alloc(const monitor *m, size_t count, int *bad)
+{
+    if (!m->on_device)
+        return xcalloc(count, sizeof(float), bad);
+    float *p = im_mon_device_alloc(count);
+    *bad |= p == NULL;
+    return p;
+}
+
+/* The monitor's buffers (after its context: it decides where the
+ * captures are). */
+static im_status open_monitor(monitor *m, const network *net, char *err, size_t errlen)
 {
     const im_monitor_spec *s = &m->spec;
     size_t nn = m->n * m->n;
     int bad = 0;
+    m->on_device = im_mon_device_captures(net, m->ctx);
     for (int b = 0; b < 2; b++) {
-        m->cap[b].t = xcalloc(m->n * m->outputs, sizeof(float), &bad);
-        m->cap[b].dk = xcalloc(m->n * m->outputs, sizeof(float), &bad);
+        m->cap[b].t = capture_alloc(m, m->n * m->outputs, &bad);
+        m->cap[b].dk = capture_alloc(m, m->n * m->outputs, &bad);
     }
     m->Kt = xcalloc(m->C * nn, sizeof(double), &bad);
     m->Kd = xcalloc(m->C * nn, sizeof(double), &bad);
@@ -174,7 +192,8 @@ static im_status open_monitor(monitor *m, char *err, size_t errlen)
     m->run_t = xcalloc(m->C, sizeof *m->run_t, &bad);
     m->run_d = xcalloc(m->C, sizeof *m->run_d, &bad);
     if (bad)
-        return im_errf(err, errlen, IM_ERR_NOMEM, "out of memory for monitor %s", s->name);
+        return im_errf(err, errlen, IM_ERR_NOMEM, "out of %s memory for monitor %s",
+                       m->on_device ? "GPU or host" : "host", s->name);
     for (size_t c = 0; c < m->C; c++) {
         m->Tm[c] = m->Kt + c * nn;
         m->Dm[c] = m->Kd + c * nn;
@@ -224,7 +243,7 @@ static im_status attach_all(im_registry *reg, const im_cfg_rewrite *rw, const ch
         im_status st = check_monitor(reg, m, cfg_path, err, errlen);
         if (st != IM_OK || (st = shape_monitor(m, reg->net, cfg_path, err, errlen)) != IM_OK ||
             (st = monitor_context(reg, i, cfg_path, err, errlen)) != IM_OK ||
-            (st = open_monitor(m, err, errlen)) != IM_OK ||
+            (st = open_monitor(m, reg->net, err, errlen)) != IM_OK ||
             (st = im_mon_dump_open(m, cfg_path, err, errlen)) != IM_OK)
             return st;
         if (m->n > reg->nmax)
@@ -278,4 +297,9 @@ size_t im_registry_count(const im_registry *reg)
 const im_context *im_registry_context(const im_registry *reg, size_t i)
 {
     return reg->mon[i].ctx;
+}
+
+int im_registry_on_device(const im_registry *reg, size_t i)
+{
+    return reg->mon[i].on_device;
 }

@@ -8,9 +8,10 @@
  * buffers and draw no random numbers, so training is unchanged.  Which
  * buffers they read, on which iterations and with which shapes is decided
  * here for both of Darknet's paths; only the reading differs (im_tap_io):
- * the host arrays on the CPU path, the device arrays pulled to the host on
- * the GPU path (monitor_taps_gpu.c).  X and Y are always the host arrays:
- * Darknet's GPU path pushes them from there. */
+ * the host arrays on the CPU path, the device arrays on the GPU path
+ * (monitor_taps_gpu.c), pulled to the host or, for a monitor whose
+ * captures are device memory, copied on the device.  X and Y are always
+ * the host arrays: Darknet's GPU path pushes them from there. */
 #include <string.h>
 #include "monitor_internal.h"
 #include "util/errfmt.h"
@@ -61,7 +62,7 @@ static void host_copy(float *dst, const float *src, size_t count)
     memcpy(dst, src, count * sizeof(float));
 }
 
-static const im_tap_io host_io = {host_output, host_delta, host_net_delta, host_copy};
+static const im_tap_io host_io = {host_output, host_delta, host_net_delta, host_copy, NULL};
 
 /* What a tap call is about: its registry, monitor, front captures (of X
  * and Y: the probe's in the probe pass) and the current iteration.  0 when
@@ -124,6 +125,27 @@ static void capture_xy(const tap_site *t, const float *truth)
     t->g->y_iter = t->it;
 }
 
+/* count floats of a watched buffer into one of t's monitor's captures:
+ * on the device when its captures are there, else to the host.  0 when the
+ * device copy failed: the registry then holds the error, which the next
+ * submit reports. */
+static int capture(const tap_site *t, float *dst, const float *src, size_t count,
+                   const im_tap_io *io)
+{
+    if (!t->m->on_device) {
+        io->copy(dst, src, count);
+        return 1;
+    }
+    const char *why = io->copy_device(dst, src, count);
+    if (why == NULL)
+        return 1;
+    if (t->reg->tap_st == IM_OK)
+        t->reg->tap_st = im_errf(t->reg->tap_err, sizeof t->reg->tap_err, IM_ERR_BACKEND,
+                                 "monitor %s at iteration %zu: copying its capture on the GPU: %s",
+                                 t->m->spec.name, t->it, why);
+    return 0;
+}
+
 /* A probe monitor captures T in the probe pass, the others in training. */
 void im_mon_tap_forward(const layer *l, const network *net, const im_tap_io *io)
 {
@@ -131,7 +153,8 @@ void im_mon_tap_forward(const layer *l, const network *net, const im_tap_io *io)
     if (!tap_site_of(net, &t) || !im_mon_measures(t.m, t.it) || t.c->fwd_iter == t.it ||
         (t.m->spec.probe > 0) != t.reg->probing)
         return;
-    io->copy(t.c->t, io->output(l), t.m->n * t.m->outputs);
+    if (!capture(&t, t.c->t, io->output(l), t.m->n * t.m->outputs, io))
+        return;
     capture_xy(&t, net->truth);
     t.c->fwd_iter = t.it;
 }
@@ -147,8 +170,8 @@ void im_mon_tap_backward(const layer *l, const network *net, const im_tap_io *io
     /* A monitor after a loss layer has no delta of its own (see
      * im_monitor_detach_loss_deltas); net.delta is then the loss layer's. */
     const float *d = io->delta(l) ? io->delta(l) : io->net_delta(net);
-    if (d && (t.m->spec.quantities & IM_Q_DELTA)) {
-        io->copy(t.c->dk, d, t.m->n * t.m->outputs);
+    if (d && (t.m->spec.quantities & IM_Q_DELTA) &&
+        capture(&t, t.c->dk, d, t.m->n * t.m->outputs, io)) {
         t.c->dk_iter = t.it;
         if (t.g->dK_iter != t.it && t.reg->softmax >= 0) {
             const layer *s = &t.reg->net->layers[t.reg->softmax];

@@ -105,6 +105,8 @@ im_status im_registry_submit(im_registry *reg, const im_train_point *p, im_metri
     im_status st = im_registry_drain(reg, rows, nrows, point, nonfinite, err, errlen);
     if (st != IM_OK)
         return st;
+    if (reg->tap_st != IM_OK)
+        return im_errf(err, errlen, reg->tap_st, "%s", reg->tap_err);
     int fresh = 0;
     for (size_t i = 0; i < reg->nmon; i++) {
         const mon_capture *c = &reg->mon[i].cap[reg->front];
