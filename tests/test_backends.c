@@ -430,6 +430,17 @@ static void environment_errors(void **state)
     char err[256];
     assert_int_equal(im_context_create(&o, &ctx, err, sizeof err), IM_ERR_ARG);
     assert_non_null(strstr(err, "simd 'sse9': expected one of"));
+    im_options_default(&o);
+    assert_int_equal(o.device, -1);
+    o.device = -2;
+    assert_int_equal(im_context_create(&o, &ctx, err, sizeof err), IM_ERR_ARG);
+    assert_non_null(strstr(err, "device must be >= 0 (or -1: the current one), got -2"));
+    /* The cpu back ends ignore a device. */
+    o.device = 3;
+    o.backend = "cpu";
+    assert_int_equal(im_context_create(&o, &ctx, err, sizeof err), IM_OK);
+    assert_int_equal(im_context_device_memory(ctx), 0);
+    im_context_destroy(ctx);
 }
 
 /* Stand-ins for the registry's constructors, for "auto"'s choice: each
