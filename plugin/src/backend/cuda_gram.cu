@@ -54,6 +54,13 @@ im_status syrk_to_host(cuda_backend *c, size_t n, size_t d, double *G, char *err
     return IM_OK;
 }
 
+/* cuBLAS, and room for nd fp64 values in c->X (the device selected). */
+im_status prepare(cuda_backend *c, size_t nd, char *err, size_t errlen)
+{
+    im_status st = load_blas(c, err, errlen);
+    return st != IM_OK ? st : grow(&c->X, &c->capX, nd, err, errlen);
+}
+
 } /* namespace */
 
 im_status cuda_gram(im_backend *self, const double *Xc, size_t n, size_t d, double *G, char *err,
@@ -62,9 +69,8 @@ im_status cuda_gram(im_backend *self, const double *Xc, size_t n, size_t d, doub
     cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
     device_guard dg(c->dev);
     IM_CUDA_CHECK(dg.e, "cudaSetDevice");
-    im_status st;
-    if ((st = load_blas(c, err, errlen)) != IM_OK ||
-        (st = grow(&c->X, &c->capX, n * d, err, errlen)) != IM_OK)
+    im_status st = prepare(c, n * d, err, errlen);
+    if (st != IM_OK)
         return st;
     IM_CUDA_CHECK(cudaMemcpy(c->X, Xc, n * d * sizeof(double), cudaMemcpyHostToDevice),
                   "upload");
@@ -77,9 +83,8 @@ im_status cuda_gram_device(im_backend *self, const float *x, size_t n, size_t d,
     cuda_backend *c = reinterpret_cast<cuda_backend *>(self);
     device_guard dg(c->dev);
     IM_CUDA_CHECK(dg.e, "cudaSetDevice");
-    im_status st;
-    if ((st = load_blas(c, err, errlen)) != IM_OK ||
-        (st = grow(&c->X, &c->capX, n * d, err, errlen)) != IM_OK)
+    im_status st = prepare(c, n * d, err, errlen);
+    if (st != IM_OK)
         return st;
     if (c->bad == NULL)
         IM_CUDA_CHECK(cudaMalloc((void **)&c->bad, sizeof(int)), "cudaMalloc");

@@ -47,6 +47,22 @@ void make_inputs(std::vector<double> &x, std::vector<double> &F)
         }
 }
 
+/* The upper triangle of the GPU's G against Xc Xc^T by a plain loop, to
+ * 1e-12 (Xc: n*d row-major). */
+im_status compare_gram(const std::vector<double> &G, const std::vector<double> &Xc, size_t n,
+                       size_t d, const char *what, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++) {
+            double g = 0.0;
+            for (size_t k = 0; k < d; k++)
+                g += Xc[i * d + k] * Xc[j * d + k];
+            if (!(fabs(G[i * n + j] - g) <= 1e-12 * (1.0 + fabs(g))))
+                return check_failed(what, 0.0, (int)(i * n + j), G[i * n + j], g, err, errlen);
+        }
+    return IM_OK;
+}
+
 /* The GPU's Gram matrix of data built from x against a plain loop, to
  * 1e-12.  Without cuBLAS the Gram matrices stay on the host. */
 im_status check_gram(cuda_backend *c, const std::vector<double> &x, char *err, size_t errlen)
@@ -67,16 +83,7 @@ im_status check_gram(cuda_backend *c, const std::vector<double> &x, char *err, s
     im_status gs = cuda_gram(&c->base, Xc.data(), n, dx, G.data(), err, errlen);
     if (gs != IM_OK)
         return gs;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i; j < n; j++) {
-            double g = 0.0;
-            for (size_t k = 0; k < dx; k++)
-                g += Xc[i * dx + k] * Xc[j * dx + k];
-            if (!(fabs(G[i * n + j] - g) <= 1e-12 * (1.0 + fabs(g))))
-                return check_failed("Gram entry", 0.0, (int)(i * n + j), G[i * n + j], g, err,
-                                    errlen);
-        }
-    return IM_OK;
+    return compare_gram(G, Xc, n, dx, "Gram entry", err, errlen);
 }
 
 /* The Gram matrix of fp32 data on the device (strided rows, ld > d)
@@ -121,16 +128,7 @@ im_status check_gram_device(cuda_backend *c, const std::vector<double> &x, char 
                        "cuda: self-check failed (device Gram: finite data reported %s, data "
                        "with a NaN reported %s); not using the GPU",
                        finite ? "finite" : "not finite", finite_nan ? "finite" : "not finite");
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i; j < n; j++) {
-            double g = 0.0;
-            for (size_t k = 0; k < d; k++)
-                g += Xc[i * d + k] * Xc[j * d + k];
-            if (!(fabs(G[i * n + j] - g) <= 1e-12 * (1.0 + fabs(g))))
-                return check_failed("device Gram entry", 0.0, (int)(i * n + j), G[i * n + j], g,
-                                    err, errlen);
-        }
-    return IM_OK;
+    return compare_gram(G, Xc, n, d, "device Gram entry", err, errlen);
 }
 
 /* Terms: I, the blocks, blocks o RBF (n = 64); [[1,.5],[.5,1]], whose
