@@ -115,18 +115,15 @@ def share_ok(run, col, direction, min_epoch=None, drop_last=False):
     return (1.0 - bad / measured if measured else float("nan")), measured
 
 
-def epoch_bins(run, mon, col, ends=None, keep=None):
+def epoch_bins(run, mon, col, ends=None):
     """{k: mean of col over monitor mon's rows of epoch k} (k from 1; non-finite values
     left out).  Epoch k is the rows whose epoch lies in (k-1, k] (plot_ip.py's rule),
     or, given ends (the iterations that ended epochs 1, 2, ..., ascending: epoch_ends),
     the rows after the end of epoch k-1 up to that of epoch k: the steps whose model
-    the epoch's accuracy measures (rows after the last end are epoch len(ends) + 1).
-    keep: a predicate on the row; rows it refuses are left out."""
+    the epoch's accuracy measures (rows after the last end are epoch len(ends) + 1)."""
     bins = {}
     for r in run.by_mon[mon]:
         if not pi.finite(r[col]) or (ends is None and not pi.finite(r["epoch"])):
-            continue
-        if keep is not None and not keep(r):
             continue
         k = bisect.bisect_left(ends, r["iteration"]) + 1 if ends is not None \
             else pi.epoch_bin(r["epoch"]) + 1

@@ -30,8 +30,8 @@ Writes into DIR (default results/sweep):
                 bound), the pid columns rs_pct, wnr_pct, rs, wnr, wnr_y (from
                 a monitor with pid on the same layer) and the valid top1 after
                 it; the pid columns leave out the iterations in which fewer than
-                two of the layer's maps were live (the MMI monitor's dead), where
-                the pair means measure nothing.  Epoch k is the iterations after
+                two of the layer's maps were live, where the pair means measure
+                nothing (the monitors leave those cells empty).  Epoch k is the iterations after
                 the one that ended epoch k-1 up to the one that ended epoch k, as
                 the accuracy CSV
                 gives them, so top1 measures the model of its last step.
@@ -269,13 +269,10 @@ def run_rows(label, seed, d, epochs):
     for lay, (mon, pmon) in sorted(conv_layers(run).items()):
         cols = {"mmi": lr.epoch_bins(run, mon, "I_XT", ends),
                 "H_X": lr.epoch_bins(run, mon, "H_X", ends)}
-        # The pair means skip dead maps and are 0 with no pair of live maps: such an
-        # iteration measured nothing, and is left out (the MMI monitor logs the dead maps).
-        live = {r["iteration"]: r["C"] - r["dead"] for r in run.by_mon[mon]
-                if pi.finite(r["C"]) and pi.finite(r["dead"])}
-        paired = lambda r: live.get(r["iteration"], 2) >= 2  # noqa: E731
+        # The pair cells are empty (not measured) at an iteration with no pair of
+        # live maps, or no informative pair for the percentages; epoch_bins skips them.
         for q in ("rs_pct", "wnr_pct", "rs", "wnr", "wnr_y"):
-            cols[q] = lr.epoch_bins(run, pmon, q, ends, paired) if pmon else {}
+            cols[q] = lr.epoch_bins(run, pmon, q, ends) if pmon else {}
         for e in sorted(cols["mmi"]):
             rows.append(dict({q: cols[q].get(e) for q in QUANT}, kind="run", seed=seed,
                              status=status, epoch=e, layer=lay, monitor=mon,

@@ -209,7 +209,8 @@ def pid(X, Ts, alpha=1.01):
     Returns means of r, w, r/I(X;{Ti,Tj}) and w/I(X;{Ti,Tj}) (fractions).
     A map whose samples all coincide (constant matrix) is left out with its
     pairs; the ratios are averaged over the pairs with I(X;{Ti,Tj}) > 1e-4
-    bits; a mean over no pair is 0.
+    bits; a mean over no pair is None (not measured).  pairs and informative
+    count the pairs of each kind of mean.
     """
     Ts = list(Ts)
     C = len(Ts)
@@ -230,8 +231,9 @@ def pid(X, Ts, alpha=1.01):
             if Ip > 1e-4 or not math.isfinite(Ip):
                 rp.append(rij / Ip)
                 wp.append(wij / Ip)
-    mean = lambda v: float(np.mean(v)) if v else 0.0  # noqa: E731
-    return {"rs": mean(r), "wnr": mean(w), "rs_pct": mean(rp), "wnr_pct": mean(wp)}
+    mean = lambda v: float(np.mean(v)) if v else None  # noqa: E731
+    return {"rs": mean(r), "wnr": mean(w), "rs_pct": mean(rp), "wnr_pct": mean(wp),
+            "pairs": len(r), "informative": len(rp)}
 
 
 pid_pairs = pid  # estimate() has a `pid` flag argument that shadows the function

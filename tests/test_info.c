@@ -513,10 +513,12 @@ static void dead_map_is_neutral(void **state)
         tu_close(p4.wnr, p3.wnr, 1e-12, 0);
         tu_close(p4.rs_pct, p3.rs_pct, 1e-12, 0);
         tu_close(p4.wnr_pct, p3.wnr_pct, 1e-12, 0);
-        /* Only dead maps: no pair, finite zeros. */
+        assert_true(p3.pairs == 3 && p4.pairs == 3 && p4.informative == p3.informative);
+        /* Only dead maps: no pair, finite zeros, counted as over nothing. */
         const double *dead[2] = {ones, ones};
         assert_int_equal(im_pid_pairs(ctx, targets, 1, dead, 2, n, &p4, NULL), IM_OK);
         assert_true(p4.rs == 0 && p4.wnr == 0 && p4.rs_pct == 0 && p4.wnr_pct == 0);
+        assert_true(p4.pairs == 0 && p4.informative == 0);
         for (int v = 0; v < 4; v++)
             free(K[v]);
         im_context_destroy(ctx);

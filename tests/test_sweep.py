@@ -17,7 +17,7 @@ make_data and cfg_file; about 20 s):
   - a run whose train exits non-zero (an --exe wrapper) is marked failed, and
     the sweep exits 1 naming it;
   - the pid columns leave out iterations with fewer than two live maps (a generated
-    metrics.csv: the library writes 0 there);
+    metrics.csv whose pid cells are empty there, as the monitors write them);
   - the x axis: the one --set key that varies gives a numeric axis (beside keys with one
     value each), two varying keys or a non-numeric one the topologies in order;
   - bad input: an unknown section, an unknown key (through `infomonitor
@@ -227,7 +227,8 @@ def x_axis():
 
 
 def dead_pairs(d):
-    """run_rows: a pid row of an iteration with fewer than 2 live maps is left out."""
+    """run_rows: the empty pid cells of an iteration with fewer than 2 live maps (not
+    measured, as the monitors write them) are left out of the epoch's means."""
     sys.path.insert(0, os.path.dirname(SWEEP))
     import sweep as sw
     cols = ("iteration,epoch,loss,avg_loss,rate,seconds,monitor,layer,n,C,sigma_x,sigma_t,"
@@ -238,9 +239,9 @@ def dead_pairs(d):
         base = {"iteration": it, "epoch": it / 4, "loss": 1, "avg_loss": 1, "rate": 0.1,
                 "seconds": 0.1, "layer": 0, "n": 16, "C": 3, "run": "r1"}
         rows.append(dict(base, monitor="m", H_X=2.0, I_XT=1.0, dead=dead))
-        pct = 0.5 if dead == 0 else 0.0          # what the library writes with no live pair
-        rows.append(dict(base, monitor="m-pid", rs=pct, wnr=pct, rs_pct=pct, wnr_pct=1 - pct
-                         if dead == 0 else 0.0, wnr_y=pct))
+        pct = 0.5 if dead < 2 else ""           # empty: no pair of live maps
+        rows.append(dict(base, monitor="m-pid", rs=pct, wnr=pct, rs_pct=pct, wnr_pct=pct,
+                         wnr_y=pct))
     with open(os.path.join(d, "metrics.csv"), "w") as f:
         f.write(",".join(cols) + "\n")
         for r in rows:

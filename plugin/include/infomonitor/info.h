@@ -70,12 +70,17 @@ IM_API im_status im_cmi(im_context *ctx, const double *const *A, size_t nA, cons
  * the pairs that hold it are left out, so the means are those of the other
  * maps; the percentages are taken over the pairs with I(X;{Ti,Tj}) > 1e-4
  * bits, the accuracy of the fp32 engines (the others have no information
- * to split into shares).  With no pair to average, the mean is 0. */
+ * to split into shares).  With no pair to average, the mean is 0: pairs
+ * and informative say how many pairs each mean is over, so that a caller
+ * can report such a 0 as not measured (the monitors leave those cells
+ * empty; estimate prints null). */
 typedef struct im_pid {
-    double rs;      /* mean r_ij */
-    double wnr;     /* mean w_ij */
-    double rs_pct;  /* mean r_ij / I(X;{Ti,Tj}) */
-    double wnr_pct; /* mean w_ij / I(X;{Ti,Tj}) */
+    double rs;          /* mean r_ij */
+    double wnr;         /* mean w_ij */
+    double rs_pct;      /* mean r_ij / I(X;{Ti,Tj}) */
+    double wnr_pct;     /* mean w_ij / I(X;{Ti,Tj}) */
+    size_t pairs;       /* the pairs of live maps that rs and wnr average */
+    size_t informative; /* those with I(X;{Ti,Tj}) > 1e-4 bits, which the percentages average */
 } im_pid;
 
 /* targets[0..nt-1] are the variables playing X (the input X, and the labels

@@ -77,11 +77,14 @@ static void help(void)
            "  -h, --help     this text\n"
            "\n"
            "Output keys: n, C, alpha, sigma_x, sigma_t, H_X, H_T, I_XT; with Y also\n"
-           "H_Y, I_TY, I_XY; with --pid, pid_x {rs, wnr, rs_pct, wnr_pct} and pid_y.\n"
-           "rs/wnr are means over pairs i<j of I(X;Ti)+I(X;Tj)-I(X;{Ti,Tj}) and\n"
-           "2I(X;{Ti,Tj})-I(X;Ti)-I(X;Tj); the _pct keys are the means of their ratios\n"
-           "to I(X;{Ti,Tj}), as fractions.  sigma_t is the mean width over T's maps.\n"
-           "A non-finite value prints as null.\n"
+           "H_Y, I_TY, I_XY; with --pid, pid_x {rs, wnr, rs_pct, wnr_pct, pairs,\n"
+           "informative} and pid_y.  rs/wnr are means over pairs i<j of\n"
+           "I(X;Ti)+I(X;Tj)-I(X;{Ti,Tj}) and 2I(X;{Ti,Tj})-I(X;Ti)-I(X;Tj); the _pct\n"
+           "keys are the means of their ratios to I(X;{Ti,Tj}), as fractions, over\n"
+           "the pairs with I(X;{Ti,Tj}) > 1e-4 bits.  Pairs with a dead map (all\n"
+           "samples equal) are left out; pairs and informative count what is\n"
+           "averaged, and a mean over no pair is null.\n"
+           "sigma_t is the mean width over T's maps.  A non-finite value prints as null.\n"
            "Exit status: 0 on success, 2 on bad input, 1 on an internal failure.\n",
            names);
 }
@@ -236,14 +239,15 @@ static void key_pid(const char *k, const im_pid *p)
     printf(",\n  \"%s\": {", k);
     const char *names[4] = {"rs", "wnr", "rs_pct", "wnr_pct"};
     double vals[4] = {p->rs, p->wnr, p->rs_pct, p->wnr_pct};
+    size_t over[4] = {p->pairs, p->pairs, p->informative, p->informative};
     for (int i = 0; i < 4; i++) {
         printf("%s\"%s\": ", i ? ", " : "", names[i]);
-        if (isfinite(vals[i]))
+        if (isfinite(vals[i]) && over[i] > 0)
             printf("%.10g", vals[i]);
         else
             printf("null");
     }
-    printf("}");
+    printf(", \"pairs\": %zu, \"informative\": %zu}", p->pairs, p->informative);
 }
 
 static void load_labels(const char *py, size_t n, const char *px, int32_t **y)

@@ -62,11 +62,11 @@ im_status im_metrics_write(FILE *f, const char *path, const char *run, const im_
         fprintf(f, ",%zu", r->dead);
     else
         fputc(',', f);
-    cell(f, h & IM_HAVE_PID, r->rs);
-    cell(f, h & IM_HAVE_PID, r->wnr);
-    cell(f, h & IM_HAVE_PID, r->rs_pct);
-    cell(f, h & IM_HAVE_PID, r->wnr_pct);
-    cell(f, h & IM_HAVE_PID, r->wnr_y);
+    cell(f, h & IM_HAVE_PID_PAIRS, r->rs);
+    cell(f, h & IM_HAVE_PID_PAIRS, r->wnr);
+    cell(f, h & IM_HAVE_PID_PCT, r->rs_pct);
+    cell(f, h & IM_HAVE_PID_PCT, r->wnr_pct);
+    cell(f, h & IM_HAVE_PID_PAIRS, r->wnr_y);
     fprintf(f, ",%s\n", run);
     if (ferror(f))
         return im_errf(err, errlen, IM_ERR_IO, "%s: write failed: %s", path, strerror(errno));

@@ -38,7 +38,10 @@
 #include "darknet.h"
 
 /* One monitor's results for one measured iteration.  `have` has a bit for
- * each field that was computed (IM_HAVE_*); the others stay unset. */
+ * each field that was computed (IM_HAVE_*); the others stay unset, and the
+ * metrics log leaves their cells empty: not measured.  So do the pair
+ * means when no pair of live maps was left to average (every map but one
+ * dead), and the percentages when no pair carried information (im_pid). */
 enum {
     IM_HAVE_X = 1u << 0,     /* sigma_x, H_X */
     IM_HAVE_T = 1u << 1,     /* sigma_t, H_T, sat_T, dead */
@@ -46,7 +49,9 @@ enum {
     IM_HAVE_IXT = 1u << 3,   /* I_XT */
     IM_HAVE_ITY = 1u << 4,   /* I_TY */
     IM_HAVE_DELTA = 1u << 5, /* sigma_delta, I_delta, H_dK */
-    IM_HAVE_PID = 1u << 6    /* rs, wnr, rs_pct, wnr_pct, wnr_y */
+    IM_HAVE_PID = 1u << 6,       /* the pair quantities were computed (sigma_x, sigma_t) */
+    IM_HAVE_PID_PAIRS = 1u << 7, /* rs, wnr, wnr_y: there was a pair of live maps */
+    IM_HAVE_PID_PCT = 1u << 8    /* rs_pct, wnr_pct: a pair carried information about X */
 };
 
 typedef struct im_metrics {

@@ -207,7 +207,8 @@ static im_status pid_quantities(const xy_source *xy, monitor *m, im_metrics *r)
     r->rs_pct = pid[0].rs_pct;
     r->wnr_pct = pid[0].wnr_pct;
     r->wnr_y = pid[1].wnr;
-    r->have |= IM_HAVE_PID;
+    r->have |= IM_HAVE_PID | (pid[0].pairs ? IM_HAVE_PID_PAIRS : 0) |
+               (pid[0].informative ? IM_HAVE_PID_PCT : 0);
     return IM_OK;
 }
 
@@ -251,8 +252,9 @@ int im_mon_finite_row(const im_metrics *r)
     const double v[] = {r->H_X,  r->H_T, r->H_Y, r->I_XT,   r->I_TY,    r->I_delta,
                         r->H_dK, r->rs,  r->wnr, r->rs_pct, r->wnr_pct, r->wnr_y};
     const unsigned bit[] = {IM_HAVE_X,   IM_HAVE_T,     IM_HAVE_Y,     IM_HAVE_IXT,
-                            IM_HAVE_ITY, IM_HAVE_DELTA, IM_HAVE_DELTA, IM_HAVE_PID,
-                            IM_HAVE_PID, IM_HAVE_PID,   IM_HAVE_PID,   IM_HAVE_PID};
+                            IM_HAVE_ITY, IM_HAVE_DELTA, IM_HAVE_DELTA, IM_HAVE_PID_PAIRS,
+                            IM_HAVE_PID_PAIRS, IM_HAVE_PID_PCT, IM_HAVE_PID_PCT,
+                            IM_HAVE_PID_PAIRS};
     _Static_assert(sizeof v / sizeof v[0] == sizeof bit / sizeof bit[0],
                    "one IM_HAVE bit per metric");
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)

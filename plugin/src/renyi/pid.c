@@ -38,7 +38,7 @@ static void pid_terms(im_terms *t, size_t nt, size_t C)
 /* Means for target k from the entropies S of pid_terms, over the pairs of
  * live maps (live[i]: map i is not all ones); the percentages over those
  * pairs that carry information about the target.  With no such pair the
- * means are 0. */
+ * means are 0 (and out's counts say so). */
 static void pid_combine(const double *S, size_t nt, size_t C, size_t k, const int *live,
                         im_pid *out, double *i_single)
 {
@@ -72,6 +72,8 @@ static void pid_combine(const double *S, size_t nt, size_t C, size_t k, const in
     out->wnr = wnr / np;
     out->rs_pct = rs_pct / ni;
     out->wnr_pct = wnr_pct / ni;
+    out->pairs = pairs;
+    out->informative = informative;
 }
 
 im_status im_pid_pairs(im_context *ctx, const double *const *targets, size_t nt,
