@@ -70,6 +70,8 @@ def main():
     print(out, end="")
     r = json.loads(out)
     px, py = r["pid_x"], r["pid_y"]
+    share = lambda v: "not measured" if v is None else f"{100 * v:.0f}%"  # noqa: E731
+    bits = lambda v: "not measured" if v is None else f"{v:.3f} bits"  # noqa: E731
     dpi_note = ""
     if r["I_TY"] > r["I_XY"]:
         dpi_note = (" (I(T;Y) > I(X;Y) is not a DPI violation of the true MI but a feature of the"
@@ -78,11 +80,11 @@ def main():
 log2(128) = 7).  The six feature maps together keep I(X;T) = {r['I_XT']:.3f} bits of it
 ({100 * r['I_XT'] / r['H_X']:.0f}%), within the DPI's bound I(X;T) <= H(X).  About the labels
 they hold I(T;Y) = {r['I_TY']:.3f} of H(Y) = {r['H_Y']:.3f} bits; the pixels hold
-I(X;Y) = {r['I_XY']:.3f}.{dpi_note}  Over the 15 pairs of maps the redundancy-synergy
-trade-off about X averages {px['rs']:.3f} bits ({100 * px['rs_pct']:.0f}% of a pair's MI;
-positive means redundancy dominates) and the weighted non-redundant information
-{px['wnr']:.3f} bits ({100 * px['wnr_pct']:.0f}%); about Y they are {py['rs']:.3f} and
-{py['wnr']:.3f} bits."""
+I(X;Y) = {r['I_XY']:.3f}.{dpi_note}  Over the {px['pairs']} pairs of live maps the
+redundancy-synergy trade-off about X averages {bits(px['rs'])} ({share(px['rs_pct'])} of a
+pair's MI; positive means redundancy dominates) and the weighted non-redundant information
+{bits(px['wnr'])} ({share(px['wnr_pct'])}); about Y they are {bits(py['rs'])} and
+{bits(py['wnr'])}."""
     print()
     print(textwrap.fill(" ".join(text.split()), width=78))
     print(f"Files: {a.outdir}/estimate.json and the inputs {', '.join(paths)}.")
