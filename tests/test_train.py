@@ -403,6 +403,14 @@ def main():
         check("every row carries the run id: UTC start to the ms and the seed, announced",
               re.fullmatch(r"\d{8}T\d{6}\.\d{3}Z-s7", run_id) and
               f"(run {run_id})" in r.stderr, f"{ids} {r.stderr[-300:]}")
+        table = {int(m.group(1)) for m in re.finditer(r"^ *(\d+) dropout +p = 0\.00", r.stderr,
+                                                        re.M)}
+        named = re.search(r"the (\d+) \[infomonitor\] section\(s\) are the pass-throughs "
+                          r"shown as dropout p = 0\.00: (.*)", r.stderr)
+        listed = {int(i) for i in re.findall(r"layer (\d+) \(", named.group(2))} if named else set()
+        check("the monitors in Darknet's layer table (dropout p = 0.00) are named, all of them",
+              named and table and listed == table and int(named.group(1)) == len(table),
+              f"{sorted(table)} {named.group(0) if named else r.stderr[-300:]}")
         check("CSV loss equals the log line's",
               all(f"{float(x[2]):.6f}" == LOG_RE.match(lines[int(x[0]) - 1]).group(3) for x in conv))
         for f in ("net.weights", "net_2.weights", "net.accuracy.csv"):

@@ -98,6 +98,20 @@ static im_status load(run *r, char *err, size_t errlen)
     return st;
 }
 
+/* Darknet's layer table, printed while parsing, shows each [infomonitor]
+ * as the dropout it was rewritten to (cfg_rewrite.h): say which they are. */
+static void name_monitor_layers(const im_cfg_rewrite *rw, int attached)
+{
+    if (rw->nmon == 0)
+        return;
+    fprintf(stderr, "infomonitor: in the layer table above, the %zu [infomonitor] section(s) are "
+                    "the pass-throughs shown as dropout p = 0.00%s:",
+            rw->nmon, attached ? "" : " (-no-monitors: not measuring)");
+    for (size_t i = 0; i < rw->nmon; i++)
+        fprintf(stderr, "%s layer %d (%s)", i ? "," : "", rw->mon[i].index, rw->mon[i].name);
+    fprintf(stderr, "\n");
+}
+
 /* The run's length, and the training split against the network. */
 static im_status check_run(run *r, char *err, size_t errlen)
 {
@@ -151,6 +165,7 @@ static im_status make_batches(run *r, char *err, size_t errlen)
 static void announce(const run *r)
 {
     size_t nmon = r->reg ? im_registry_count(r->reg) : 0;
+    name_monitor_layers(&r->rw, r->reg != NULL);
     fprintf(stderr,
             "infomonitor: %zu training samples, batch %d, learning rate %g, momentum %g, "
             "%zu monitor(s), seed %llu\n",
