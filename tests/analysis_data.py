@@ -11,6 +11,7 @@ numpy Gram matrices of the default width rule (through tests/ref_renyi.py).
 import os
 import struct
 import subprocess
+import tempfile
 
 import numpy as np
 
@@ -94,3 +95,13 @@ def ref_grams(x, y):
 def close(got, want, atol=1e-4, rtol=1e-3):
     """The tolerance of tests/test_cli.py against ref_renyi (the fp32 engines)."""
     return abs(got - want) <= atol + rtol * abs(want)
+
+
+def run_each(*cases):
+    """Call each case(folder) with a fresh folder of its own name under one
+    temporary folder, removed afterwards."""
+    with tempfile.TemporaryDirectory() as d:
+        for fn in cases:
+            sub = os.path.join(d, fn.__name__)
+            os.mkdir(sub)
+            fn(sub)

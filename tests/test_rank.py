@@ -17,7 +17,6 @@ import os
 import struct
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
@@ -165,11 +164,7 @@ def bad_input(d):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as d:
-        for fn in (informative_first, against_numpy, conv_layer, bad_input):
-            sub = os.path.join(d, fn.__name__)
-            os.mkdir(sub)
-            fn(sub)
+    ad.run_each(informative_first, against_numpy, conv_layer, bad_input)
     return summary()
 
 

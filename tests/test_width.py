@@ -16,7 +16,6 @@ import csv
 import os
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
@@ -170,11 +169,7 @@ def bad_input(d):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as d:
-        for fn in (selection, against_numpy, monitors_do_not_count, bad_input):
-            sub = os.path.join(d, fn.__name__)
-            os.mkdir(sub)
-            fn(sub)
+    ad.run_each(selection, against_numpy, monitors_do_not_count, bad_input)
     return summary()
 
 
